@@ -1,0 +1,57 @@
+# gpt-google-auth: `make install && make dev` runs it locally, `make install && make test` tests it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.13 from PATH, else from pyenv (Lambda's runtime is python3.13).
+PYTHON313 ?= $(shell command -v python3.13 2>/dev/null || ( command -v pyenv >/dev/null && ls "$$(pyenv root)/versions/3.13.0/bin/python3.13" 2>/dev/null ))
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+# sam build looks up python3.13 on PATH.
+SAM_PATH := $(dir $(PYTHON313)):$(PATH)
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help install dev test lint format typecheck validate pytest build bench manifest deploy invoke clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt layers/dependencies/requirements.txt
+	@test -n "$(PYTHON313)" || { echo "python3.13 not found: install it (e.g. 'pyenv install 3.13.0') or set PYTHON313=/path/to/python3.13"; exit 1; }
+	test -x $(PY) || $(PYTHON313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON313) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create .venv (dev deps) and .venv-sam (SAM CLI), pinned; idempotent
+
+test: lint typecheck validate pytest ## Lint, type-check, validate the template, run the test suite
+
+lint: $(VENV)/.installed ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed ## Reformat the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: $(VENV)/.installed ## mypy over shared/ and functions/
+	$(VENV)/bin/mypy
+
+validate: $(SAM_VENV)/.installed ## sam validate --lint (offline)
+	$(SAM) validate --lint
+
+pytest: $(VENV)/.installed ## The test suite only (exit 5, no tests collected, is a failure)
+	@$(VENV)/bin/pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: the set-up is broken" >&2; exit 1; fi; exit $$status
+
+build: $(SAM_VENV)/.installed ## sam build (needs python3.13, found through pyenv when not on PATH)
+	PATH="$(SAM_PATH)" $(SAM) build
+
+clean: ## Remove build output and caches (keeps the virtualenvs)
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache test-output

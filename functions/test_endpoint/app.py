@@ -1,0 +1,49 @@
+"""testEndpoint: the protected GPT action. ``POST /`` with a Bearer token and ``{"name": ...}``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gpt_auth import sessions
+from gpt_auth.errors import BadRequest, InvalidToken
+from gpt_auth.http import Request, text_response
+from gpt_auth.log import logger
+from gpt_auth.routing import Router
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+MAX_NAME_LENGTH = 200
+
+router = Router()
+
+
+def bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("Send the access token as 'Authorization: Bearer <token>'.")
+    return token.strip()
+
+
+@router.route("POST", "/")
+def hello(request: Request) -> dict[str, Any]:
+    session = sessions.session_for_access_token(bearer_token(request))
+    if session is None:
+        raise InvalidToken()
+    body = request.json()
+    if not isinstance(body, dict) or "name" not in body:
+        raise BadRequest('The body must be a JSON object with a "name", e.g. {"name": "Ada"}.')
+    name = body["name"]
+    if not isinstance(name, str):
+        raise BadRequest('"name" must be a string.')
+    name = name.strip()
+    if not name:
+        raise BadRequest('"name" must not be empty.')
+    if len(name) > MAX_NAME_LENGTH:
+        raise BadRequest(f'"name" must be at most {MAX_NAME_LENGTH} characters.')
+    return text_response(200, f"Hello {name}")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return router.resolve(event, context)

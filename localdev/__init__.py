@@ -1,0 +1,1 @@
+"""Local-only tooling: the Function URL emulator, the Google stand-in, the nx-27017 test server."""

@@ -1,0 +1,1 @@
+"""gpt-google-auth's shared layer: settings, tokens, the session store and HTTP helpers."""

@@ -1,0 +1,98 @@
+"""The MongoDB connection: one lazy client per container, indexes ensured once per collection.
+
+With ``MONGODB_URI`` unset or ``mongomock://...`` the embedded in-memory store (mongomock) serves
+local runs and tests through the same code. Inside AWS Lambda the embedded store is refused,
+since each container would keep its own sessions and lose them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from gpt_auth.errors import ConfigError
+from gpt_auth.settings import get_settings
+
+if TYPE_CHECKING:
+    from pymongo.collection import Collection
+
+USERS = "users"
+AUTHORIZATION_REQUESTS = "authorization_requests"
+AUTHORIZATION_CODES = "authorization_codes"
+SESSIONS = "sessions"
+
+# name -> list of (keys, options); all creations are idempotent.
+_INDEXES: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    USERS: [("email", {})],
+    AUTHORIZATION_REQUESTS: [("expires_at", {"expireAfterSeconds": 0})],
+    AUTHORIZATION_CODES: [("expires_at", {"expireAfterSeconds": 0})],
+    SESSIONS: [
+        ("expires_at", {"expireAfterSeconds": 0}),
+        ("access_token_hash", {"unique": True}),
+        ("refresh_token_hash", {"unique": True}),
+        ("previous_refresh_token_hash", {}),
+        ("refresh_token_hashes", {}),
+        ("user_id", {}),
+        ("code_hash", {}),
+    ],
+}
+
+# Fail fast: an unreachable database becomes a 503 within a few seconds, far inside the
+# function timeout, instead of pymongo's default 30 s server selection.
+CLIENT_OPTIONS: dict[str, Any] = {
+    "serverSelectionTimeoutMS": 2000,
+    "connectTimeoutMS": 2000,
+    "socketTimeoutMS": 3000,
+    "maxPoolSize": 10,
+    "tz_aware": True,
+    "appname": "gpt-google-auth",
+}
+
+_client: Any = None
+_ready: set[str] = set()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_client(uri: str) -> Any:
+    if uri.startswith("mongomock://"):
+        if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+            raise ConfigError("MONGODB_URI is not set; the embedded store is for local runs only.")
+        import mongomock  # local runs and tests only
+
+        return mongomock.MongoClient(tz_aware=True)
+    from pymongo import MongoClient
+
+    return MongoClient(uri, **CLIENT_OPTIONS)
+
+
+def collection(name: str) -> Collection[dict[str, Any]]:
+    """A collection of the configured database, its indexes ensured on first use."""
+    global _client
+    settings = get_settings()
+    if _client is None:
+        _client = _new_client(settings.mongodb_uri)
+    coll: Collection[dict[str, Any]] = _client[settings.mongodb_database][name]
+    if name not in _ready:
+        ensure_indexes(coll, name)
+        _ready.add(name)
+    return coll
+
+
+def ensure_indexes(coll: Collection[dict[str, Any]], name: str) -> list[str]:
+    """Create the collection's indexes; a no-op when they exist."""
+    from pymongo import IndexModel
+
+    return coll.create_indexes([IndexModel(keys, **options) for keys, options in _INDEXES[name]])
+
+
+def reset() -> None:
+    """Drop the cached client (tests; a new MONGODB_URI)."""
+    global _client
+    if _client is not None:
+        _client.close()
+    _client = None
+    _ready.clear()

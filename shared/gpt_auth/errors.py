@@ -1,0 +1,82 @@
+"""Error types. Each HTTP-facing error knows its status and its public message."""
+
+from __future__ import annotations
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. The message names the setting."""
+
+
+class HttpError(Exception):
+    """An error answered as JSON ``{"error": code, "error_description": description}``."""
+
+    status = 400
+    code = "invalid_request"
+
+    def __init__(self, description: str, *, code: str | None = None, headers: dict[str, str] | None = None):
+        super().__init__(description)
+        self.description = description
+        if code is not None:
+            self.code = code
+        self.headers = headers or {}
+
+
+class BadRequest(HttpError):
+    status = 400
+    code = "invalid_request"
+
+
+class InvalidToken(HttpError):
+    """RFC 6750: the bearer token is missing, malformed, unknown, expired or revoked."""
+
+    status = 401
+    code = "invalid_token"
+
+    def __init__(self, description: str = "The access token is missing, invalid, expired or revoked."):
+        super().__init__(
+            description,
+            headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'},
+        )
+
+
+class NotFound(HttpError):
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowed(HttpError):
+    status = 405
+    code = "method_not_allowed"
+
+    def __init__(self, method: str, allowed: list[str]):
+        super().__init__(
+            f"Method {method} is not allowed here; use {', '.join(allowed)}.",
+            headers={"Allow": ", ".join(allowed)},
+        )
+
+
+class PayloadTooLarge(HttpError):
+    status = 413
+    code = "invalid_request"
+
+
+class UnsupportedMediaType(HttpError):
+    status = 415
+    code = "invalid_request"
+
+
+class UpstreamError(HttpError):
+    """The identity provider failed or answered something we cannot trust."""
+
+    status = 502
+    code = "temporarily_unavailable"
+
+
+class ServiceUnavailable(HttpError):
+    status = 503
+    code = "temporarily_unavailable"
+
+
+class ServerMisconfigured(HttpError):
+    status = 500
+    code = "server_error"

@@ -1,0 +1,152 @@
+"""Lambda Function URL (payload 2.0) requests and responses."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from gpt_auth.errors import BadRequest, HttpError, PayloadTooLarge, UnsupportedMediaType
+
+MAX_BODY_CHARS = 100_000
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+HTML_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass
+class Request:
+    """The parts of a Function URL event the handlers use. Header names are lower case."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    raw_query: str = ""
+    raw_body: bytes = b""
+    event: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> Request:
+        http = (event.get("requestContext") or {}).get("http") or {}
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        body = event.get("body") or ""
+        if len(body) > MAX_BODY_CHARS * 4 // 3 + 4:
+            raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_CHARS} characters.")
+        if event.get("isBase64Encoded"):
+            try:
+                raw = base64.b64decode(body, validate=True)
+            except (binascii.Error, ValueError):
+                raise BadRequest("The request body is not valid base64.") from None
+        else:
+            raw = body.encode("utf-8", "surrogatepass")
+        if len(raw) > MAX_BODY_CHARS:
+            raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_CHARS} characters.")
+        return cls(
+            method=str(http.get("method") or "GET").upper(),
+            path=event.get("rawPath") or http.get("path") or "/",
+            headers=headers,
+            raw_query=event.get("rawQueryString") or "",
+            raw_body=raw,
+            event=event,
+        )
+
+    @property
+    def media_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    def query(self) -> dict[str, str]:
+        """Query parameters; a repeated parameter is an error (RFC 6749 3.1)."""
+        return _single_values(self.raw_query, "query")
+
+    def text(self) -> str:
+        try:
+            return self.raw_body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("The request body is not valid UTF-8.") from None
+
+    def json(self) -> Any:
+        if self.media_type not in ("application/json", "") and not self.media_type.endswith("+json"):
+            raise UnsupportedMediaType(f"Send the body as application/json, not {self.media_type}.")
+        try:
+            return json.loads(self.text())
+        except json.JSONDecodeError as exc:
+            raise BadRequest(
+                f"The request body is not valid JSON: {exc.msg} at character {exc.pos}."
+            ) from None
+
+    def form(self) -> dict[str, str]:
+        """A form body (or JSON object of strings) as single-valued parameters."""
+        if self.media_type == "application/json":
+            data = self.json()
+            if not isinstance(data, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+            ):
+                raise BadRequest("A JSON body must be an object whose values are strings.")
+            return data
+        if self.media_type not in ("application/x-www-form-urlencoded", ""):
+            raise UnsupportedMediaType(
+                f"Send the body as application/x-www-form-urlencoded, not {self.media_type}."
+            )
+        return _single_values(self.text(), "body")
+
+
+def _single_values(encoded: str, where: str) -> dict[str, str]:
+    try:
+        pairs = parse_qs(encoded, keep_blank_values=True, strict_parsing=False, errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest(f"The {where} has percent-encoded bytes that are not UTF-8.") from None
+    for name, values in pairs.items():
+        if len(values) > 1:
+            raise BadRequest(f"The parameter {name!r} appears more than once in the {where}.")
+    return {name: values[0] for name, values in pairs.items()}
+
+
+def response(
+    status: int, body: str, content_type: str, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    merged = {**SECURITY_HEADERS, "Content-Type": content_type, **(headers or {})}
+    return {"statusCode": status, "headers": merged, "body": body, "isBase64Encoded": False}
+
+
+def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return response(status, json.dumps(payload, separators=(",", ":")), "application/json", headers)
+
+
+def text_response(status: int, text: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return response(status, text, "text/plain; charset=utf-8", headers)
+
+
+def html_response(status: int, title: str, body_html: str) -> dict[str, Any]:
+    """A small self-contained page; ``body_html`` must already be escaped."""
+    page = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}"
+        "code{background:#f3f3f3;padding:0 .2rem;word-break:break-all}</style></head>"
+        f"<body><main><h1>{html.escape(title)}</h1>{body_html}</main></body></html>"
+    )
+    return {**response(status, page, HTML_HEADERS["Content-Type"], HTML_HEADERS), "statusCode": status}
+
+
+def redirect(location: str) -> dict[str, Any]:
+    return response(302, "", "text/plain; charset=utf-8", {"Location": location})
+
+
+def error_response(error: HttpError) -> dict[str, Any]:
+    return json_response(
+        error.status, {"error": error.code, "error_description": error.description}, error.headers
+    )

@@ -1,0 +1,152 @@
+"""Settings: read once per container, validated, with errors that name the setting.
+
+Values come from the environment. When ``APP_SECRET_ARN`` is set, the credentials and
+``MONGODB_URI`` come from that Secrets Manager secret instead (see ``gpt_auth.secrets``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from gpt_auth.errors import ConfigError
+
+DEFAULT_REDIRECT_PATTERNS = (
+    r"https://chatgpt\.com/aip/g-[A-Za-z0-9_-]+/oauth/callback",
+    r"https://chat\.openai\.com/aip/g-[A-Za-z0-9_-]+/oauth/callback",
+)
+SECRET_KEYS = (
+    "GOOGLE_CLIENT_ID",
+    "GOOGLE_CLIENT_SECRET",
+    "GPT_CLIENT_ID",
+    "GPT_CLIENT_SECRET",
+    "MONGODB_URI",
+)
+EMBEDDED_MONGODB_URI = "mongomock://localhost"
+
+
+@dataclass(frozen=True)
+class Settings:
+    google_client_id: str
+    google_client_secret: str
+    gpt_client_id: str
+    gpt_client_secret: str
+    mongodb_uri: str = EMBEDDED_MONGODB_URI
+    mongodb_database: str = "gpt_auth"
+    google_redirect_uri: str | None = None
+    allowed_redirect_uris: tuple[re.Pattern[str], ...] = ()
+    oidc_issuer: str | None = None
+    access_token_ttl: int = 3600
+    refresh_token_ttl: int = 2592000
+
+    def __repr__(self) -> str:  # never print secrets by accident
+        return f"Settings(gpt_client_id={self.gpt_client_id!r}, mongodb_database={self.mongodb_database!r})"
+
+    @property
+    def embedded_store(self) -> bool:
+        return self.mongodb_uri.startswith("mongomock://")
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set; it is required (see README, 'Settings').")
+    return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of seconds, got {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than 0, got {value}.")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise ConfigError(f"{name} must be an https:// URL (http:// only for localhost), got {raw!r}.")
+    if not parts.netloc:
+        raise ConfigError(f"{name} must be an absolute URL, got {raw!r}.")
+    return raw.rstrip("/") if name == "OIDC_ISSUER" else raw
+
+
+def _redirect_patterns(env: Mapping[str, str]) -> tuple[re.Pattern[str], ...]:
+    raw = env.get("ALLOWED_REDIRECT_URIS", "").strip()
+    sources = [p.strip() for p in raw.split(",") if p.strip()] if raw else list(DEFAULT_REDIRECT_PATTERNS)
+    patterns = []
+    for source in sources:
+        try:
+            patterns.append(re.compile(source))
+        except re.error as exc:
+            raise ConfigError(f"ALLOWED_REDIRECT_URIS has an invalid pattern {source!r}: {exc}.") from None
+    return tuple(patterns)
+
+
+def _mongodb_uri(env: Mapping[str, str]) -> str:
+    raw = env.get("MONGODB_URI", "").strip()
+    if not raw:
+        return EMBEDDED_MONGODB_URI
+    if not raw.startswith(("mongodb://", "mongodb+srv://", "mongomock://")):
+        raise ConfigError("MONGODB_URI must start with mongodb://, mongodb+srv:// or mongomock://.")
+    return raw
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build validated settings from a mapping of setting names to strings.
+
+    Raises
+    ------
+    ConfigError
+        When a required setting is missing or a setting is malformed; the message names it.
+    """
+    database = env.get("MONGODB_DATABASE", "").strip() or "gpt_auth"
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,63}", database):
+        raise ConfigError(f"MONGODB_DATABASE must be 1-63 letters, digits, '_' or '-', got {database!r}.")
+    return Settings(
+        google_client_id=_required(env, "GOOGLE_CLIENT_ID"),
+        google_client_secret=_required(env, "GOOGLE_CLIENT_SECRET"),
+        gpt_client_id=_required(env, "GPT_CLIENT_ID"),
+        gpt_client_secret=_required(env, "GPT_CLIENT_SECRET"),
+        mongodb_uri=_mongodb_uri(env),
+        mongodb_database=database,
+        google_redirect_uri=_url(env, "GOOGLE_REDIRECT_URI"),
+        allowed_redirect_uris=_redirect_patterns(env),
+        oidc_issuer=_url(env, "OIDC_ISSUER"),
+        access_token_ttl=_positive_int(env, "ACCESS_TOKEN_TTL", 3600),
+        refresh_token_ttl=_positive_int(env, "REFRESH_TOKEN_TTL", 2592000),
+    )
+
+
+_cached: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The container's settings, loaded on first use and then reused."""
+    global _cached
+    if _cached is None:
+        env: Mapping[str, str] = os.environ
+        if os.environ.get("APP_SECRET_ARN"):
+            from gpt_auth.secrets import environment_with_secret  # boto3 only when needed
+
+            env = environment_with_secret(os.environ)
+        _cached = load_settings(env)
+    return _cached
+
+
+def reset() -> None:
+    """Forget the cached settings (tests, or after the environment changed)."""
+    global _cached
+    _cached = None

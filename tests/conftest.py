@@ -1,0 +1,117 @@
+"""Shared fixtures: local settings, the store on mongomock or nx-27017, events, log capture."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gpt_auth import db, settings
+from localdev.nx_server import NxServer
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+
+TEST_SETTINGS = {
+    "GOOGLE_CLIENT_ID": "google-client-id.apps.example",
+    "GOOGLE_CLIENT_SECRET": "google-secret-value-0123456789",
+    "GPT_CLIENT_ID": "gpt-client",
+    "GPT_CLIENT_SECRET": "gpt-secret-value-0123456789",
+    "MONGODB_URI": "mongomock://localhost",
+    "MONGODB_DATABASE": "gpt_auth_test",
+}
+
+
+@pytest.fixture(autouse=True)
+def app_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Every test starts from known settings and an empty embedded store."""
+    for name in (
+        *settings.SECRET_KEYS,
+        "APP_SECRET_ARN",
+        "GOOGLE_REDIRECT_URI",
+        "ALLOWED_REDIRECT_URIS",
+        "OIDC_ISSUER",
+        "ACCESS_TOKEN_TTL",
+        "REFRESH_TOKEN_TTL",
+        "MONGODB_DATABASE",
+        "AWS_LAMBDA_FUNCTION_NAME",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in TEST_SETTINGS.items():
+        monkeypatch.setenv(name, value)
+    settings.reset()
+    db.reset()
+    yield TEST_SETTINGS
+    settings.reset()
+    db.reset()
+
+
+@pytest.fixture(scope="session")
+def nx_server() -> Iterator[NxServer]:
+    with NxServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["mongomock", pytest.param("nx", marks=pytest.mark.nx)])
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test on the embedded store and on the nx-27017 wire-protocol server."""
+    if request.param == "nx":
+        server: NxServer = request.getfixturevalue("nx_server")
+        monkeypatch.setenv("MONGODB_URI", server.uri)
+        monkeypatch.setenv("MONGODB_DATABASE", f"t{abs(hash(request.node.nodeid)) % 10**9}")
+    settings.reset()
+    db.reset()
+    return str(request.param)
+
+
+def skip_on_nx(store: str, reason: str) -> None:
+    """Skip where nx-27017 diverges from MongoDB's documented semantics."""
+    if store == "nx":
+        pytest.skip(f"nx-27017 divergence: {reason}")
+
+
+@dataclass(frozen=True)
+class FakeLambdaContext:
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:test-function"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000001"
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A payload 2.0 event from ``events/<name>.json``."""
+    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    return event
+
+
+def event_index() -> dict[str, dict[str, Any]]:
+    """``events/index.json``: for each event file, its function, expected status and purpose."""
+    index: dict[str, dict[str, Any]] = json.loads((EVENTS / "index.json").read_text())
+    return index
+
+
+@pytest.fixture
+def read_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """Call it to get every structured line the product logged so far in the test, parsed."""
+    from gpt_auth.log import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    target = logging.getLogger(logger.service)
+    target.addHandler(handler)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+    finally:
+        target.removeHandler(handler)

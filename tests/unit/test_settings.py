@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from gpt_auth.errors import ConfigError
+from gpt_auth.settings import EMBEDDED_MONGODB_URI, load_settings
+
+BASE = {
+    "GOOGLE_CLIENT_ID": "gid",
+    "GOOGLE_CLIENT_SECRET": "gsecret",
+    "GPT_CLIENT_ID": "gpt",
+    "GPT_CLIENT_SECRET": "gptsecret",
+}
+
+
+def test_defaults_when_only_credentials_are_given():
+    config = load_settings(BASE)
+    assert config.mongodb_uri == EMBEDDED_MONGODB_URI
+    assert config.embedded_store
+    assert config.mongodb_database == "gpt_auth"
+    assert (config.access_token_ttl, config.refresh_token_ttl) == (3600, 2592000)
+    assert config.oidc_issuer is None
+    assert next(p.pattern for p in config.allowed_redirect_uris).startswith("https://chatgpt")
+
+
+@pytest.mark.parametrize("missing", sorted(BASE))
+def test_missing_required_setting_is_named(missing):
+    env = {k: v for k, v in BASE.items() if k != missing}
+    with pytest.raises(ConfigError, match=missing):
+        load_settings(env)
+
+
+def test_blank_required_setting_counts_as_missing():
+    with pytest.raises(ConfigError, match="GPT_CLIENT_SECRET"):
+        load_settings({**BASE, "GPT_CLIENT_SECRET": "   "})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ACCESS_TOKEN_TTL", "soon"),
+        ("ACCESS_TOKEN_TTL", "0"),
+        ("REFRESH_TOKEN_TTL", "-5"),
+        ("MONGODB_URI", "postgres://db"),
+        ("MONGODB_DATABASE", "bad name!"),
+        ("ALLOWED_REDIRECT_URIS", "https://ok\\.example/cb,(unclosed"),
+        ("OIDC_ISSUER", "http://issuer.example"),
+        ("GOOGLE_REDIRECT_URI", "not a url"),
+    ],
+)
+def test_malformed_setting_is_named(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings({**BASE, name: value})
+
+
+def test_local_http_issuer_is_allowed_and_trailing_slash_dropped():
+    config = load_settings({**BASE, "OIDC_ISSUER": "http://127.0.0.1:9000/"})
+    assert config.oidc_issuer == "http://127.0.0.1:9000"
+
+
+def test_redirect_patterns_are_comma_separated():
+    config = load_settings(
+        {**BASE, "ALLOWED_REDIRECT_URIS": r"https://a\.example/cb , http://127\.0\.0\.1:3000/cb"}
+    )
+    assert [p.pattern for p in config.allowed_redirect_uris] == [
+        r"https://a\.example/cb",
+        r"http://127\.0\.0\.1:3000/cb",
+    ]
+
+
+def test_repr_hides_secrets():
+    text = repr(load_settings(BASE))
+    assert "gsecret" not in text and "gptsecret" not in text

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from gpt_auth.tokens import ACCESS_TOKEN, AUTHORIZATION_CODE, REFRESH_TOKEN, hash_token, is_well_formed, mint
+
+
+@pytest.mark.parametrize("prefix", [ACCESS_TOKEN, REFRESH_TOKEN, AUTHORIZATION_CODE])
+def test_minted_tokens_are_unique_well_formed_and_typed(prefix):
+    tokens = {mint(prefix) for _ in range(200)}
+    assert len(tokens) == 200
+    for token in tokens:
+        assert token.startswith(prefix)
+        assert is_well_formed(token, prefix)
+        assert not is_well_formed(token, "gxx_")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "gat_",
+        "gat_short",
+        "gat_" + "a" * 44,
+        "gat_" + "a" * 42 + "!",
+        "Gat_" + "a" * 43,
+        " gat_" + "a" * 43,
+    ],
+)
+def test_malformed_tokens_are_rejected(token):
+    assert not is_well_formed(token, ACCESS_TOKEN)
+
+
+def test_refresh_token_is_not_an_access_token():
+    assert not is_well_formed(mint(REFRESH_TOKEN), ACCESS_TOKEN)
+
+
+def test_hash_is_sha256_hex_and_never_the_token():
+    token = mint(ACCESS_TOKEN)
+    assert hash_token(token) == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in hash_token(token)
