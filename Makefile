@@ -3,7 +3,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Python 3.13 from PATH, else from pyenv (Lambda's runtime is python3.13).
-PYTHON313 ?= $(shell command -v python3.13 2>/dev/null || ( command -v pyenv >/dev/null && ls "$$(pyenv root)/versions/3.13.0/bin/python3.13" 2>/dev/null ))
+ifndef PYTHON313
+PYTHON313 := $(shell for p in python3.13 $$(ls -d "$$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python3.13 2>/dev/null); do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { command -v "$$p"; break; }; done)
+endif
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
