@@ -20,7 +20,8 @@ def environment_with_secret(env: Mapping[str, str]) -> dict[str, str]:
     except parameters.exceptions.TransformParameterError:
         raise ConfigError("APP_SECRET_ARN names a secret that is not a JSON object.") from None
     except parameters.exceptions.GetParameterError as exc:
-        raise ConfigError(f"APP_SECRET_ARN could not be read: {type(exc.__cause__ or exc).__name__}.") from None
+        reason = type(exc.__cause__ or exc).__name__
+        raise ConfigError(f"APP_SECRET_ARN could not be read: {reason}.") from None
     if not isinstance(value, dict):
         raise ConfigError("APP_SECRET_ARN names a secret that is not a JSON object.")
     merged = dict(env)
