@@ -1,0 +1,80 @@
+"""Our one-time authorization codes: minted at Google's callback, redeemed at the token endpoint.
+
+A code lives about two minutes (ChatGPT sends no PKCE), is bound to the client, the redirect
+URI, the user and the scope, and works once. Presenting it again marks it replayed, and the
+token endpoint then revokes every session issued from it (RFC 6749 section 4.1.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pymongo import ReturnDocument
+
+from gpt_auth import db
+from gpt_auth.tokens import AUTHORIZATION_CODE, hash_token, is_well_formed, mint
+
+CODE_TTL_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class CodeGrant:
+    """What a redeemed code was bound to. ``code_hash`` ties issued sessions to the code."""
+
+    client_id: str
+    redirect_uri: str
+    user_id: str
+    scope: str
+    code_hash: str
+
+
+def issue_code(
+    *, client_id: str, redirect_uri: str, user_id: str, scope: str, now: datetime | None = None
+) -> str:
+    """Mint and store a new code; returns the code itself (only its hash is stored)."""
+    when = now or db.now()
+    code = mint(AUTHORIZATION_CODE)
+    db.collection(db.AUTHORIZATION_CODES).insert_one(
+        {
+            "_id": hash_token(code),
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "user_id": user_id,
+            "scope": scope,
+            "created_at": when,
+            "expires_at": when + timedelta(seconds=CODE_TTL_SECONDS),
+            "used_at": None,
+            "replayed_at": None,
+        }
+    )
+    return code
+
+
+def redeem_code(code: str, now: datetime | None = None) -> CodeGrant | None:
+    """Use a code once. Returns None when it is malformed, unknown, expired or already used.
+
+    A second presentation of a used code sets ``replayed_at``; see ``was_replayed``.
+    """
+    if not is_well_formed(code, AUTHORIZATION_CODE):
+        return None
+    when = now or db.now()
+    codes = db.collection(db.AUTHORIZATION_CODES)
+    code_hash = hash_token(code)
+    record = codes.find_one_and_update(
+        {"_id": code_hash, "used_at": None, "expires_at": {"$gt": when}},
+        {"$set": {"used_at": when}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if record is None:
+        codes.update_one({"_id": code_hash, "used_at": {"$ne": None}}, {"$set": {"replayed_at": when}})
+        return None
+    return CodeGrant(
+        record["client_id"], record["redirect_uri"], record["user_id"], record["scope"], code_hash
+    )
+
+
+def was_replayed(code_hash: str) -> bool:
+    """True when the code was presented again after its first use."""
+    record = db.collection(db.AUTHORIZATION_CODES).find_one({"_id": code_hash}, {"replayed_at": 1})
+    return record is not None and record.get("replayed_at") is not None
