@@ -139,7 +139,7 @@ def html_response(status: int, title: str, body_html: str) -> dict[str, Any]:
         "code{background:#f3f3f3;padding:0 .2rem;word-break:break-all}</style></head>"
         f"<body><main><h1>{html.escape(title)}</h1>{body_html}</main></body></html>"
     )
-    return {**response(status, page, HTML_HEADERS["Content-Type"], HTML_HEADERS), "statusCode": status}
+    return response(status, page, HTML_HEADERS["Content-Type"], HTML_HEADERS)
 
 
 def redirect(location: str) -> dict[str, Any]:
