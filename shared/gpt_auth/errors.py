@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+BASIC_REALM = "gpt-google-auth"
+
 
 class ConfigError(Exception):
     """A setting is missing or malformed. The message names the setting."""
@@ -37,6 +39,35 @@ class InvalidToken(HttpError):
             description,
             headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'},
         )
+
+
+class InvalidClient(HttpError):
+    """RFC 6749 5.2: client authentication failed. ``basic`` when the client tried HTTP Basic."""
+
+    status = 401
+    code = "invalid_client"
+
+    def __init__(self, description: str, *, basic: bool = False):
+        super().__init__(
+            description, headers={"WWW-Authenticate": f'Basic realm="{BASIC_REALM}"'} if basic else None
+        )
+
+
+class InvalidGrant(HttpError):
+    """RFC 6749 5.2: the code or refresh token is invalid, expired, revoked, used or not ours."""
+
+    status = 400
+    code = "invalid_grant"
+
+
+class UnsupportedGrantType(HttpError):
+    status = 400
+    code = "unsupported_grant_type"
+
+
+class InvalidScope(HttpError):
+    status = 400
+    code = "invalid_scope"
 
 
 class NotFound(HttpError):
