@@ -1,12 +1,16 @@
-"""googleAuthentication: the OAuth token URL (``POST /``)."""
+"""googleAuthentication: the OAuth token URL (``POST /``), RFC 6749 sections 3.2, 4.1.3 and 6."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gpt_auth import grants
+from gpt_auth.client_auth import authenticate_client
+from gpt_auth.errors import BadRequest, UnsupportedMediaType
 from gpt_auth.http import Request, json_response
 from gpt_auth.log import logger
 from gpt_auth.routing import Router
+from gpt_auth.settings import get_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,11 +18,22 @@ if TYPE_CHECKING:
 router = Router()
 
 
+def token_parameters(request: Request) -> dict[str, str]:
+    """The form (or JSON) parameters; blank ones count as absent (RFC 6749 3.1)."""
+    try:
+        params = request.form()
+    except UnsupportedMediaType as exc:
+        raise BadRequest(exc.description) from None  # RFC 6749 5.2 answers 400 here
+    return {name: value for name, value in params.items() if value.strip()}
+
+
 @router.route("POST", "/")
-def not_yet(request: Request) -> dict[str, Any]:
-    return json_response(
-        501, {"error": "not_implemented", "error_description": "The token endpoint is not built yet."}
-    )
+def token(request: Request) -> dict[str, Any]:
+    params = token_parameters(request)
+    settings = get_settings()
+    client = authenticate_client(request.headers.get("authorization"), params, settings)
+    issued = grants.issue_tokens(params, client_id=client.client_id, settings=settings)
+    return json_response(200, issued.as_response())
 
 
 @logger.inject_lambda_context(clear_state=True)

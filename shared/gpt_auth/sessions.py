@@ -15,6 +15,7 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from gpt_auth import db
+from gpt_auth.log import logger
 from gpt_auth.tokens import ACCESS_TOKEN, REFRESH_TOKEN, hash_token, is_well_formed, mint
 
 
@@ -89,19 +90,51 @@ def session_for_access_token(token: str, now: datetime | None = None) -> dict[st
     if not is_well_formed(token, ACCESS_TOKEN):
         return None
     when = now or db.now()
-    return db.collection(db.SESSIONS).find_one(
+    found = db.collection(db.SESSIONS).find_one(
         {"access_token_hash": hash_token(token), "access_expires_at": {"$gt": when}, **_live(when)},
-        {"user_id": 1, "client_id": 1, "scope": 1},
+        {"user_id": 1, "client_id": 1, "scope": 1, "access_scope": 1},
     )
+    if found is not None and "access_scope" in found:
+        found["scope"] = found.pop("access_scope")  # this access token was issued for less
+    return found
+
+
+def scope_of_refresh_token(token: str, *, client_id: str, now: datetime | None = None) -> str | None:
+    """The scope granted to the live family whose current or previous refresh token this is."""
+    if not is_well_formed(token, REFRESH_TOKEN):
+        return None
+    when = now or db.now()
+    presented = hash_token(token)
+    found = db.collection(db.SESSIONS).find_one(
+        {
+            "$or": [{"refresh_token_hash": presented}, {"previous_refresh_token_hash": presented}],
+            "client_id": client_id,
+            **_live(when),
+        },
+        {"scope": 1},
+    )
+    return None if found is None else str(found["scope"])
 
 
 def rotate_refresh_token(
-    token: str, *, client_id: str, lifetimes: Lifetimes, now: datetime | None = None
+    token: str,
+    *,
+    client_id: str,
+    lifetimes: Lifetimes,
+    scope: str | None = None,
+    now: datetime | None = None,
 ) -> IssuedTokens | None:
     """Exchange a refresh token for a new pair, or return None (the caller answers invalid_grant).
 
     Each step is one atomic update, so concurrent presentations of one token each either get
     a pair or None, and the family always ends with exactly one current refresh token.
+
+    Parameters
+    ----------
+    scope
+        A narrower scope for the new access token (checked by the caller against
+        ``scope_of_refresh_token``); None gives it the family's whole scope. The family keeps
+        its scope either way (RFC 6749 section 6).
     """
     if not is_well_formed(token, REFRESH_TOKEN):
         return None
@@ -118,7 +151,9 @@ def rotate_refresh_token(
         "refresh_expires_at": refresh_expires,
         "expires_at": refresh_expires,
         "rotated_at": when,
+        **({} if scope is None else {"access_scope": scope}),
     }
+    narrowing: dict[str, Any] = {} if scope is not None else {"$unset": {"access_scope": ""}}
     live = {"client_id": client_id, **_live(when)}
     # Presenting current: previous := current, current := new.
     family = sessions.find_one_and_update(
@@ -126,6 +161,7 @@ def rotate_refresh_token(
         {
             "$set": {**common, "previous_refresh_token_hash": presented},
             "$push": {"refresh_token_hashes": new_refresh},
+            **narrowing,
         },
         projection={"scope": 1},
         return_document=ReturnDocument.AFTER,
@@ -134,17 +170,20 @@ def rotate_refresh_token(
         # Presenting previous (its replacement never arrived): current := new, previous unchanged.
         family = sessions.find_one_and_update(
             {"previous_refresh_token_hash": presented, **live},
-            {"$set": common, "$push": {"refresh_token_hashes": new_refresh}},
+            {"$set": common, "$push": {"refresh_token_hashes": new_refresh}, **narrowing},
             projection={"scope": 1},
             return_document=ReturnDocument.AFTER,
         )
     if family is None:
         # Any older token of a family: theft detected, the whole family goes.
-        sessions.update_many(
+        revoked = sessions.update_many(
             {"refresh_token_hashes": presented, "revoked_at": None}, {"$set": {"revoked_at": when}}
         )
+        if revoked.modified_count:
+            logger.warning("retired refresh token presented; its family is revoked")
         return None
-    return IssuedTokens(access, refresh, lifetimes.access, family["scope"], family["_id"])
+    granted = family["scope"] if scope is None else scope
+    return IssuedTokens(access, refresh, lifetimes.access, granted, family["_id"])
 
 
 def revoke(query: dict[str, Any], now: datetime | None = None) -> int:

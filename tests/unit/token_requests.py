@@ -1,0 +1,60 @@
+"""Token endpoint requests built from the sample events in events/, for the token tests."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from functions.google_authentication import app
+from gpt_auth import codes, sessions
+from tests.conftest import FakeLambdaContext, load_event
+
+REDIRECT_URI = "https://chatgpt.com/aip/g-AbCdEf123/oauth/callback"
+POST_AUTH = {"client_id": "gpt-client", "client_secret": "gpt-secret-value-0123456789"}
+
+
+def with_form(event: dict[str, Any], form: dict[str, str] | list[tuple[str, str]]) -> dict[str, Any]:
+    """The event with its body replaced by ``form``, base64-encoded as AWS sends it."""
+    body = urlencode(form)
+    event["body"] = base64.b64encode(body.encode()).decode()
+    event["isBase64Encoded"] = True
+    event["headers"]["content-length"] = str(len(body))
+    return event
+
+
+def call(event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status, parsed JSON body and headers of the token endpoint's answer."""
+    response = app.lambda_handler(event, FakeLambdaContext())
+    return response["statusCode"], json.loads(response["body"]), response["headers"]
+
+
+def exchange(code: str, *, redirect_uri: str = REDIRECT_URI) -> tuple[int, dict[str, Any]]:
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, **POST_AUTH}
+    status, body, _ = call(with_form(load_event("google_authentication_code_post"), form))
+    return status, body
+
+
+def refresh(refresh_token: str, **extra: str) -> tuple[int, dict[str, Any]]:
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, **POST_AUTH, **extra}
+    status, body, _ = call(with_form(load_event("google_authentication_refresh"), form))
+    return status, body
+
+
+def new_code(*, client_id: str = "gpt-client", scope: str = "openid email", **kwargs: Any) -> str:
+    return codes.issue_code(
+        client_id=client_id, redirect_uri=REDIRECT_URI, user_id="user-1", scope=scope, **kwargs
+    )
+
+
+def signed_in(scope: str = "openid email") -> dict[str, Any]:
+    """A token response from a fresh code, as ChatGPT gets it after sign-in."""
+    status, body = exchange(new_code(scope=scope))
+    assert status == 200, body
+    return body
+
+
+def is_live(access_token: str) -> bool:
+    """What testEndpoint asks before it answers."""
+    return sessions.session_for_access_token(access_token) is not None
