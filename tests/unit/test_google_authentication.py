@@ -30,6 +30,7 @@ from tests.unit.token_requests import (
     refresh,
     signed_in,
     with_form,
+    with_json,
 )
 
 # RFC 6749 5.2: error_description is printable ASCII without '"' and '\\'.
@@ -110,13 +111,8 @@ def test_wrong_client_does_not_use_up_the_code():
 
 def test_json_body_is_accepted():
     code = new_code()
-    event = load_event("google_authentication_code_post")
-    event["headers"]["content-type"] = "application/json"
-    event["isBase64Encoded"] = False
-    event["body"] = json.dumps(
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, **POST_AUTH}
-    )
-    status, body, _ = call(event)
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, **POST_AUTH}
+    status, body, _ = call(with_json(load_event("google_authentication_code_post"), json.dumps(form)))
     assert status == 200 and is_live(body["access_token"])
 
 
@@ -144,9 +140,7 @@ def test_malformed_request_is_invalid_request(change, expected):
     if "body" in change:
         event["body"] = change["body"]
     if "json" in change:
-        event["headers"]["content-type"] = "application/json"
-        event["isBase64Encoded"] = False
-        event["body"] = change["json"]
+        with_json(event, change["json"])
     # THEN it is a 400 invalid_request that says what is wrong
     status, body, _ = call(event)
     assert (status, body["error"]) == (400, "invalid_request")
@@ -178,11 +172,7 @@ def test_missing_or_blank_parameter_is_invalid_request(missing):
     ],
 )
 def test_odd_json_input_is_a_clear_4xx(body, store):
-    event = load_event("google_authentication_code_post")
-    event["headers"]["content-type"] = "application/json"
-    event["isBase64Encoded"] = False
-    event["body"] = json.dumps(body)
-    status, answer, _ = call(event)
+    status, answer, _ = call(with_json(load_event("google_authentication_code_post"), json.dumps(body)))
     assert status in (400, 401), answer
     assert RFC6749_DESCRIPTION.fullmatch(answer["error_description"])
 

@@ -24,6 +24,15 @@ def with_form(event: dict[str, Any], form: dict[str, str] | list[tuple[str, str]
     return event
 
 
+def with_json(event: dict[str, Any], body: str) -> dict[str, Any]:
+    """The event with ``body`` as a plain application/json body."""
+    event["headers"]["content-type"] = "application/json"
+    event["headers"]["content-length"] = str(len(body.encode()))
+    event["isBase64Encoded"] = False
+    event["body"] = body
+    return event
+
+
 def call(event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Status, parsed JSON body and headers of the token endpoint's answer."""
     response = app.lambda_handler(event, FakeLambdaContext())
