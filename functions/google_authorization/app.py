@@ -1,23 +1,32 @@
-"""googleAuthorization: the OAuth authorize URL (``GET /``) and Google's callback (``GET /callback``)."""
+"""googleAuthorization: the OAuth authorize URL (``GET /``) and Google's callback (``GET /callback``).
+
+A browser visits both routes, so every error here is an HTML page (``Router(error_page_title=...)``).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth.http import Request, json_response
+from gpt_auth import authorization
+from gpt_auth.http import Request, redirect
 from gpt_auth.log import logger
 from gpt_auth.routing import Router
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-router = Router()
+router = Router(error_page_title="Sign-in failed")
 
 
 @router.route("GET", "/")
+def authorize(request: Request) -> dict[str, Any]:
+    domain_name = (request.event.get("requestContext") or {}).get("domainName")
+    return redirect(authorization.begin(request.query(), domain_name=domain_name))
+
+
 @router.route("GET", "/callback")
-def not_yet(request: Request) -> dict[str, Any]:
-    return json_response(501, {"error": "not_implemented", "error_description": "Sign-in is not built yet."})
+def callback(request: Request) -> dict[str, Any]:
+    return redirect(authorization.finish(request.query()))
 
 
 @logger.inject_lambda_context(clear_state=True)

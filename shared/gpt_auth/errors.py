@@ -28,6 +28,14 @@ class BadRequest(HttpError):
     code = "invalid_request"
 
 
+class RequestRefused(BadRequest):
+    """A sign-in request refused with a page, never a redirect; ``details`` are the values at fault."""
+
+    def __init__(self, description: str, details: dict[str, str] | None = None):
+        super().__init__(description)
+        self.details = details or {}
+
+
 class InvalidToken(HttpError):
     """RFC 6750: the bearer token is missing, malformed, unknown, expired or revoked."""
 

@@ -150,3 +150,20 @@ def error_response(error: HttpError) -> dict[str, Any]:
     return json_response(
         error.status, {"error": error.code, "error_description": error.description}, error.headers
     )
+
+
+def error_page(error: HttpError, title: str) -> dict[str, Any]:
+    """The error as an HTML page for a person in a browser; every value shown is escaped."""
+    details = getattr(error, "details", None) or {}
+    rows = "".join(
+        f"<dt>{html.escape(name)}</dt><dd><code>{html.escape(value)}</code></dd>"
+        for name, value in details.items()
+    )
+    body = (
+        f"<p>{html.escape(error.description)}</p>"
+        + (f"<dl>{rows}</dl>" if rows else "")
+        + f"<p><small>HTTP {error.status} ({html.escape(error.code)})</small></p>"
+    )
+    page = html_response(error.status, title, body)
+    page["headers"].update(error.headers)
+    return page

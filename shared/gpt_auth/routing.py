@@ -18,7 +18,7 @@ from gpt_auth.errors import (
     ServerMisconfigured,
     ServiceUnavailable,
 )
-from gpt_auth.http import Request, error_response
+from gpt_auth.http import Request, error_page, error_response
 from gpt_auth.log import logger
 
 if TYPE_CHECKING:
@@ -28,8 +28,16 @@ Route = Callable[[Request], dict[str, Any]]
 
 
 class Router:
-    def __init__(self) -> None:
+    """Routes of one function. With ``error_page_title``, errors are HTML pages (browser-facing routes)."""
+
+    def __init__(self, error_page_title: str | None = None) -> None:
         self._routes: dict[str, dict[str, Route]] = {}
+        self._error_page_title = error_page_title
+
+    def _error(self, error: HttpError) -> dict[str, Any]:
+        if self._error_page_title is None:
+            return error_response(error)
+        return error_page(error, self._error_page_title)
 
     def route(self, method: str, path: str) -> Callable[[Route], Route]:
         def register(func: Route) -> Route:
@@ -57,19 +65,19 @@ class Router:
             request = Request.from_event(event)
             result = self._find(request)(request)
         except HttpError as exc:
-            result = error_response(exc)
+            result = self._error(exc)
         except ConfigError as exc:
             logger.error("configuration error", extra={"reason": str(exc)})
-            result = error_response(ServerMisconfigured(f"The server is misconfigured: {exc}"))
+            result = self._error(ServerMisconfigured(f"The server is misconfigured: {exc}"))
         except Exception as exc:
             if _is_database_outage(exc):
                 logger.warning("database unavailable", extra={"error_type": type(exc).__name__})
-                result = error_response(
+                result = self._error(
                     ServiceUnavailable("The session store is unreachable; try again in a moment.")
                 )
             else:
                 logger.exception("unhandled error")
-                result = error_response(ServerMisconfigured("Internal error; see the function's logs."))
+                result = self._error(ServerMisconfigured("Internal error; see the function's logs."))
         logger.info(
             "request",
             extra={

@@ -1,0 +1,191 @@
+"""The sign-in flow: the GPT's authorization request (``GET /``) and the provider's callback.
+
+Errors follow RFC 6749 4.1.2.1: a bad ``client_id`` or ``redirect_uri`` is shown to the person as
+a page (``RequestRefused``), never redirected; any other error in the GPT's request goes back to
+its callback as ``error`` with its ``state``. At the callback, as in Flask-Dance, the provider's
+``error`` comes first, then the pending request is consumed (once), then the code is exchanged.
+A provider that fails or sends an ID token we refuse gets a 502 page (``UpstreamError``).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+
+from gpt_auth import codes, pending, pkce, provider, redirects, users
+from gpt_auth.errors import ConfigError, RequestRefused, UpstreamError
+from gpt_auth.log import logger
+from gpt_auth.settings import get_settings
+
+MAX_PARAM_CHARS = 2000
+
+UNKNOWN_REQUEST = (
+    "This sign-in request is unknown, expired (they last 10 minutes) or already used, so there is "
+    "no safe way back to ChatGPT. Start the sign-in again from ChatGPT."
+)
+
+
+def begin(params: Mapping[str, str], *, domain_name: str | None) -> str:
+    """Check the GPT's authorization request, store it, and return where to send the browser.
+
+    Parameters
+    ----------
+    params
+        The query parameters of ``GET /``.
+    domain_name
+        This function's domain (``requestContext.domainName``), for our callback URL when
+        ``GOOGLE_REDIRECT_URI`` is not set.
+
+    Returns
+    -------
+    str
+        The provider's authorization URL, or the GPT's callback with an ``error``.
+
+    Raises
+    ------
+    RequestRefused
+        ``client_id`` or ``redirect_uri`` is missing or not allowed.
+    UpstreamError
+        The provider's configuration could not be read (``OIDC_ISSUER`` only).
+    """
+    config = get_settings()
+    redirect_uri = _checked_client(params, config.gpt_client_id, config.allowed_redirect_uris)
+    state = params.get("state", "")
+    error = _request_error(params)
+    if error is not None:
+        code, description = error
+        echoed = {"state": state} if 0 < len(state) <= MAX_PARAM_CHARS else {}
+        return redirects.with_query(redirect_uri, {"error": code, "error_description": description, **echoed})
+    idp = provider.current()
+    callback_uri = config.google_redirect_uri or _default_callback(domain_name)
+    verifier, nonce = pkce.new_verifier(), secrets.token_urlsafe(32)
+    request_id = pending.create(
+        pending.PendingRequest(
+            client_id=config.gpt_client_id,
+            redirect_uri=redirect_uri,
+            state=state,
+            scope=params.get("scope", ""),
+            nonce=nonce,
+            code_verifier=verifier,
+            callback_uri=callback_uri,
+        )
+    )
+    logger.info("sign-in started", extra={"gpt_id": redirects.gpt_id(redirect_uri), "provider": idp.name})
+    return idp.authorization_url(
+        client_id=config.google_client_id,
+        callback_uri=callback_uri,
+        state=request_id,
+        nonce=nonce,
+        code_challenge=pkce.s256_challenge(verifier),
+    )
+
+
+def finish(params: Mapping[str, str]) -> str:
+    """Complete a sign-in at the provider's callback; returns the GPT's callback URL.
+
+    On success that URL carries our one-time ``code`` and the GPT's ``state``; when the provider
+    answered ``error``, it carries ``error=access_denied`` and the GPT's ``state``.
+
+    Raises
+    ------
+    RequestRefused
+        The pending request is unknown, expired or already used (there is nowhere safe to redirect).
+    UpstreamError
+        The provider failed, refused the code, or sent an ID token we refuse.
+    """
+    config = get_settings()
+    provider_error = params.get("error")
+    request = pending.consume(params.get("state", ""))
+    if provider_error is not None:
+        logger.info("provider refused the sign-in", extra={"provider_error": provider_error[:64]})
+        if request is None:
+            raise RequestRefused(
+                "The sign-in was cancelled or refused at the sign-in provider. " + UNKNOWN_REQUEST,
+                {"provider error": provider_error[:200]},
+            )
+        return redirects.with_query(
+            request.redirect_uri,
+            {
+                "error": "access_denied",
+                "error_description": "The sign-in was cancelled or refused.",
+                "state": request.state,
+            },
+        )
+    if request is None:
+        raise RequestRefused(UNKNOWN_REQUEST)
+    idp = provider.current()
+    code = params.get("code", "")
+    if not code:
+        raise UpstreamError(f"{idp.name} came back with neither a code nor an error.")
+    id_token = idp.exchange_code(
+        code=code,
+        callback_uri=request.callback_uri,
+        code_verifier=request.code_verifier,
+        client_id=config.google_client_id,
+        client_secret=config.google_client_secret,
+    )
+    claims = idp.verify_id_token(id_token, client_id=config.google_client_id, nonce=request.nonce)
+    user_id = users.upsert_user(
+        sub=claims["sub"], issuer=idp.issuer, email=_text(claims.get("email")), name=_text(claims.get("name"))
+    )
+    our_code = codes.issue_code(
+        client_id=request.client_id, redirect_uri=request.redirect_uri, user_id=user_id, scope=request.scope
+    )
+    logger.info("sign-in completed", extra={"gpt_id": redirects.gpt_id(request.redirect_uri)})
+    return redirects.with_query(request.redirect_uri, {"code": our_code, "state": request.state})
+
+
+def _checked_client(params: Mapping[str, str], client_id: str, patterns: Iterable[re.Pattern[str]]) -> str:
+    """The redirect URI, once client and redirect URI are known good; else ``RequestRefused``."""
+    received = params.get("client_id", "")
+    if received != client_id:
+        raise RequestRefused(
+            "The client_id is unknown. Set the GPT's OAuth 'Client ID' to this server's GPT_CLIENT_ID."
+            if received
+            else "The request has no client_id. Open this page through the GPT's sign-in button.",
+            {"client_id received": received[:MAX_PARAM_CHARS]} if received else {},
+        )
+    redirect_uri = params.get("redirect_uri", "")
+    if not redirect_uri:
+        raise RequestRefused(
+            "The request has no redirect_uri. Open this page through the GPT's sign-in button."
+        )
+    reason = redirects.refusal_reason(redirect_uri, patterns)
+    if reason is not None:
+        details = {"redirect_uri received": redirect_uri[:MAX_PARAM_CHARS]}
+        gpt = redirects.gpt_id(redirect_uri)
+        if gpt:
+            details["GPT id it names"] = gpt
+        details["allowed patterns"] = ", ".join(pattern.pattern for pattern in patterns)
+        raise RequestRefused(
+            f"The redirect_uri is not allowed. {reason} A GPT's callback URL changes when its OAuth "
+            "settings are edited; if this is your GPT, allow its callback in ALLOWED_REDIRECT_URIS.",
+            details,
+        )
+    return redirect_uri
+
+
+def _request_error(params: Mapping[str, str]) -> tuple[str, str] | None:
+    """The RFC 6749 4.1.2.1 error code and description for the rest of the request, if any."""
+    response_type = params.get("response_type", "")
+    if not response_type:
+        return "invalid_request", "response_type is missing; it must be 'code'."
+    if response_type != "code":
+        return "unsupported_response_type", "Only response_type=code is supported."
+    if not params.get("state"):
+        return "invalid_request", "state is missing."
+    for name in ("state", "scope"):
+        if len(params.get(name, "")) > MAX_PARAM_CHARS:
+            return "invalid_request", f"{name} is longer than {MAX_PARAM_CHARS} characters."
+    return None
+
+
+def _default_callback(domain_name: str | None) -> str:
+    if not domain_name:
+        raise ConfigError("GOOGLE_REDIRECT_URI is not set and the request names no domain to build it from.")
+    return f"https://{domain_name}/callback"
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,56 @@
+"""Pending authorization requests: what the GPT asked for, kept while the person is at the provider.
+
+Each one lives ten minutes and is used once: the provider's callback consumes it atomically, so
+a replayed callback finds nothing. It is stored under the SHA-256 of its id; the id itself only
+travels as our ``state`` through the provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from gpt_auth import db
+from gpt_auth.tokens import AUTHORIZATION_REQUEST, hash_token, is_well_formed, mint
+
+REQUEST_TTL_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """A GPT's authorization request and the secrets of our own request to the provider."""
+
+    client_id: str
+    redirect_uri: str
+    state: str
+    scope: str
+    nonce: str
+    code_verifier: str
+    callback_uri: str
+
+
+def create(request: PendingRequest, now: datetime | None = None) -> str:
+    """Store ``request``; returns its id, to send to the provider as ``state``."""
+    when = now or db.now()
+    request_id = mint(AUTHORIZATION_REQUEST)
+    db.collection(db.AUTHORIZATION_REQUESTS).insert_one(
+        {
+            "_id": hash_token(request_id),
+            **asdict(request),
+            "created_at": when,
+            "expires_at": when + timedelta(seconds=REQUEST_TTL_SECONDS),
+        }
+    )
+    return request_id
+
+
+def consume(request_id: str, now: datetime | None = None) -> PendingRequest | None:
+    """Take the pending request out of the store. None when malformed, unknown, expired or used."""
+    if not is_well_formed(request_id, AUTHORIZATION_REQUEST):
+        return None
+    record = db.collection(db.AUTHORIZATION_REQUESTS).find_one_and_delete(
+        {"_id": hash_token(request_id), "expires_at": {"$gt": now or db.now()}}
+    )
+    if record is None:
+        return None
+    return PendingRequest(**{name: record[name] for name in PendingRequest.__dataclass_fields__})
