@@ -6,7 +6,7 @@ import base64
 from typing import Any
 from urllib.parse import parse_qsl
 
-from gpt_auth import codes, db, sessions
+from gpt_auth import codes, db, pending, sessions
 from gpt_auth.settings import get_settings
 from gpt_auth.tokens import hash_token
 
@@ -70,12 +70,47 @@ def seed_refresh_token_for(refresh_token: str, *, user_id: str = "sample-user", 
     return issued.family_id
 
 
+SAMPLE_GPT_CALLBACK = "https://chatgpt.com/aip/g-AbCdEf123/oauth/callback"
+
+
+def seed_pending_request(
+    request_id: str,
+    *,
+    redirect_uri: str = SAMPLE_GPT_CALLBACK,
+    state: str = "gpt-state-8f2c",
+    scope: str = "",
+) -> None:
+    """Make ``request_id`` (our state at the provider) a live pending sign-in of the GPT client."""
+    config = get_settings()
+    minted = pending.create(
+        pending.PendingRequest(
+            client_id=config.gpt_client_id,
+            redirect_uri=redirect_uri,
+            state=state,
+            scope=scope,
+            nonce="sample-nonce",
+            code_verifier="sample-code-verifier-" + "0" * 32,
+            callback_uri="https://localhost/callback",
+        )
+    )
+    stored = db.collection(db.AUTHORIZATION_REQUESTS)
+    record = stored.find_one_and_delete({"_id": hash_token(minted)})
+    if record is None:
+        raise RuntimeError("the seeded pending request vanished")
+    stored.delete_one({"_id": hash_token(request_id)})  # seeding twice starts over
+    stored.insert_one({**record, "_id": hash_token(request_id)})
+
+
 def seed_event(event: dict[str, Any], seed: str) -> None:
-    """Make the placeholder code or refresh token in a sample event's form body live.
+    """Make the placeholder code, refresh token or state in a sample event live.
 
     ``seed`` is the event's ``seed`` entry in ``events/index.json``: ``authorization_code``,
-    ``used_authorization_code`` or ``refresh_token``.
+    ``used_authorization_code`` or ``refresh_token`` (in the form body), or ``pending_request``
+    (the ``state`` of a provider callback's query string).
     """
+    if seed == "pending_request":
+        seed_pending_request(dict(parse_qsl(event.get("rawQueryString") or ""))["state"])
+        return
     body = event.get("body") or ""
     form = dict(parse_qsl(base64.b64decode(body).decode() if event.get("isBase64Encoded") else body))
     if seed in ("authorization_code", "used_authorization_code"):
@@ -84,7 +119,8 @@ def seed_event(event: dict[str, Any], seed: str) -> None:
         seed_refresh_token_for(form["refresh_token"])
     else:
         raise ValueError(
-            f"unknown seed {seed!r} (authorization_code, used_authorization_code, refresh_token)"
+            f"unknown seed {seed!r} (authorization_code, used_authorization_code, refresh_token,"
+            " pending_request)"
         )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gpt_auth import db, settings
+from gpt_auth import db, provider, settings
 from localdev.nx_server import NxServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,7 @@ TEST_SETTINGS = {
 
 @pytest.fixture(autouse=True)
 def app_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """Every test starts from known settings and an empty embedded store."""
+    """Every test starts from known settings, an empty embedded store and no cached provider data."""
     for name in (
         *settings.SECRET_KEYS,
         "APP_SECRET_ARN",
@@ -47,15 +47,30 @@ def app_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         monkeypatch.setenv(name, value)
     settings.reset()
     db.reset()
+    provider.reset()
     yield TEST_SETTINGS
     settings.reset()
     db.reset()
+    provider.reset()
 
 
 @pytest.fixture(scope="session")
 def nx_server() -> Iterator[NxServer]:
     with NxServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def oidc_issuer() -> Iterator[str]:
+    """A real OpenID Connect provider on a free local port (the local Google stand-in); its issuer URL.
+
+    Use it through ``OIDC_ISSUER``. Consent is a POST to the authorization URL (query kept) with
+    form ``sub=<user id>``; ``action=deny`` answers ``error=access_denied``.
+    """
+    import oidc_provider_mock
+
+    with oidc_provider_mock.run_server_in_thread(port=0, require_nonce=True) as server:
+        yield f"http://localhost:{server.server_port}"
 
 
 @pytest.fixture(params=["mongomock", pytest.param("nx", marks=pytest.mark.nx)])

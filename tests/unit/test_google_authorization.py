@@ -1,0 +1,338 @@
+"""googleAuthorization driven by the payload 2.0 events in events/; the provider stubbed at its HTTP edge.
+
+The whole sign-in against a real OpenID provider (the local stand-in) is in
+tests/integration/test_sign_in_with_stand_in.py.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import socket
+import time
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+
+import pytest
+import responses
+
+from functions.google_authorization import app
+from gpt_auth import db, pending, pkce, provider, settings
+from localdev.nx_server import free_port
+from localdev.seed import SAMPLE_GPT_CALLBACK, seed_event, seed_pending_request
+from tests.conftest import event_index, load_event
+from tests.fake_idp import ISSUER, FakeIdp
+
+CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "google_authorization")
+DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"
+
+
+def authorize_event(**changes):
+    """The valid authorization event with query parameters changed (None removes one)."""
+    event = load_event("google_authorization_authorize")
+    query = dict(parse_qsl(event["rawQueryString"], keep_blank_values=True)) | changes
+    event["rawQueryString"] = urlencode({k: v for k, v in query.items() if v is not None})
+    return event
+
+
+def callback_event(**query):
+    event = load_event("google_authorization_callback_unknown_state")
+    event["rawQueryString"] = urlencode(query)
+    return event
+
+
+def location(response):
+    """The Location split into (URL without query, single-valued query)."""
+    parts = urlsplit(response["headers"]["Location"])
+    query = {name: values[0] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
+    return f"{parts.scheme}://{parts.netloc}{parts.path}", query
+
+
+def assert_page(response, status, *texts):
+    assert response["statusCode"] == status, response["body"]
+    assert response["headers"]["Content-Type"].startswith("text/html")
+    assert "Location" not in response["headers"]
+    for text in texts:
+        assert html.escape(text) in response["body"], f"{text!r} not on the page"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_event_gets_its_documented_status(name, store, lambda_context):
+    # GIVEN the event file and, where it documents one, the pending sign-in its state names
+    meta = event_index()[name]
+    event = load_event(name)
+    if meta.get("seed"):
+        seed_event(event, meta["seed"])
+    # WHEN the handler answers it
+    response = app.lambda_handler(event, lambda_context)
+    # THEN the status is the documented one: a redirect where documented, else a page
+    assert response["statusCode"] == meta["status"], response["body"]
+    if meta["status"] == 302:
+        assert response["headers"]["Location"].startswith(meta["location_starts_with"])
+    else:
+        assert_page(response, meta["status"])
+
+
+def test_authorize_redirects_to_google_with_our_callback_nonce_and_pkce(lambda_context):
+    # WHEN ChatGPT's authorization request arrives
+    response = app.lambda_handler(load_event("google_authorization_authorize"), lambda_context)
+    # THEN the browser goes to Google with our fixed callback, our scope and our own state
+    url, query = location(response)
+    assert url == "https://accounts.google.com/o/oauth2/v2/auth"
+    assert query["client_id"] == "google-client-id.apps.example"
+    assert query["redirect_uri"] == f"https://{DOMAIN}/callback"
+    assert query["scope"] == "openid email profile"
+    assert query["response_type"] == "code"
+    assert query["code_challenge_method"] == "S256"
+    assert query["state"] != "gpt-state-8f2c" and query["nonce"]
+    # AND the pending sign-in remembers the GPT's request and the PKCE verifier behind the challenge
+    stored = pending.consume(query["state"])
+    assert stored is not None
+    assert (stored.redirect_uri, stored.state, stored.scope) == (SAMPLE_GPT_CALLBACK, "gpt-state-8f2c", "")
+    assert stored.nonce == query["nonce"]
+    assert pkce.s256_challenge(stored.code_verifier) == query["code_challenge"]
+
+
+def test_google_redirect_uri_setting_is_our_callback(lambda_context, monkeypatch):
+    monkeypatch.setenv("GOOGLE_REDIRECT_URI", "https://auth.example.com/callback")
+    settings.reset()
+    _, query = location(app.lambda_handler(authorize_event(), lambda_context))
+    assert query["redirect_uri"] == "https://auth.example.com/callback"
+
+
+def test_unknown_client_is_a_page_naming_it(lambda_context):
+    response = app.lambda_handler(load_event("google_authorization_unknown_client"), lambda_context)
+    assert_page(response, 400, "client_id is unknown", "someone-else", "GPT_CLIENT_ID")
+    assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "text"),
+    [({"client_id": None}, "no client_id"), ({"redirect_uri": None}, "no redirect_uri")],
+)
+def test_missing_client_or_redirect_uri_is_a_page(lambda_context, change, text):
+    assert_page(app.lambda_handler(authorize_event(**change), lambda_context), 400, text)
+
+
+@pytest.mark.parametrize(
+    ("redirect_uri", "reason"),
+    [
+        ("https://chatgpt.com.evil.example/aip/g-abc123/oauth/callback", "none of the allowed"),
+        ("https://chatgpt.com@evil.example/aip/g-abc123/oauth/callback", "user information"),
+        ("https://chatgpt.com:8443/aip/g-abc123/oauth/callback", "port (8443)"),
+        ("https://chatgpt.com/aip/g-abc123/oauth/callback#x", "fragment"),
+        ("https://chatgpt.com/aip/g-abc123/oauth/callback/more", "none of the allowed"),
+        ("http://chatgpt.com/aip/g-abc123/oauth/callback", "http://"),
+    ],
+)
+def test_redirect_uri_outside_the_allowlist_is_a_page_never_a_redirect(lambda_context, redirect_uri, reason):
+    # WHEN the request names a callback outside the allowlist
+    response = app.lambda_handler(authorize_event(redirect_uri=redirect_uri), lambda_context)
+    # THEN a page shows what was received, the GPT id it names and why, and nothing is stored
+    assert_page(response, 400, redirect_uri, "g-abc123", reason, "ALLOWED_REDIRECT_URIS")
+    assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 0
+
+
+def test_every_value_on_a_page_is_escaped(lambda_context):
+    hostile = 'https://chatgpt.com/aip/g-1/oauth/callback?"><script>alert(1)</script>'
+    response = app.lambda_handler(
+        authorize_event(redirect_uri=hostile, client_id="gpt-client"), lambda_context
+    )
+    assert_page(response, 400, hostile)
+    assert "<script>" not in response["body"]
+    response = app.lambda_handler(authorize_event(client_id="<img src=x onerror=alert(1)>"), lambda_context)
+    assert_page(response, 400, "<img src=x onerror=alert(1)>")
+    assert "<img" not in response["body"]
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "state_echoed"),
+    [
+        ({"state": None}, "invalid_request", False),
+        ({"state": ""}, "invalid_request", False),
+        ({"response_type": None}, "invalid_request", True),
+        ({"response_type": "token"}, "unsupported_response_type", True),
+        ({"scope": "x" * 2001}, "invalid_request", True),
+        ({"state": "s" * 2001}, "invalid_request", False),
+    ],
+)
+def test_other_request_errors_go_back_to_the_gpt(lambda_context, change, error, state_echoed):
+    response = app.lambda_handler(authorize_event(**change), lambda_context)
+    url, query = location(response)
+    assert url == SAMPLE_GPT_CALLBACK
+    assert query["error"] == error and query["error_description"]
+    assert query.get("state") == ("gpt-state-8f2c" if state_echoed else None)
+    assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 0
+
+
+def test_a_repeated_parameter_is_a_page(lambda_context):
+    event = authorize_event()
+    event["rawQueryString"] += "&redirect_uri=https%3A%2F%2Fevil.example%2F"
+    assert_page(app.lambda_handler(event, lambda_context), 400, "'redirect_uri' appears more than once")
+
+
+def test_wrong_method_is_a_405_page(lambda_context):
+    event = authorize_event()
+    event["requestContext"]["http"]["method"] = "POST"
+    response = app.lambda_handler(event, lambda_context)
+    assert_page(response, 405)
+    assert response["headers"]["Allow"] == "GET"
+
+
+def test_no_domain_and_no_google_redirect_uri_is_a_page_naming_the_setting(lambda_context):
+    event = authorize_event()
+    del event["requestContext"]["domainName"]
+    assert_page(app.lambda_handler(event, lambda_context), 500, "GOOGLE_REDIRECT_URI")
+
+
+@pytest.mark.parametrize("state", [None, "", "not-ours", "gar_" + "A" * 43])
+def test_callback_without_a_pending_sign_in_is_a_page(lambda_context, state):
+    query = {"code": "provider-code"} | ({"state": state} if state is not None else {})
+    assert_page(app.lambda_handler(callback_event(**query), lambda_context), 400, "Start the sign-in again")
+
+
+def test_provider_error_goes_back_to_the_gpt_once(lambda_context):
+    # GIVEN a pending sign-in the provider answered with an error
+    seed_pending_request("gar_" + "E" * 43, state="the-gpt-state")
+    event = callback_event(error="access_denied", state="gar_" + "E" * 43)
+    # WHEN the callback arrives, twice
+    first = app.lambda_handler(event, lambda_context)
+    second = app.lambda_handler(event, lambda_context)
+    # THEN the GPT hears access_denied with its own state, and the request is gone
+    url, query = location(first)
+    assert url == SAMPLE_GPT_CALLBACK
+    assert (query["error"], query["state"]) == ("access_denied", "the-gpt-state")
+    assert "code" not in query
+    assert_page(second, 400, "cancelled or refused", "access_denied")
+
+
+def test_a_callback_with_a_pending_sign_in_but_no_code_is_a_502_page(lambda_context):
+    seed_pending_request("gar_" + "F" * 43)
+    assert_page(
+        app.lambda_handler(callback_event(state="gar_" + "F" * 43), lambda_context), 502, "neither a code"
+    )
+
+
+# --- the provider stubbed at its HTTP edge -------------------------------------------------------
+
+
+@pytest.fixture
+def mock():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def fake_idp(mock, monkeypatch):
+    monkeypatch.setenv("OIDC_ISSUER", ISSUER)
+    settings.reset()
+    return FakeIdp(mock)
+
+
+def start(lambda_context, **changes):
+    """Run the authorization request; returns the query of the provider URL it redirects to."""
+    url, query = location(app.lambda_handler(authorize_event(**changes), lambda_context))
+    assert url == f"{ISSUER}/authorize"
+    return query
+
+
+def test_fake_provider_sign_in_issues_a_code(fake_idp, lambda_context):
+    sent = start(lambda_context)
+    fake_idp.nonce = sent["nonce"]
+    response = app.lambda_handler(callback_event(code="provider-code", state=sent["state"]), lambda_context)
+    url, query = location(response)
+    assert (
+        url == SAMPLE_GPT_CALLBACK and query["state"] == "gpt-state-8f2c" and query["code"].startswith("gac_")
+    )
+    # AND the code exchange used our callback and the PKCE verifier of this sign-in
+    form = fake_idp.token_forms[0]
+    assert form["redirect_uri"] == f"https://{DOMAIN}/callback"
+    assert pkce.s256_challenge(form["code_verifier"]) == sent["code_challenge"]
+
+
+@pytest.mark.parametrize(
+    ("claims", "nonce", "reason"),
+    [
+        ({"aud": "another-client.apps.example"}, None, "another client (audience)"),
+        ({}, "a-nonce-from-another-sign-in", "nonce does not match"),
+    ],
+)
+def test_an_id_token_we_refuse_is_a_502_page_and_no_code(fake_idp, lambda_context, claims, nonce, reason):
+    # GIVEN a provider whose ID token names another audience, or another sign-in's nonce
+    sent = start(lambda_context)
+    fake_idp.nonce = nonce or sent["nonce"]
+    fake_idp.claims = claims
+    # WHEN its callback arrives
+    response = app.lambda_handler(callback_event(code="provider-code", state=sent["state"]), lambda_context)
+    # THEN a 502 page says why, and no code was minted
+    assert_page(response, 502, reason)
+    assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 0
+
+
+def test_discovery_failure_at_authorize_is_a_502_page_and_nothing_stored(fake_idp, mock, lambda_context):
+    mock.replace(
+        responses.GET, f"{ISSUER}/.well-known/openid-configuration", body="<html>oops</html>", status=500
+    )
+    assert_page(app.lambda_handler(authorize_event(), lambda_context), 502, "answered HTTP 500")
+    assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 0
+
+
+@pytest.fixture
+def silent_port():
+    """A local port that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield listener.getsockname()[1]
+
+
+@pytest.mark.parametrize("kind", ["down", "slow"])
+def test_token_endpoint_down_or_slow_is_a_502_page_within_the_timeout(
+    kind, mock, monkeypatch, lambda_context, request
+):
+    # GIVEN a provider whose token endpoint refuses connections, or accepts and never answers
+    port = free_port() if kind == "down" else request.getfixturevalue("silent_port")
+    monkeypatch.setenv("OIDC_ISSUER", ISSUER)
+    monkeypatch.setattr(provider, "TIMEOUT", (0.5, 1.0))  # the real one is (3.05, 5)
+    settings.reset()
+    fake = FakeIdp(mock, token_endpoint=f"http://127.0.0.1:{port}/token")
+    mock.add_passthru(f"http://127.0.0.1:{port}")
+    sent = start(lambda_context)
+    fake.nonce = sent["nonce"]
+    # WHEN the callback exchanges the code
+    started = time.monotonic()
+    response = app.lambda_handler(callback_event(code="provider-code", state=sent["state"]), lambda_context)
+    # THEN a 502 page says so, within the read timeout
+    assert time.monotonic() - started < 3
+    expected = "could not be reached" if kind == "down" else "did not answer in time"
+    assert_page(response, 502, expected, "exchanging the sign-in code")
+
+
+def test_nothing_secret_in_the_store_or_the_logs(fake_idp, read_logs, lambda_context, app_settings):
+    # GIVEN a whole sign-in, plus a refused and a replayed callback
+    sent = start(lambda_context, scope="profile")
+    fake_idp.nonce = sent["nonce"]
+    event = callback_event(code="provider-code-4/0AbC", state=sent["state"])
+    _, query = location(app.lambda_handler(event, lambda_context))
+    app.lambda_handler(event, lambda_context)
+    # THEN neither the store nor the logs hold a code, our state, a token or a secret
+    stored = json.dumps(
+        [
+            list(db.collection(name).find())
+            for name in (db.USERS, db.AUTHORIZATION_REQUESTS, db.AUTHORIZATION_CODES)
+        ],
+        default=str,
+    )
+    logged = "\n".join(json.dumps(line) for line in read_logs())
+    assert "sign-in completed" in logged
+    for secret in (
+        query["code"],
+        sent["state"],
+        "provider-code-4/0AbC",
+        "provider-access-token",
+        fake_idp.issued_id_tokens[0].split(".")[1],
+        app_settings["GOOGLE_CLIENT_SECRET"],
+        app_settings["GPT_CLIENT_SECRET"],
+    ):
+        assert secret not in stored
+        assert secret not in logged
+    assert fake_idp.token_forms[0]["code_verifier"] not in logged

@@ -1,0 +1,60 @@
+"""Pending sign-ins on mongomock and nx-27017: one use, ten minutes, stored under a hash."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gpt_auth import db, pending
+from gpt_auth.tokens import AUTHORIZATION_REQUEST, mint
+
+REQUEST = pending.PendingRequest(
+    client_id="gpt-client",
+    redirect_uri="https://chatgpt.com/aip/g-1/oauth/callback",
+    state="gpt-state",
+    scope="",
+    nonce="n-123",
+    code_verifier="v" * 86,
+    callback_uri="https://fn.example/callback",
+)
+
+
+def test_a_pending_request_is_consumed_once(store):
+    # GIVEN a stored request
+    request_id = pending.create(REQUEST)
+    # WHEN the callback consumes it twice
+    first, second = pending.consume(request_id), pending.consume(request_id)
+    # THEN the first gets it back whole and the second nothing
+    assert first == REQUEST
+    assert second is None
+
+
+def test_only_the_hash_of_the_id_is_stored(store):
+    request_id = pending.create(REQUEST)
+    assert request_id.startswith(AUTHORIZATION_REQUEST)
+    assert request_id not in repr(list(db.collection(db.AUTHORIZATION_REQUESTS).find()))
+
+
+def test_an_expired_request_is_refused(store):
+    request_id = pending.create(REQUEST, now=db.now() - timedelta(seconds=pending.REQUEST_TTL_SECONDS + 1))
+    assert pending.consume(request_id) is None
+
+
+def test_a_request_just_inside_its_ten_minutes_works(store):
+    request_id = pending.create(REQUEST, now=db.now() - timedelta(seconds=pending.REQUEST_TTL_SECONDS - 5))
+    assert pending.consume(request_id) == REQUEST
+
+
+def test_unknown_or_malformed_ids_are_refused(store):
+    pending.create(REQUEST)
+    assert pending.consume(mint(AUTHORIZATION_REQUEST)) is None
+    assert pending.consume("") is None
+    assert pending.consume("gac_" + "a" * 43) is None
+    assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 1
+
+
+def test_malformed_ids_cost_no_database_call(monkeypatch):
+    def no_database(name):
+        raise AssertionError("the store was queried for a malformed id")
+
+    monkeypatch.setattr(db, "collection", no_database)
+    assert pending.consume("not-a-request-id") is None
