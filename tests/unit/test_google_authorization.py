@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
@@ -19,7 +22,7 @@ from functions.google_authorization import app
 from gpt_auth import db, pending, pkce, provider, settings
 from localdev.nx_server import free_port
 from localdev.seed import SAMPLE_GPT_CALLBACK, seed_event, seed_pending_request
-from tests.conftest import event_index, load_event
+from tests.conftest import ROOT, event_index, load_event
 from tests.fake_idp import ISSUER, FakeIdp
 
 CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "google_authorization")
@@ -336,3 +339,22 @@ def test_nothing_secret_in_the_store_or_the_logs(fake_idp, read_logs, lambda_con
         assert secret not in stored
         assert secret not in logged
     assert fake_idp.token_forms[0]["code_verifier"] not in logged
+
+
+def test_authorize_with_google_loads_neither_requests_nor_google_auth(app_settings):
+    # GIVEN a fresh interpreter (a cold Lambda container)
+    probe = (
+        "import json, sys\n"
+        "from functions.google_authorization import app\n"
+        "event = json.load(open('events/google_authorization_authorize.json'))\n"
+        "assert app.router.resolve(event)['statusCode'] == 302\n"
+        "print(json.dumps(sorted(m for m in ('requests', 'google.auth', 'jwt') if m in sys.modules)))\n"
+    )
+    env = {**os.environ, **app_settings, "PYTHONPATH": os.pathsep.join(["shared", "."])}
+    # WHEN it answers ChatGPT's authorization request with Google's built-in endpoints
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    # THEN none of the provider client's heavy imports were loaded
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == []
