@@ -218,19 +218,6 @@ def test_a_callback_with_a_pending_sign_in_but_no_code_is_a_502_page(lambda_cont
 # --- the provider stubbed at its HTTP edge -------------------------------------------------------
 
 
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def fake_idp(mock, monkeypatch):
-    monkeypatch.setenv("OIDC_ISSUER", ISSUER)
-    settings.reset()
-    return FakeIdp(mock)
-
-
 def start(lambda_context, **changes):
     """Run the authorization request; returns the query of the provider URL it redirects to."""
     url, query = location(app.lambda_handler(authorize_event(**changes), lambda_context))
@@ -271,8 +258,8 @@ def test_an_id_token_we_refuse_is_a_502_page_and_no_code(fake_idp, lambda_contex
     assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 0
 
 
-def test_discovery_failure_at_authorize_is_a_502_page_and_nothing_stored(fake_idp, mock, lambda_context):
-    mock.replace(
+def test_discovery_failure_at_authorize_is_a_502_page_and_nothing_stored(fake_idp, http_mock, lambda_context):
+    http_mock.replace(
         responses.GET, f"{ISSUER}/.well-known/openid-configuration", body="<html>oops</html>", status=500
     )
     assert_page(app.lambda_handler(authorize_event(), lambda_context), 502, "answered HTTP 500")
@@ -290,15 +277,15 @@ def silent_port():
 
 @pytest.mark.parametrize("kind", ["down", "slow"])
 def test_token_endpoint_down_or_slow_is_a_502_page_within_the_timeout(
-    kind, mock, monkeypatch, lambda_context, request
+    kind, http_mock, monkeypatch, lambda_context, request
 ):
     # GIVEN a provider whose token endpoint refuses connections, or accepts and never answers
     port = free_port() if kind == "down" else request.getfixturevalue("silent_port")
     monkeypatch.setenv("OIDC_ISSUER", ISSUER)
     monkeypatch.setattr(provider, "TIMEOUT", (0.5, 1.0))  # the real one is (3.05, 5)
     settings.reset()
-    fake = FakeIdp(mock, token_endpoint=f"http://127.0.0.1:{port}/token")
-    mock.add_passthru(f"http://127.0.0.1:{port}")
+    fake = FakeIdp(http_mock, token_endpoint=f"http://127.0.0.1:{port}/token")
+    http_mock.add_passthru(f"http://127.0.0.1:{port}")
     sent = start(lambda_context)
     fake.nonce = sent["nonce"]
     # WHEN the callback exchanges the code

@@ -10,31 +10,22 @@ import jwt
 import pytest
 import responses
 
-from gpt_auth import provider, settings
+from gpt_auth import provider
 from gpt_auth.errors import UpstreamError
-from tests.fake_idp import GOOGLE_CLIENT_ID, ISSUER, FakeIdp
+from tests.fake_idp import GOOGLE_CLIENT_ID, ISSUER
 
 
 @pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def idp(mock, monkeypatch):
-    monkeypatch.setenv("OIDC_ISSUER", ISSUER)
-    settings.reset()
-    fake = FakeIdp(mock)
-    fake.nonce = "nonce-1"
-    return fake
+def idp(fake_idp):
+    fake_idp.nonce = "nonce-1"
+    return fake_idp
 
 
 def verify(token, nonce="nonce-1"):
     return provider.current().verify_id_token(token, client_id=GOOGLE_CLIENT_ID, nonce=nonce)
 
 
-def test_google_needs_no_discovery_fetch(mock):
+def test_google_needs_no_discovery_fetch(http_mock):
     # GIVEN no OIDC_ISSUER, and no HTTP call allowed
     # WHEN the provider is looked up and an authorization URL built
     idp = provider.current()
@@ -42,7 +33,7 @@ def test_google_needs_no_discovery_fetch(mock):
         client_id="cid", callback_uri="https://fn/callback", state="s", nonce="n", code_challenge="c"
     )
     # THEN it is Google's, built without a request
-    assert len(mock.calls) == 0
+    assert len(http_mock.calls) == 0
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://accounts.google.com/o/oauth2/v2/auth"
     assert {k: v[0] for k, v in parse_qs(parts.query).items()} == {
@@ -58,11 +49,11 @@ def test_google_needs_no_discovery_fetch(mock):
     assert idp.accepted_issuers == ("https://accounts.google.com", "accounts.google.com")
 
 
-def test_discovery_is_fetched_once_per_container(idp, mock):
+def test_discovery_is_fetched_once_per_container(idp, http_mock):
     first, second = provider.current(), provider.current()
     assert first is second
     assert first.token_endpoint == f"{ISSUER}/token"
-    assert [call.request.url for call in mock.calls] == [f"{ISSUER}/.well-known/openid-configuration"]
+    assert [call.request.url for call in http_mock.calls] == [f"{ISSUER}/.well-known/openid-configuration"]
 
 
 @pytest.mark.parametrize(
@@ -79,11 +70,11 @@ def test_a_bad_discovery_document_is_a_clear_upstream_error(idp, change, message
         provider.current()
 
 
-def test_a_failing_discovery_is_not_cached(idp, mock):
-    mock.replace(responses.GET, f"{ISSUER}/.well-known/openid-configuration", status=503)
+def test_a_failing_discovery_is_not_cached(idp, http_mock):
+    http_mock.replace(responses.GET, f"{ISSUER}/.well-known/openid-configuration", status=503)
     with pytest.raises(UpstreamError, match="answered HTTP 503 while reading its OpenID configuration"):
         provider.current()
-    mock.replace(responses.GET, f"{ISSUER}/.well-known/openid-configuration", json=idp.discovery)
+    http_mock.replace(responses.GET, f"{ISSUER}/.well-known/openid-configuration", json=idp.discovery)
     assert provider.current().issuer == ISSUER
 
 
@@ -108,14 +99,14 @@ def test_code_exchange_posts_the_verifier_and_client_secret(idp, app_settings):
     ]
 
 
-def test_client_secret_basic_when_the_provider_offers_only_that(idp, mock):
+def test_client_secret_basic_when_the_provider_offers_only_that(idp, http_mock):
     # GIVEN a provider whose discovery names no auth method (the default is client_secret_basic)
     del idp.discovery["token_endpoint_auth_methods_supported"]
     provider.current().exchange_code(
         code="c", callback_uri="https://fn/callback", code_verifier="v", client_id="c id", client_secret="s:1"
     )
     # THEN the credentials travel form-encoded in Basic (RFC 6749 2.3.1), not in the body
-    request = mock.calls[-1].request
+    request = http_mock.calls[-1].request
     assert request.headers["Authorization"] == "Basic " + base64.b64encode(b"c+id:s%3A1").decode()
     assert "client_secret" not in idp.token_forms[-1]
 
@@ -131,9 +122,9 @@ def test_client_secret_basic_when_the_provider_offers_only_that(idp, mock):
         (200, {"access_token": "only"}, "without an ID token"),
     ],
 )
-def test_token_endpoint_failures_are_upstream_errors(idp, mock, status, body, message):
+def test_token_endpoint_failures_are_upstream_errors(idp, http_mock, status, body, message):
     payload = json.dumps(body) if isinstance(body, dict) else body
-    mock.replace(responses.POST, f"{ISSUER}/token", body=payload, status=status)
+    http_mock.replace(responses.POST, f"{ISSUER}/token", body=payload, status=status)
     with pytest.raises(UpstreamError, match=message):
         provider.current().exchange_code(
             code="c",
