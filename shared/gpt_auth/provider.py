@@ -195,9 +195,10 @@ def discover(issuer: str) -> Provider:
             f"{name}'s OpenID configuration names another issuer than OIDC_ISSUER ({issuer})."
         )
     endpoints = {}
+    schemes = ("https", "http") if issuer.startswith("http://") else ("https",)  # http: local stand-ins
     for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         value = doc.get(field)
-        if not isinstance(value, str) or urlsplit(value).scheme not in ("https", "http"):
+        if not isinstance(value, str) or urlsplit(value).scheme not in schemes:
             raise UpstreamError(f"{name}'s OpenID configuration has no usable {field}.")
         endpoints[field] = value
     # The discovery default is client_secret_basic; prefer client_secret_post, as with Google.

@@ -62,6 +62,7 @@ def test_discovery_is_fetched_once_per_container(idp, http_mock):
         ({"issuer": "https://other.test"}, "names another issuer"),
         ({"jwks_uri": None}, "no usable jwks_uri"),
         ({"token_endpoint": "ftp://idp.test/token"}, "no usable token_endpoint"),
+        ({"authorization_endpoint": "http://idp.test/authorize"}, "no usable authorization_endpoint"),
     ],
 )
 def test_a_bad_discovery_document_is_a_clear_upstream_error(idp, change, message):
