@@ -14,8 +14,10 @@ import pytest
 import requests
 
 from functions.google_authorization import app
+from functions.test_endpoint import app as test_endpoint
 from gpt_auth import codes, db, settings
 from tests.conftest import load_event
+from tests.unit.token_requests import exchange
 
 GPT_CALLBACK = "https://chatgpt.com/aip/g-AbCdEf123/oauth/callback"
 DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"
@@ -130,3 +132,18 @@ def test_a_callback_after_ten_minutes_is_refused(lambda_context, monkeypatch):
     assert response["statusCode"] == 400
     assert "expired" in response["body"]
     assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 0
+
+
+def test_the_code_buys_tokens_that_call_the_action(store, lambda_context):
+    # GIVEN a sign-in through the stand-in, ended at the GPT's callback
+    back = query_of(
+        callback(lambda_context, consent(authorize(lambda_context), sub="frank"))["headers"]["Location"]
+    )
+    # WHEN ChatGPT redeems the code at the token endpoint and calls the action with the access token
+    status, tokens = exchange(back["code"])
+    assert status == 200, tokens
+    event = load_event("test_endpoint_valid")
+    event["headers"]["authorization"] = f"Bearer {tokens['access_token']}"
+    answer = test_endpoint.lambda_handler(event, lambda_context)
+    # THEN the action answers for the signed-in session
+    assert (answer["statusCode"], answer["body"]) == (200, "Hello Ada")

@@ -218,10 +218,10 @@ def test_a_callback_with_a_pending_sign_in_but_no_code_is_a_502_page(lambda_cont
 # --- the provider stubbed at its HTTP edge -------------------------------------------------------
 
 
-def start(lambda_context, **changes):
+def start(lambda_context, issuer=ISSUER, **changes):
     """Run the authorization request; returns the query of the provider URL it redirects to."""
     url, query = location(app.lambda_handler(authorize_event(**changes), lambda_context))
-    assert url == f"{ISSUER}/authorize"
+    assert url == f"{issuer}/authorize"
     return query
 
 
@@ -281,12 +281,13 @@ def test_token_endpoint_down_or_slow_is_a_502_page_within_the_timeout(
 ):
     # GIVEN a provider whose token endpoint refuses connections, or accepts and never answers
     port = free_port() if kind == "down" else request.getfixturevalue("silent_port")
-    monkeypatch.setenv("OIDC_ISSUER", ISSUER)
+    issuer = "http://localhost:9"  # only a local http issuer may name local http endpoints
+    monkeypatch.setenv("OIDC_ISSUER", issuer)
     monkeypatch.setattr(provider, "TIMEOUT", (0.5, 1.0))  # the real one is (3.05, 5)
     settings.reset()
-    fake = FakeIdp(http_mock, token_endpoint=f"http://127.0.0.1:{port}/token")
+    fake = FakeIdp(http_mock, issuer=issuer, token_endpoint=f"http://127.0.0.1:{port}/token")
     http_mock.add_passthru(f"http://127.0.0.1:{port}")
-    sent = start(lambda_context)
+    sent = start(lambda_context, issuer)
     fake.nonce = sent["nonce"]
     # WHEN the callback exchanges the code
     started = time.monotonic()
