@@ -229,7 +229,7 @@ def _call(name: str, method: str, url: str, action: str, **kwargs: Any) -> Respo
     except requests.RequestException:
         failure = "could not be reached"
     logger.warning("provider unavailable", extra={"provider": name, "action": action, "failure": failure})
-    raise UpstreamError(f"{name} {failure} while {action}. Try again in a moment.")
+    raise UpstreamError(f"{name} {failure} while {action}. Try signing in again from ChatGPT in a moment.")
 
 
 def _json_or_none(response: Response) -> dict[str, Any] | None:
@@ -246,7 +246,7 @@ def _json(name: str, response: Response, action: str) -> dict[str, Any]:
             "provider failed", extra={"provider": name, "action": action, "status": response.status_code}
         )
         raise UpstreamError(
-            f"{name} answered HTTP {response.status_code} while {action}. Try again in a moment."
+            f"{name} answered HTTP {response.status_code} while {action}. Try signing in again from ChatGPT in a moment."
         )
     data = _json_or_none(response)
     if data is None:
