@@ -246,7 +246,8 @@ def _json(name: str, response: Response, action: str) -> dict[str, Any]:
             "provider failed", extra={"provider": name, "action": action, "status": response.status_code}
         )
         raise UpstreamError(
-            f"{name} answered HTTP {response.status_code} while {action}. Try signing in again from ChatGPT in a moment."
+            f"{name} answered HTTP {response.status_code} while {action}. "
+            "Try signing in again from ChatGPT in a moment."
         )
     data = _json_or_none(response)
     if data is None:
