@@ -56,5 +56,12 @@ pytest: $(VENV)/.installed ## The test suite only (exit 5, no tests collected, i
 build: $(SAM_VENV)/.installed ## sam build (needs python3.13, found through pyenv when not on PATH)
 	PATH="$(SAM_PATH)" $(SAM) build
 
+NODE_REFS := benchmarks/node
+$(NODE_REFS)/node_modules/.package-lock.json: $(NODE_REFS)/package-lock.json
+	cd $(NODE_REFS) && npm ci --no-audit --no-fund
+
+bench: build $(NODE_REFS)/node_modules/.package-lock.json ## Cold start, RSS, warm latency, zip sizes vs the Node references (BENCH_ARGS="--runs 15")
+	$(PY) -m benchmarks.run --python "$(PYTHON313)" $(BENCH_ARGS)
+
 clean: ## Remove build output and caches (keeps the virtualenvs)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache test-output

@@ -1,0 +1,364 @@
+"""``make bench``: our built functions measured side by side with the Node.js references.
+
+For each function (as ``sam build`` leaves it: the code in ``task/``, both layers merged in
+``opt/python`` as Lambda extracts them) and each Node reference, in one run and interleaved:
+
+- the cold path: a fresh process imports the handler, answers one real request of its main
+  route against a local nx-27017 server, and exits at once; wall time and peak RSS;
+- warm in-process latency of the handler, on the embedded store and on nx-27017;
+- the deployment size: each function's and each layer's zip.
+
+Prints a table and writes ``benchmarks/results/latest.json`` (and ``latest.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+NODE_DIR = BENCH / "node"
+BUILD = ROOT / ".aws-sam" / "build"
+LAYERS = ("SharedLayer", "DependenciesLayer")
+RESULTS = BENCH / "results"
+NOT_BUILT = 501  # a route that answers "not implemented" yet is left out of the run
+
+sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
+
+from benchmarks.provider_stub import ProviderStub  # noqa: E402
+from benchmarks.scenarios import SCENARIOS, SETTINGS, Scenario  # noqa: E402
+from localdev.nx_server import NxServer  # noqa: E402
+
+# The cold child: what Lambda's runtime does for one cold invocation, minus its own bootstrap.
+COLD_PYTHON = """
+import json, os, sys
+event = json.loads(os.environ["BENCH_EVENT"])
+class Context:
+    function_name = "bench"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+import app
+response = app.lambda_handler(event, Context())
+sys.stdout.flush()
+os.write(1, ("BENCH_RESULT " + json.dumps({"status": response["statusCode"]}) + "\\n").encode())
+os._exit(0)
+"""
+
+
+@dataclass
+class Measured:
+    """The samples of one cold-path subject (ours or a reference)."""
+
+    seconds: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        q = statistics.quantiles(self.seconds, n=4) if len(self.seconds) > 1 else self.seconds * 3
+        return {
+            "runs": len(self.seconds),
+            "median_s": statistics.median(self.seconds),
+            "p25_s": q[0],
+            "p75_s": q[2],
+            "min_s": min(self.seconds),
+            "max_s": max(self.seconds),
+            "peak_rss_mb": statistics.median(self.rss_mb),
+        }
+
+
+def run_measured(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
+    """Run a process to its end: (wall seconds, peak RSS in MB, stdout); the child exits at once."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv[:3]} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024, stdout
+
+
+def bench_result(stdout: str) -> dict[str, Any]:
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("BENCH_RESULT "):
+            result: dict[str, Any] = json.loads(line.removeprefix("BENCH_RESULT "))
+            return result
+    raise RuntimeError(f"no BENCH_RESULT line in: {stdout[-1000:]}")
+
+
+def lambda_root(function_dir: str, base: Path, extra_layers: list[Path]) -> Path:
+    """``task/`` and ``opt/python`` as Lambda lays out the function and its layers."""
+    root = base / function_dir
+    if not root.exists():
+        shutil.copytree(BUILD / function_dir, root / "task")
+        for layer in [*(BUILD / name for name in LAYERS), *extra_layers]:
+            shutil.copytree(layer / "python", root / "opt" / "python", dirs_exist_ok=True)
+    return root
+
+
+def base_env(store_uri: str, extra: dict[str, str]) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        **SETTINGS,
+        "MONGODB_URI": store_uri,
+        **extra,
+    }
+    return env
+
+
+def python_env(root: Path, store_uri: str, extra: dict[str, str]) -> dict[str, str]:
+    """Lambda's view: the task and /opt/python on the path, read-only (no bytecode written)."""
+    return base_env(
+        store_uri,
+        {
+            "PYTHONPATH": f"{root / 'task'}:{root / 'opt' / 'python'}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONNOUSERSITE": "1",
+            "AWS_LAMBDA_FUNCTION_NAME": "bench",
+            "AWS_REGION": "eu-west-1",
+            "LAMBDA_TASK_ROOT": str(root / "task"),
+            **extra,
+        },
+    )
+
+
+@dataclass
+class Subject:
+    """One thing timed on the cold path: our function or a Node reference."""
+
+    key: str
+    scenario: Scenario
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    measured: Measured = field(default_factory=Measured)
+
+    def run_once(self, record: bool = True) -> int:
+        """One cold run; returns the status the request got."""
+        event = self.scenario.events(1)[0]
+        env = {**self.env, "BENCH_EVENT": json.dumps(event)}
+        elapsed, rss, stdout = run_measured(self.argv, env, self.cwd)
+        status: int = bench_result(stdout)["status"]
+        if status != self.scenario.expected_status and status != NOT_BUILT:
+            raise RuntimeError(f"{self.key}: status {status}, expected {self.scenario.expected_status}")
+        if record:
+            self.measured.seconds.append(elapsed)
+            self.measured.rss_mb.append(rss)
+        return status
+
+
+def cold_subjects(
+    python: str, node: str, base: Path, store_uri: str, stub_env: dict[str, str], extra_layers: list[Path]
+) -> list[Subject]:
+    subjects = []
+    for scenario in SCENARIOS:
+        root = lambda_root(scenario.build_dir, base, extra_layers)
+        env = python_env(root, store_uri, stub_env)
+        subjects.append(Subject(scenario.function, scenario, [python, "-c", COLD_PYTHON], env, root))
+        for ref in scenario.references:
+            ref_env = base_env(store_uri, {**stub_env, "NODE_ENV": "production"})
+            subjects.append(Subject(f"node:{ref}", scenario, [node, f"{ref}.js"], ref_env, NODE_DIR))
+    return subjects
+
+
+def warm_python(
+    python: str, scenario: Scenario, root: Path, store_uri: str, stub_env: dict[str, str], count: int
+) -> list[float]:
+    env = python_env(root, store_uri, stub_env)
+    env.pop("AWS_LAMBDA_FUNCTION_NAME")  # the embedded store is refused inside Lambda
+    # `python` is the harness's own: the embedded store (mongomock) comes from its site-packages,
+    # which stand after the function and its layers on the path.
+    _, _, stdout = run_measured([python, str(BENCH / "warm.py"), scenario.function, str(count)], env, root)
+    samples: list[float] = bench_result(stdout)["samples_ms"]
+    return samples
+
+
+def warm_node(node: str, ref: str, scenario: Scenario, store_uri: str, count: int) -> list[float]:
+    event = scenario.events(1)[0]
+    env = base_env(store_uri, {"BENCH_EVENT": json.dumps(event), "NODE_ENV": "production"})
+    _, _, stdout = run_measured([node, "warm.js", ref, str(count)], env, NODE_DIR)
+    samples: list[float] = bench_result(stdout)["samples_ms"]
+    return samples
+
+
+def latency_summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "calls": len(ordered),
+        "median_ms": statistics.median(ordered),
+        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+    }
+
+
+def zip_size(directory: Path) -> int:
+    """Bytes of the directory zipped as ``sam deploy`` zips it (deflate)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "artifact.zip"
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(directory.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(directory))
+        return target.stat().st_size
+
+
+def deployment_sizes() -> dict[str, int]:
+    names = [s.build_dir for s in SCENARIOS] + ["GoogleAuthorizationFunction", *LAYERS]
+    return {name: zip_size(BUILD / name) for name in dict.fromkeys(names) if (BUILD / name).exists()}
+
+
+@contextmanager
+def store_settings(uri: str) -> Iterator[None]:
+    """Point the harness's own gpt_auth (used to seed) at a store."""
+    from gpt_auth import db, settings
+
+    saved = dict(os.environ)
+    os.environ.update({**SETTINGS, "MONGODB_URI": uri})
+    os.environ.pop("AWS_LAMBDA_FUNCTION_NAME", None)
+    settings.reset()
+    db.reset()
+    try:
+        yield
+    finally:
+        db.reset()
+        settings.reset()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def ratio(ours: float, reference: float) -> float:
+    return round(ours / reference, 3) if reference else float("nan")
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [
+        f"Cold path: fresh process, one request of the main route on nx-27017 "
+        f"({report['runs']} interleaved runs; median, IQR; peak RSS median)",
+        "",
+        "| function | ours | reference | reference | ours / reference | peak RSS ours / ref |",
+        "|---|---|---|---|---|---|",
+    ]
+    cold = report["cold"]
+    for scenario in report["scenarios"]:
+        ours = cold[scenario["function"]]
+        for ref in scenario["references"]:
+            theirs = cold[f"node:{ref}"]
+            lines.append(
+                f"| {scenario['function']} `{scenario['route']}` "
+                f"| {ours['median_s']:.3f} s ({ours['p25_s']:.3f}-{ours['p75_s']:.3f}) "
+                f"| `{ref}` | {theirs['median_s']:.3f} s ({theirs['p25_s']:.3f}-{theirs['p75_s']:.3f}) "
+                f"| **{ratio(ours['median_s'], theirs['median_s']):.2f} x** "
+                f"| {ours['peak_rss_mb']:.0f} MB / {theirs['peak_rss_mb']:.0f} MB |"
+            )
+    lines += ["", "Warm in-process latency of one invocation", ""]
+    lines += ["| handler | store | median | p99 |", "|---|---|---|---|"]
+    for key, stats in report["warm"].items():
+        who, store = key.rsplit("@", 1)
+        lines.append(f"| {who} | {store} | {stats['median_ms']:.3f} ms | {stats['p99_ms']:.3f} ms |")
+    lines += ["", "Deployment size (zipped)", "", "| artifact | zip |", "|---|---|"]
+    sizes = report["sizes"]
+    for name, size in sizes.items():
+        lines.append(f"| {name} | {size / 1e6:.2f} MB |")
+    lines.append(f"| **total** | **{sum(sizes.values()) / 1e6:.2f} MB** |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="cold runs per subject (default 15)")
+    parser.add_argument("--calls", type=int, default=2000, help="warm calls per handler (default 2000)")
+    parser.add_argument("--python", default=os.environ.get("PYTHON313", "python3.13"))
+    parser.add_argument("--node", default="node")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--extra-layer",
+        type=Path,
+        action="append",
+        default=[],
+        help="another layer directory (with python/) put on /opt/python, e.g. Powertools",
+    )
+    args = parser.parse_args(argv)
+    if not BUILD.exists():
+        raise SystemExit("No sam build output: run `make build` first (make bench does).")
+    if not (NODE_DIR / "node_modules").exists():
+        raise SystemExit("The Node references are not installed: run `npm ci` in benchmarks/node.")
+
+    report: dict[str, Any] = {
+        "runs": args.runs,
+        "calls": args.calls,
+        "python": subprocess.run(
+            [args.python, "-c", "import sys; print(sys.version.split()[0])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip(),
+        "node": subprocess.run([args.node, "--version"], capture_output=True, text=True, check=True).stdout.strip(),
+        "scenarios": [
+            {"function": s.function, "route": s.route, "references": list(s.references)} for s in SCENARIOS
+        ],
+    }
+    with tempfile.TemporaryDirectory(prefix="gpt-auth-bench-") as tmp, NxServer() as nx, ProviderStub() as stub:
+        base = Path(tmp)
+        stub_env = stub.environment()
+        with store_settings(nx.uri):
+            subjects = cold_subjects(args.python, args.node, base, nx.uri, stub_env, args.extra_layer)
+            # One uncounted round fills the page cache and finds routes not built yet.
+            missing = {s.scenario.function for s in subjects if s.run_once(record=False) == NOT_BUILT}
+            for function in sorted(missing):
+                print(f"{function}: its main route is not built yet; left out", file=sys.stderr)
+            subjects = [s for s in subjects if s.scenario.function not in missing]
+            scenarios = [s for s in SCENARIOS if s.function not in missing]
+            for i in range(args.runs):
+                for subject in subjects:  # A B A B ...: drift hits every subject alike
+                    subject.run_once()
+                print(f"cold run {i + 1}/{args.runs}", file=sys.stderr)
+            report["cold"] = {s.key: s.measured.summary() for s in subjects}
+            report["cold_samples_s"] = {s.key: s.measured.seconds for s in subjects}
+
+        warm: dict[str, Any] = {}
+        for scenario in scenarios:
+            if not scenario.warm:
+                continue
+            root = lambda_root(scenario.build_dir, base, args.extra_layer)
+            for store, uri in (("embedded", "mongomock://localhost"), ("nx-27017", nx.uri)):
+                samples = warm_python(sys.executable, scenario, root, uri, stub_env, args.calls)
+                warm[f"{scenario.function}@{store}"] = latency_summary(samples)
+            with store_settings(nx.uri):
+                for ref in scenario.references[:1]:
+                    samples = warm_node(args.node, ref, scenario, nx.uri, args.calls)
+                    warm[f"node:{ref}@nx-27017"] = latency_summary(samples)
+        report["warm"] = warm
+        report["scenarios"] = [r for r in report["scenarios"] if r["function"] not in missing]
+    report["sizes"] = deployment_sizes()
+    report["sizes_total"] = sum(report["sizes"].values())
+
+    table = render(report)
+    print(table)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / "latest.md").write_text(table + "\n")
+    print(f"\nwritten: {args.out / 'latest.json'}", file=sys.stderr)
+    return report
+
+
+if __name__ == "__main__":
+    main()

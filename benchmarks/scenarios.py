@@ -1,0 +1,111 @@
+"""What each benchmark invokes: real payload 2.0 events for the main route, with the store seeded.
+
+Imported by the harness (``gpt_auth`` from ``shared/``) and by the warm-latency child (``gpt_auth``
+from the built layer), so it imports ``gpt_auth`` only inside functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+
+SETTINGS = {
+    "GOOGLE_CLIENT_ID": "bench-google-client.apps.example",
+    "GOOGLE_CLIENT_SECRET": "bench-google-secret-0123456789",
+    "GPT_CLIENT_ID": "bench-gpt-client",
+    "GPT_CLIENT_SECRET": "bench-gpt-secret-0123456789",
+    "MONGODB_DATABASE": "gpt_auth_bench",
+    "POWERTOOLS_SERVICE_NAME": "gpt-google-auth",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+}
+GPT_CALLBACK = "https://chatgpt.com/aip/g-bench0123/oauth/callback"
+SAMPLE_ACCESS_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    return event
+
+
+def token_check_events(count: int) -> list[dict[str, Any]]:
+    """testEndpoint ``POST /``: a live session for the sample token; the event is reusable."""
+    from gpt_auth import db, sessions
+    from gpt_auth.settings import get_settings
+    from gpt_auth.tokens import hash_token
+
+    config = get_settings()
+    db.collection(db.SESSIONS).delete_many({"access_token_hash": hash_token(SAMPLE_ACCESS_TOKEN)})
+    issued = sessions.create_session(
+        user_id="bench-user",
+        client_id=config.gpt_client_id,
+        scope="",
+        lifetimes=sessions.Lifetimes(config.access_token_ttl, config.refresh_token_ttl),
+    )
+    db.collection(db.SESSIONS).update_one(
+        {"_id": issued.family_id}, {"$set": {"access_token_hash": hash_token(SAMPLE_ACCESS_TOKEN)}}
+    )
+    return [load_event("test_endpoint_valid")] * count
+
+
+def token_endpoint_events(count: int) -> list[dict[str, Any]]:
+    """googleAuthentication ``POST /``: one fresh authorization code per event (a code works once)."""
+    from gpt_auth.codes import issue_code
+    from gpt_auth.settings import get_settings
+
+    config = get_settings()
+    template = load_event("test_endpoint_valid")
+    template["headers"].pop("authorization")
+    template["headers"]["content-type"] = "application/x-www-form-urlencoded"
+    template["isBase64Encoded"] = True
+    events = []
+    for _ in range(count):
+        code = issue_code(
+            client_id=config.gpt_client_id, redirect_uri=GPT_CALLBACK, user_id="bench-user", scope=""
+        )
+        form = urlencode(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": GPT_CALLBACK,
+                "client_id": config.gpt_client_id,
+                "client_secret": config.gpt_client_secret,
+            }
+        )
+        event = copy.deepcopy(template)
+        event["body"] = base64.b64encode(form.encode()).decode()
+        events.append(event)
+    return events
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One of our functions, its main route and the Node references it is compared with."""
+
+    function: str  # key in benchmark output
+    build_dir: str  # sam build output directory of the function
+    route: str
+    events: Callable[[int], list[dict[str, Any]]]
+    expected_status: int
+    references: tuple[str, ...]  # benchmarks/node/<name>.js
+    warm: bool = True
+
+
+SCENARIOS = (
+    Scenario("testEndpoint", "TestEndpointFunction", "POST /", token_check_events, 200, ("data",)),
+    Scenario(
+        "googleAuthentication",
+        "GoogleAuthenticationFunction",
+        "POST /",
+        token_endpoint_events,
+        200,
+        ("token-lean", "token-seed"),
+    ),
+)

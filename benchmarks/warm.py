@@ -1,0 +1,46 @@
+"""Warm in-process latency of one handler: ``python warm.py <function> <count>``.
+
+Run by the harness with the built function and layers first on ``PYTHONPATH``. The store is
+seeded before timing; each call handles one real event of the main route. Prints one
+``BENCH_RESULT`` line with every call's latency in milliseconds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+
+from scenarios import SCENARIOS
+
+
+class Context:
+    function_name = "bench"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+
+
+def main(function: str, count: int) -> None:
+    scenario = next(s for s in SCENARIOS if s.function == function)
+    app = importlib.import_module("app")
+    warmup = min(50, count)
+    events = scenario.events(warmup + count)
+    context = Context()
+    samples = []
+    for i, event in enumerate(events):
+        started = time.perf_counter()
+        response = app.lambda_handler(event, context)
+        elapsed = time.perf_counter() - started
+        if response["statusCode"] != scenario.expected_status:
+            raise SystemExit(f"{function}: status {response['statusCode']}: {response['body'][:300]}")
+        if i >= warmup:
+            samples.append(elapsed * 1000)
+    sys.stdout.flush()
+    os.write(1, f"BENCH_RESULT {json.dumps({'samples_ms': samples})}\n".encode())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
