@@ -114,6 +114,26 @@ def lambda_root(function_dir: str, base: Path, extra_layers: list[Path]) -> Path
     return root
 
 
+# What Lambda's python3.13 runtime has in its own site-packages, after /opt/python on the path.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
+
+
+def lambda_python(python: str, base: Path) -> str:
+    """An interpreter whose site-packages hold only what Lambda's runtime ships (boto3 and its
+    dependencies, linked from this environment), and none of this machine's other packages."""
+    runtime = base / "runtime"
+    if not runtime.exists():
+        subprocess.run([python, "-m", "venv", "--without-pip", str(runtime)], check=True)
+        packages = base / "runtime-packages"
+        packages.mkdir()
+        site = Path(next(p for p in sys.path if p.endswith("site-packages")))
+        for name in RUNTIME_PACKAGES:
+            if (site / name).exists():
+                (packages / name).symlink_to(site / name)
+        (next(runtime.glob("lib/python3*/site-packages")) / "lambda-runtime.pth").write_text(f"{packages}\n")
+    return str(runtime / "bin" / "python")
+
+
 def base_env(store_uri: str, extra: dict[str, str]) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -319,8 +339,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="gpt-auth-bench-") as tmp, NxServer() as nx, ProviderStub() as stub:
         base = Path(tmp)
         stub_env = stub.environment()
+        python = lambda_python(args.python, base)
         with store_settings(nx.uri):
-            subjects = cold_subjects(args.python, args.node, base, nx.uri, stub_env, args.extra_layer)
+            subjects = cold_subjects(python, args.node, base, nx.uri, stub_env, args.extra_layer)
             # One uncounted round fills the page cache and finds routes not built yet.
             missing = {s.scenario.function for s in subjects if s.run_once(record=False) == NOT_BUILT}
             for function in sorted(missing):
