@@ -69,14 +69,18 @@ def _new_client(uri: str) -> Any:
     return MongoClient(uri, **CLIENT_OPTIONS)
 
 
-def collection(name: str) -> Collection[dict[str, Any]]:
-    """A collection of the configured database, its indexes ensured on first use."""
+def collection(name: str, *, read_only: bool = False) -> Collection[dict[str, Any]]:
+    """A collection of the configured database, its indexes ensured on first use.
+
+    ``read_only=True`` skips that round trip: a route that only reads (the token check) finds
+    its documents only after a writer created them, and with them the indexes.
+    """
     global _client
     settings = get_settings()
     if _client is None:
         _client = _new_client(settings.mongodb_uri)
     coll: Collection[dict[str, Any]] = _client[settings.mongodb_database][name]
-    if name not in _ready:
+    if not read_only and name not in _ready:
         ensure_indexes(coll, name)
         _ready.add(name)
     return coll

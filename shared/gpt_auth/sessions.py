@@ -90,7 +90,7 @@ def session_for_access_token(token: str, now: datetime | None = None) -> dict[st
     if not is_well_formed(token, ACCESS_TOKEN):
         return None
     when = now or db.now()
-    found = db.collection(db.SESSIONS).find_one(
+    found = db.collection(db.SESSIONS, read_only=True).find_one(
         {"access_token_hash": hash_token(token), "access_expires_at": {"$gt": when}, **_live(when)},
         {"user_id": 1, "client_id": 1, "scope": 1, "access_scope": 1},
     )

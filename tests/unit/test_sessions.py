@@ -78,3 +78,18 @@ def test_index_creation_is_idempotent(store):
         sessions_collection, db.SESSIONS
     )
     assert sessions_collection.index_information() == before
+
+
+def test_token_check_leaves_index_creation_to_the_writers(store):
+    # GIVEN a store no writer has touched yet
+    # WHEN the token check looks a token up (testEndpoint's cold start)
+    assert sessions.session_for_access_token(mint(ACCESS_TOKEN)) is None
+    # THEN it spent no round trip creating indexes: only MongoDB's own _id index exists, if any
+    names = set(db.collection(db.SESSIONS, read_only=True).index_information())
+    assert names <= {"_id_"}
+    # AND the first write creates them as before
+    new_session()
+    keys = {
+        tuple(k for k, _ in spec["key"]) for spec in db.collection(db.SESSIONS).index_information().values()
+    }
+    assert ("access_token_hash",) in keys
