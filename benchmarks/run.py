@@ -331,12 +331,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             text=True,
             check=True,
         ).stdout.strip(),
-        "node": subprocess.run([args.node, "--version"], capture_output=True, text=True, check=True).stdout.strip(),
+        "node": subprocess.run(
+            [args.node, "--version"], capture_output=True, text=True, check=True
+        ).stdout.strip(),
         "scenarios": [
             {"function": s.function, "route": s.route, "references": list(s.references)} for s in SCENARIOS
         ],
     }
-    with tempfile.TemporaryDirectory(prefix="gpt-auth-bench-") as tmp, NxServer() as nx, ProviderStub() as stub:
+    with (
+        tempfile.TemporaryDirectory(prefix="gpt-auth-bench-") as tmp,
+        NxServer() as nx,
+        ProviderStub() as stub,
+    ):
         base = Path(tmp)
         stub_env = stub.environment()
         python = lambda_python(args.python, base)

@@ -1,0 +1,92 @@
+"""The benchmark harness's own parts, cheaply: `make bench` itself runs outside `make test`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import urllib.request
+from urllib.parse import parse_qs, urlencode
+
+import jwt
+import pytest
+
+from benchmarks import run
+from benchmarks.provider_stub import GOOGLE_ISSUER, ProviderStub
+from benchmarks.scenarios import SETTINGS, token_check_events, token_endpoint_events
+from functions.test_endpoint import app as test_endpoint
+from gpt_auth.codes import redeem_code
+
+
+@pytest.fixture
+def bench_settings(monkeypatch):
+    for name, value in SETTINGS.items():
+        monkeypatch.setenv(name, value)
+    from gpt_auth import db, settings
+
+    settings.reset()
+    db.reset()
+
+
+def test_measured_child_reports_time_rss_and_result(tmp_path):
+    # GIVEN a child that allocates about 30 MB and prints a result line
+    code = "x = bytearray(30 * 2**20); print('BENCH_RESULT ' + '{\"status\": 200}')"
+    # WHEN the harness runs it
+    seconds, rss_mb, stdout = run.run_measured([sys.executable, "-c", code], {}, tmp_path)
+    # THEN it has the wall time, a peak RSS that includes the allocation, and the result
+    assert 0 < seconds < 30
+    assert rss_mb > 30
+    assert run.bench_result(stdout) == {"status": 200}
+
+
+def test_failing_child_is_an_error_with_its_stderr(tmp_path):
+    with pytest.raises(RuntimeError, match="boom"):
+        run.run_measured([sys.executable, "-c", "raise SystemExit('boom')"], {}, tmp_path)
+
+
+def test_token_check_events_pass_the_real_handler(bench_settings, lambda_context):
+    events = token_check_events(2)
+    assert [test_endpoint.lambda_handler(e, lambda_context)["statusCode"] for e in events] == [200, 200]
+
+
+def test_token_endpoint_events_carry_one_fresh_code_each(bench_settings):
+    events = token_endpoint_events(2)
+    forms = [parse_qs(base64.b64decode(e["body"]).decode()) for e in events]
+    codes = [form["code"][0] for form in forms]
+    assert codes[0] != codes[1]
+    assert all(form["client_secret"] == [SETTINGS["GPT_CLIENT_SECRET"]] for form in forms)
+    assert redeem_code(codes[0]) is not None
+
+
+def test_provider_stub_signs_id_tokens_its_keys_verify():
+    with ProviderStub() as stub:
+        stub.nonces["code-1"] = "nonce-1"
+        with urllib.request.urlopen(f"{stub.issuer}/.well-known/openid-configuration") as answer:
+            discovery = json.load(answer)
+        body = urlencode({"grant_type": "authorization_code", "code": "code-1"}).encode()
+        with urllib.request.urlopen(discovery["token_endpoint"], data=body) as answer:
+            id_token = json.load(answer)["id_token"]
+        keys = jwt.PyJWKClient(discovery["jwks_uri"]).get_signing_key_from_jwt(id_token)
+        claims = jwt.decode(id_token, keys.key, algorithms=["RS256"], audience=SETTINGS["GOOGLE_CLIENT_ID"])
+        assert claims["iss"] == stub.issuer and claims["nonce"] == "nonce-1"
+        with urllib.request.urlopen(f"{stub.issuer}/google/token", data=body) as answer:
+            google_token = json.load(answer)["id_token"]
+        assert jwt.decode(google_token, options={"verify_signature": False})["iss"] == GOOGLE_ISSUER
+
+
+def test_table_shows_ratios_against_each_reference():
+    cold = {
+        "testEndpoint": {"median_s": 0.12, "p25_s": 0.11, "p75_s": 0.13, "peak_rss_mb": 40},
+        "node:data": {"median_s": 0.15, "p25_s": 0.14, "p75_s": 0.16, "peak_rss_mb": 60},
+    }
+    report = {
+        "runs": 3,
+        "cold": cold,
+        "scenarios": [{"function": "testEndpoint", "route": "POST /", "references": ["data"]}],
+        "warm": {"testEndpoint@embedded": {"median_ms": 0.2, "p99_ms": 0.5}},
+        "sizes": {"SharedLayer": 40_000, "DependenciesLayer": 7_000_000},
+    }
+    table = run.render(report)
+    assert "**0.80 x**" in table
+    assert "40 MB / 60 MB" in table
+    assert "**7.04 MB**" in table
