@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
-from benchmarks.scenarios import SETTINGS
+from benchmarks.scenarios import GPT_CALLBACK, PROVIDER_NONCE, SETTINGS
 
 KEY_ID = "bench-key-1"
 GOOGLE_ISSUER = "https://accounts.google.com"
@@ -50,6 +50,7 @@ class ProviderStub:
             "OIDC_ISSUER": self.issuer,
             "PROVIDER_URL": self.issuer,
             "GOOGLE_REDIRECT_URI": "https://bench.lambda-url.eu-west-1.on.aws/callback",
+            "GPT_CALLBACK": GPT_CALLBACK,
         }
 
     def discovery(self) -> dict[str, Any]:
@@ -79,8 +80,7 @@ class ProviderStub:
             "iat": now,
             "exp": now + 3600,
         }
-        if code in self.nonces:
-            claims["nonce"] = self.nonces[code]
+        claims["nonce"] = self.nonces.get(code, PROVIDER_NONCE)
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KEY_ID})
 
     def __enter__(self) -> ProviderStub:

@@ -247,12 +247,12 @@ def deployment_sizes() -> dict[str, int]:
 
 
 @contextmanager
-def store_settings(uri: str) -> Iterator[None]:
+def store_settings(uri: str, extra: dict[str, str] | None = None) -> Iterator[None]:
     """Point the harness's own gpt_auth (used to seed) at a store."""
     from gpt_auth import db, settings
 
     saved = dict(os.environ)
-    os.environ.update({**SETTINGS, "MONGODB_URI": uri})
+    os.environ.update({**SETTINGS, "MONGODB_URI": uri, **(extra or {})})
     os.environ.pop("AWS_LAMBDA_FUNCTION_NAME", None)
     settings.reset()
     db.reset()
@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         base = Path(tmp)
         stub_env = stub.environment()
         python = lambda_python(args.python, base)
-        with store_settings(nx.uri):
+        with store_settings(nx.uri, stub_env):
             subjects = cold_subjects(python, args.node, base, nx.uri, stub_env, args.extra_layer)
             # One uncounted round fills the page cache and finds routes not built yet.
             missing = {s.scenario.function for s in subjects if s.run_once(record=False) == NOT_BUILT}
@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for store, uri in (("embedded", "mongomock://localhost"), ("nx-27017", nx.uri)):
                 samples = warm_python(sys.executable, scenario, root, uri, stub_env, args.calls)
                 warm[f"{scenario.function}@{store}"] = latency_summary(samples)
-            with store_settings(nx.uri):
+            with store_settings(nx.uri, stub_env):
                 for ref in scenario.references[:1]:
                     samples = warm_node(args.node, ref, scenario, nx.uri, args.calls)
                     warm[f"node:{ref}@nx-27017"] = latency_summary(samples)

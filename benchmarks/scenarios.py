@@ -27,6 +27,8 @@ SETTINGS = {
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
 GPT_CALLBACK = "https://chatgpt.com/aip/g-bench0123/oauth/callback"
+PROVIDER_NONCE = "bench-nonce-0123456789"  # the provider stub signs id_tokens with it
+PROVIDER_CODE = "4/0AbCdEfGhIjKlMnOpQrStUvWxYz"
 SAMPLE_ACCESS_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"
 
 
@@ -83,6 +85,34 @@ def token_endpoint_events(count: int) -> list[dict[str, Any]]:
     return events
 
 
+def callback_events(count: int) -> list[dict[str, Any]]:
+    """googleAuthorization ``GET /callback``: one pending sign-in per event (a state works once)."""
+    from gpt_auth import pending
+    from gpt_auth.settings import get_settings
+
+    config = get_settings()
+    template = load_event("google_authorization_callback_unknown_state")
+    events = []
+    for i in range(count):
+        state = pending.create(
+            pending.PendingRequest(
+                client_id=config.gpt_client_id,
+                redirect_uri=GPT_CALLBACK,
+                state=f"gpt-state-{i}",
+                scope="",
+                nonce=PROVIDER_NONCE,
+                code_verifier="v" * 64,
+                callback_uri=config.google_redirect_uri or "https://bench.example/callback",
+            )
+        )
+        event = copy.deepcopy(template)
+        event["rawQueryString"] = urlencode(
+            {"code": PROVIDER_CODE, "scope": "email profile openid", "state": state}
+        )
+        events.append(event)
+    return events
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One of our functions, its main route and the Node references it is compared with."""
@@ -107,5 +137,15 @@ SCENARIOS = (
         200,
         ("token-lean", "token-seed"),
         one_use=True,
+    ),
+    Scenario(
+        "googleAuthorization",
+        "GoogleAuthorizationFunction",
+        "GET /callback",
+        callback_events,
+        302,
+        ("authorize-seed",),
+        one_use=True,
+        warm=False,
     ),
 )

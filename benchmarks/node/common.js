@@ -24,4 +24,24 @@ function fail(error) {
   process.exit(1);
 }
 
-module.exports = { event, sha256, mint, finish, fail };
+// The token references' handler: check the client, mint a pair, store their hashes (one insert).
+function tokenHandler(client, oauth) {
+  return async (evt) => {
+    const form = new URLSearchParams(Buffer.from(evt.body, 'base64').toString('utf8'));
+    if (form.get('client_id') !== process.env.GPT_CLIENT_ID || !oauth) return { statusCode: 401, body: '' };
+    const accessToken = mint('gat_');
+    const refreshToken = mint('grt_');
+    const now = new Date();
+    await client.db(process.env.MONGODB_DATABASE).collection('sessions').insertOne({
+      _id: mint(''),
+      access_token_hash: sha256(accessToken),
+      refresh_token_hash: sha256(refreshToken),
+      access_expires_at: new Date(now.getTime() + 3600e3),
+      created_at: now,
+    });
+    const body = { access_token: accessToken, token_type: 'bearer', expires_in: 3600, refresh_token: refreshToken };
+    return { statusCode: 200, body: JSON.stringify(body) };
+  };
+}
+
+module.exports = { event, sha256, mint, finish, fail, tokenHandler };
