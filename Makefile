@@ -33,6 +33,9 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create .venv (dev deps) and .venv-sam (SAM CLI), pinned; idempotent
 
+dev: $(VENV)/.installed ## Run the whole system locally on 127.0.0.1:3000 (PORT=... to change): no AWS or Google needed
+	$(PY) -m localdev.dev
+
 test: lint typecheck validate pytest ## Lint, type-check, validate the template, run the test suite
 
 lint: $(VENV)/.installed ## ruff check and format check
@@ -43,7 +46,7 @@ format: $(VENV)/.installed ## Reformat the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-typecheck: $(VENV)/.installed ## mypy over shared/ and functions/
+typecheck: $(VENV)/.installed ## mypy over shared/, functions/ and localdev/
 	$(VENV)/bin/mypy
 
 validate: $(SAM_VENV)/.installed ## sam validate --lint (offline)

@@ -8,12 +8,15 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from gpt_auth import db, provider, settings
 from localdev.nx_server import NxServer
+
+if TYPE_CHECKING:
+    from localdev.stand_in import StandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -130,3 +133,25 @@ def read_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
     finally:
         target.removeHandler(handler)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[str]:
+    """The Function URL emulator with the three real functions, on a free port: its base URL.
+
+    Each function answers under ``<base>/<name>/`` (e.g. ``<base>/testEndpoint/``). It runs in
+    this process, so the handlers read the test's settings and share its embedded store.
+    """
+    from localdev.emulator import FunctionUrlEmulator, serve_in_thread
+
+    with serve_in_thread(FunctionUrlEmulator()) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture(scope="session")
+def stand_in() -> Iterator[StandIn]:
+    """The Google stand-in (oidc-provider-mock) on a free port; ``.issuer`` is its OIDC_ISSUER."""
+    from localdev.stand_in import google_stand_in
+
+    with google_stand_in() as running:
+        yield running

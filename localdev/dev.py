@@ -1,0 +1,290 @@
+"""``make dev`` (``python -m localdev.dev``): the whole system on this machine, no AWS or Google.
+
+It starts the Google stand-in on a free port, points the handlers' settings at it, serves the
+three functions through the Function URL emulator on ``127.0.0.1:${PORT:-3000}``, and prints
+every local URL, the values to type into a GPT's OAuth settings and a local manifest. Ctrl-C
+(or SIGTERM) stops everything.
+
+Settings it sets: ``OIDC_ISSUER`` (the stand-in), ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET``
+(placeholders: the stand-in accepts any), ``GOOGLE_REDIRECT_URI`` (the local callback), and
+``ALLOWED_REDIRECT_URIS`` (``$ALLOWED_REDIRECT_URIS`` or the two ChatGPT patterns, plus the
+simulator's local callback). Settings it honours from the environment: ``GPT_CLIENT_ID`` and
+``GPT_CLIENT_SECRET`` (local defaults otherwise), ``MONGODB_URI`` (the embedded in-memory store
+otherwise), ``MONGODB_DATABASE``, the token lifetimes and log settings. ``APP_SECRET_ARN`` is
+ignored: local runs read no AWS secret.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import re
+import signal
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NoReturn
+from urllib.parse import urlencode, urlsplit
+
+from localdev.emulator import DEFAULT_FUNCTIONS, FunctionUrlEmulator, add_layers_to_path, make_emulator_server
+from localdev.stand_in import SAMPLE_USERS, StandIn, google_stand_in
+
+DEFAULT_PORT = 3000
+LOCAL_GPT_CLIENT_ID = "local-gpt-client"
+LOCAL_GPT_CLIENT_SECRET = "local-gpt-secret-for-make-dev"
+LOCAL_GOOGLE_CLIENT_ID = "local-google-client"
+LOCAL_GOOGLE_CLIENT_SECRET = "local-google-secret"
+SAMPLE_GPT_CALLBACK = "https://chatgpt.com/aip/g-local0000/oauth/callback"
+
+
+class DevError(Exception):
+    """A problem the user can fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class LocalUrls:
+    """The local URLs of one ``make dev`` run, from the emulator's base URL."""
+
+    base: str
+
+    def function(self, name: str) -> str:
+        return f"{self.base}/{name}/"
+
+    @property
+    def authorization(self) -> str:
+        return self.function("googleAuthorization")
+
+    @property
+    def token(self) -> str:
+        return self.function("googleAuthentication")
+
+    @property
+    def test_endpoint(self) -> str:
+        return self.function("testEndpoint")
+
+    @property
+    def google_redirect(self) -> str:
+        return f"{self.base}/googleAuthorization/callback"
+
+    @property
+    def simulator_callback(self) -> str:
+        return f"{self.base}/simulator/callback"
+
+
+def read_port(env: Mapping[str, str]) -> int:
+    """``PORT`` from the environment (default 3000; 0 picks a free port)."""
+    raw = env.get("PORT", "").strip()
+    if not raw:
+        return DEFAULT_PORT
+    if not raw.isdigit() or int(raw) > 65535:
+        raise DevError(f"PORT must be a port number from 0 to 65535, got {raw!r}.")
+    return int(raw)
+
+
+def local_settings(env: Mapping[str, str], urls: LocalUrls, issuer: str) -> dict[str, str]:
+    """The settings for the handlers in a local run (see the module docstring)."""
+    from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS
+
+    patterns = [p.strip() for p in env.get("ALLOWED_REDIRECT_URIS", "").split(",") if p.strip()]
+    patterns = (patterns or list(DEFAULT_REDIRECT_PATTERNS)) + [re.escape(urls.simulator_callback)]
+    return {
+        "OIDC_ISSUER": issuer,
+        "GOOGLE_CLIENT_ID": LOCAL_GOOGLE_CLIENT_ID,
+        "GOOGLE_CLIENT_SECRET": LOCAL_GOOGLE_CLIENT_SECRET,
+        "GOOGLE_REDIRECT_URI": urls.google_redirect,
+        "ALLOWED_REDIRECT_URIS": ",".join(patterns),
+        "GPT_CLIENT_ID": env.get("GPT_CLIENT_ID", "").strip() or LOCAL_GPT_CLIENT_ID,
+        "GPT_CLIENT_SECRET": env.get("GPT_CLIENT_SECRET", "").strip() or LOCAL_GPT_CLIENT_SECRET,
+    }
+
+
+def local_manifest(urls: LocalUrls) -> dict[str, Any]:
+    """A small OpenAPI 3.1 schema of testEndpoint for a GPT action, signed in through the local URLs."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "gpt-google-auth (local)",
+            "version": "0.1.0",
+            "description": "Says hello to a signed-in user. Local URLs from make dev.",
+        },
+        "servers": [{"url": urls.test_endpoint.rstrip("/")}],
+        "paths": {
+            "/": {
+                "post": {
+                    "operationId": "sayHello",
+                    "summary": "Say hello to a name",
+                    "security": [{"google": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "name": {"type": "string", "minLength": 1, "maxLength": 200}
+                                    },
+                                    "required": ["name"],
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The greeting",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        },
+                        "400": {"description": "The body is not a JSON object with a usable name"},
+                        "401": {"description": "Missing, unknown, expired or revoked access token"},
+                    },
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "google": {
+                    "type": "oauth2",
+                    "flows": {
+                        "authorizationCode": {
+                            "authorizationUrl": urls.authorization,
+                            "tokenUrl": urls.token,
+                            "scopes": {},
+                        }
+                    },
+                }
+            }
+        },
+    }
+
+
+def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings: Mapping[str, str]) -> str:
+    """What ``make dev`` prints at start: every local URL and the values to paste into a GPT."""
+    secret_note = (
+        "(from GPT_CLIENT_SECRET)"
+        if env.get("GPT_CLIENT_SECRET", "").strip()
+        else f"{LOCAL_GPT_CLIENT_SECRET}  (local default; set GPT_CLIENT_SECRET to choose)"
+    )
+    id_note = "" if env.get("GPT_CLIENT_ID", "").strip() else "  (local default; set GPT_CLIENT_ID to choose)"
+    uri = env.get("MONGODB_URI", "").strip()
+    store = (
+        f"MongoDB at {urlsplit(uri).hostname or uri.split('://', 1)[0]} (MONGODB_URI)"
+        if uri and not uri.startswith("mongomock://")
+        else "embedded in-memory store (emptied when make dev stops)"
+    )
+    sign_in = (
+        urls.authorization
+        + "?"
+        + urlencode(
+            {
+                "response_type": "code",
+                "client_id": settings["GPT_CLIENT_ID"],
+                "redirect_uri": SAMPLE_GPT_CALLBACK,
+                "state": "try-me",
+                "scope": "",
+            }
+        )
+    )
+    width = max(len(name) for name in DEFAULT_FUNCTIONS)
+    lines = [
+        "gpt-google-auth runs locally. Ctrl-C stops it.",
+        "",
+        "Functions (Lambda Function URL emulator, payload 2.0, one request at a time per function):",
+        *(f"  {name:<{width}}  {urls.function(name)}" for name in DEFAULT_FUNCTIONS),
+        "",
+        f"Google stand-in (oidc-provider-mock): {stand_in.issuer}",
+        f"  sample user: {SAMPLE_USERS[0].sub} (or type any id on its consent page)",
+        f"Google redirect URI: {urls.google_redirect}",
+        f"Session store: {store}",
+        "",
+        "GPT action > Authentication > OAuth:",
+        f"  Client ID:             {settings['GPT_CLIENT_ID']}{id_note}",
+        f"  Client Secret:         {secret_note}",
+        f"  Authorization URL:     {urls.authorization}",
+        f"  Token URL:             {urls.token}",
+        "  Scope:                 (leave empty)",
+        "  Token Exchange Method: Default (POST request) or Basic authorization header, both work",
+        "",
+        "Sign in as ChatGPT would (open in a browser, or curl -i it and follow each Location):",
+        f"  {sign_in}",
+        "  The last redirect goes to the ChatGPT callback with ?code=...&state=try-me;",
+        "  see README, 'Run it locally', for the token exchange and the action call.",
+        "",
+        "Local manifest (OpenAPI 3.1, the GPT action's schema):",
+        json.dumps(local_manifest(urls), indent=2),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _stop(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt
+
+
+def serve(port: int) -> None:
+    """Run everything until Ctrl-C or SIGTERM.
+
+    Raises
+    ------
+    DevError
+        When the port is taken or a setting from the environment is malformed.
+    """
+    add_layers_to_path()
+    emulator = FunctionUrlEmulator()
+    try:
+        server = make_emulator_server(emulator, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise DevError(
+                f"Port {port} on 127.0.0.1 is already in use (another make dev?). "
+                f"Stop what listens there, or choose another port: PORT={port + 1} make dev"
+            ) from None
+        raise DevError(f"Cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}.") from None
+    try:
+        with google_stand_in() as stand_in:
+            urls = LocalUrls(f"http://127.0.0.1:{server.server_port}")
+            settings = local_settings(os.environ, urls, stand_in.issuer)
+            env_before = dict(os.environ)
+            os.environ.update(settings)
+            os.environ.pop("APP_SECRET_ARN", None)
+            _check_settings()
+            emulator.preload()
+            print(banner(urls, stand_in, env_before, settings), flush=True)
+            server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+
+
+def _check_settings() -> None:
+    from gpt_auth import settings
+    from gpt_auth.errors import ConfigError
+
+    settings.reset()
+    try:
+        settings.get_settings()
+    except ConfigError as exc:
+        raise DevError(f"Settings error: {exc}") from None
+
+
+def main() -> int:
+    """Entry point of ``make dev``; returns the exit status."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    # Their request logs print query strings (state, codes): ours prints paths only.
+    for name in ("werkzeug", "oidc_provider_mock"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Ctrl-C stops it even when started where SIGINT is ignored (e.g. a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        serve(read_port(os.environ))  # werkzeug's serve_forever returns on KeyboardInterrupt
+    except DevError as exc:
+        print(f"make dev: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    print("\nStopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
