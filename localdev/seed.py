@@ -40,6 +40,8 @@ def seed_code_for(
         client_id=config.gpt_client_id, redirect_uri=redirect_uri, user_id=user_id, scope=scope
     )
     record = codes_collection.find_one_and_delete({"_id": hash_token(issued)})
+    if record is None:
+        raise RuntimeError("the code just issued is not in the store")
     code_hash = hash_token(code)
     codes_collection.delete_one({"_id": code_hash})  # seeding twice starts over
     codes_collection.insert_one({**record, "_id": code_hash})

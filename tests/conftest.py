@@ -64,16 +64,13 @@ def nx_server() -> Iterator[NxServer]:
 
 
 @pytest.fixture(scope="session")
-def oidc_issuer() -> Iterator[str]:
+def oidc_issuer(stand_in: StandIn) -> str:
     """A real OpenID Connect provider on a free local port (the local Google stand-in); its issuer URL.
 
     Use it through ``OIDC_ISSUER``. Consent is a POST to the authorization URL (query kept) with
     form ``sub=<user id>``; ``action=deny`` answers ``error=access_denied``.
     """
-    import oidc_provider_mock
-
-    with oidc_provider_mock.run_server_in_thread(port=0, require_nonce=True) as server:
-        yield f"http://localhost:{server.server_port}"
+    return stand_in.issuer
 
 
 @pytest.fixture(params=["mongomock", pytest.param("nx", marks=pytest.mark.nx)])

@@ -278,7 +278,7 @@ def test_handler_failure_is_a_logged_502(handler, caplog):
     assert any(request_id in r.getMessage() for r in errors)
 
 
-def test_handler_that_fails_to_import_is_a_502_naming_nothing_secret(caplog):
+def test_handler_that_fails_to_import_is_a_logged_502(caplog):
     with serving({"broken": "localdev.no_such_module"}) as base:
         response = requests.get(f"{base}/broken/", timeout=10)
     assert response.status_code == 502
