@@ -7,6 +7,9 @@ the handler sees ``rawPath`` ``/callback``. The event follows AWS's payload form
 
 - header names in lower case, a repeated header joined with commas, ``Cookie`` moved to
   ``cookies``, and ``x-forwarded-*`` and ``x-amzn-trace-id`` added as AWS adds them;
+- ``requestContext.domainName`` is the ``Host`` the client used (e.g. ``127.0.0.1:3000``), and
+  ``apiId`` and ``domainPrefix`` the function's name; so a handler cannot derive its own local
+  URL from the event, and ``make dev`` sets ``GOOGLE_REDIRECT_URI`` explicitly;
 - ``rawQueryString`` as sent, ``queryStringParameters`` decoded with repeated values joined by
   commas (absent without a query string);
 - the body as text only for ``text/*``, ``application/json``, ``application/xml`` and
