@@ -50,6 +50,7 @@ CLIENT_OPTIONS: dict[str, Any] = {
 }
 
 _client: Any = None
+_client_uri: str | None = None
 _ready: set[str] = set()
 
 
@@ -75,10 +76,11 @@ def collection(name: str, *, read_only: bool = False) -> Collection[dict[str, An
     ``read_only=True`` skips that round trip: a route that only reads (the token check) finds
     its documents only after a writer created them, and with them the indexes.
     """
-    global _client
+    global _client, _client_uri
     settings = get_settings()
-    if _client is None:
-        _client = _new_client(settings.mongodb_uri)
+    if _client is None or _client_uri != settings.mongodb_uri:
+        reset()  # first use, or a rotated secret changed the URI (e.g. a new password)
+        _client, _client_uri = _new_client(settings.mongodb_uri), settings.mongodb_uri
     coll: Collection[dict[str, Any]] = _client[settings.mongodb_database][name]
     if not read_only and name not in _ready:
         ensure_indexes(coll, name)
@@ -95,8 +97,8 @@ def ensure_indexes(coll: Collection[dict[str, Any]], name: str) -> list[str]:
 
 def reset() -> None:
     """Drop the cached client (tests; a new MONGODB_URI)."""
-    global _client
+    global _client, _client_uri
     if _client is not None:
         _client.close()
-    _client = None
+    _client, _client_uri = None, None
     _ready.clear()

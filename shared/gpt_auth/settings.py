@@ -1,13 +1,15 @@
 """Settings: read once per container, validated, with errors that name the setting.
 
 Values come from the environment. When ``APP_SECRET_ARN`` is set, the credentials and
-``MONGODB_URI`` come from that Secrets Manager secret instead (see ``gpt_auth.secrets``).
+``MONGODB_URI`` come from that Secrets Manager secret instead (see ``gpt_auth.secrets``), and
+are read again when its cache expires, so a rotation is picked up without a redeploy.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -131,22 +133,41 @@ def load_settings(env: Mapping[str, str]) -> Settings:
 
 
 _cached: Settings | None = None
+# Monotonic time after which settings from the secret are read again; None: never (environment).
+_refresh_at: float | None = None
 
 
 def get_settings() -> Settings:
-    """The container's settings, loaded on first use and then reused."""
-    global _cached
-    if _cached is None:
-        env: Mapping[str, str] = os.environ
-        if os.environ.get("APP_SECRET_ARN"):
-            from gpt_auth.secrets import environment_with_secret  # boto3 only when needed
+    """The container's settings, loaded on first use and then reused.
 
-            env = environment_with_secret(os.environ)
-        _cached = load_settings(env)
+    From the environment they are kept for the container's life. From the secret that
+    ``APP_SECRET_ARN`` names they are read again once Powertools' cache of it has expired, so a
+    rotated secret is picked up within ``gpt_auth.secrets.max_age()`` seconds. When that re-read
+    fails, the last good settings keep serving (logged as an error) and it is tried again later.
+    """
+    global _cached, _refresh_at
+    if _cached is not None and (_refresh_at is None or time.monotonic() < _refresh_at):
+        return _cached
+    if not os.environ.get("APP_SECRET_ARN", "").strip():
+        _cached, _refresh_at = load_settings(os.environ), None
+        return _cached
+    from gpt_auth import secrets  # boto3 only when needed
+
+    try:
+        fresh = load_settings(secrets.environment_with_secret(os.environ))
+    except ConfigError as exc:
+        if _cached is None:
+            raise
+        from gpt_auth.log import logger
+
+        logger.error("secret refresh failed; keeping the last good settings", extra={"reason": str(exc)})
+        _refresh_at = time.monotonic() + secrets.RETRY_SECONDS
+        return _cached
+    _cached, _refresh_at = fresh, time.monotonic() + secrets.max_age()
     return _cached
 
 
 def reset() -> None:
     """Forget the cached settings (tests, or after the environment changed)."""
-    global _cached
-    _cached = None
+    global _cached, _refresh_at
+    _cached, _refresh_at = None, None
