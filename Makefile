@@ -9,13 +9,15 @@ PYTHON313 := $(shell for p in python3.13 $$(ls -d "$$(pyenv root 2>/dev/null)"/v
 endif
 VENV := .venv
 PY := $(VENV)/bin/python
+# Local tools import gpt_auth from shared/ as Lambda imports it from the layer.
+LOCAL_PY := PYTHONPATH=shared:. $(PY)
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 # sam build looks up python3.13 on PATH.
 SAM_PATH := $(dir $(PYTHON313)):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install dev test lint format typecheck validate pytest build bench manifest deploy invoke clean
+.PHONY: help install dev test lint format typecheck validate pytest build bench manifest deploy outputs invoke revoke clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +67,23 @@ $(NODE_REFS)/node_modules/.package-lock.json: $(NODE_REFS)/package-lock.json
 
 bench: build $(NODE_REFS)/node_modules/.package-lock.json ## Cold start, RSS, warm latency, zip sizes vs the Node references (BENCH_ARGS="--runs 15")
 	$(PY) -m benchmarks.run --python "$(PYTHON313)" $(BENCH_ARGS)
+
+# Guided while samconfig.toml saves no parameter_overrides (the first deploy from a clone);
+# GUIDED=1 or GUIDED=0 decides instead. PARAMS='Key=Value ...' passes parameter overrides.
+GUIDED ?= $(if $(shell grep -qs '^parameter_overrides' samconfig.toml && echo saved),0,1)
+
+deploy: build ## sam build, then sam deploy (guided the first time; GUIDED=0|1, PARAMS='Key=Value ...')
+	PATH="$(SAM_PATH)" $(SAM) deploy $(if $(filter 1,$(GUIDED)),--guided) \
+		$(if $(PARAMS),--parameter-overrides '$(PARAMS)')
+
+outputs: $(VENV)/.installed ## Print the deployed stack's outputs (STACK=, REGION= override samconfig.toml)
+	@$(LOCAL_PY) -m localdev.stack_outputs $(if $(STACK),--stack '$(STACK)') $(if $(REGION),--region '$(REGION)')
+
+# USER is also the login name in every shell: only a USER given on make's command line counts.
+REVOKE_USER := $(if $(filter command line,$(origin USER)),$(USER))
+
+revoke: $(VENV)/.installed ## Revoke every session of USER=<email or sub> and/or CLIENT=<GPT client id>
+	@$(LOCAL_PY) -m localdev.revoke $(if $(REVOKE_USER),--user '$(REVOKE_USER)') $(if $(CLIENT),--client '$(CLIENT)')
 
 clean: ## Remove build output and caches (keeps the virtualenvs)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache test-output

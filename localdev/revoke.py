@@ -1,0 +1,80 @@
+"""``make revoke USER=<email or sub>`` / ``CLIENT=<GPT client id>``: sign users out of the GPT.
+
+Works on the store the settings name (environment, then ``.env``): ``MONGODB_URI``, or the
+deployed secret through ``APP_SECRET_ARN``. The embedded store lives only inside the process
+that runs it, so it is refused here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from urllib.parse import urlsplit
+
+from pymongo.errors import PyMongoError
+
+from gpt_auth import db, revocation
+from gpt_auth.errors import ConfigError
+from gpt_auth.settings import get_settings
+from localdev.env_file import load_env_file
+
+
+def _store_label() -> str:
+    """Database and host of the store, never its credentials."""
+    config = get_settings()
+    host = urlsplit(config.mongodb_uri.split(",")[0]).hostname or "?"
+    return f"database {config.mongodb_database!r} on {host}"
+
+
+def run(user: str | None, client: str | None) -> tuple[int, str]:
+    """Revoke and describe what was done; returns (exit status, message)."""
+    user_ids, parts = None, []
+    if user is not None:
+        user_ids = revocation.user_ids_for(user)
+        if not user_ids:
+            return 1, f"No user with e-mail {user!r} in {_store_label()}; nothing revoked."
+        if "@" in user:
+            parts.append(f"user {user} (sub {', '.join(user_ids)})")
+        elif db.collection(db.USERS).find_one({"_id": user}, {"_id": 1}) is None:
+            parts.append(f"sub {user} (no such user recorded)")
+        else:
+            parts.append(f"user with sub {user}")
+    if client:
+        parts.append(f"GPT client {client}")
+    result = revocation.revoke(user_ids=user_ids, client_id=client)
+    return 0, (
+        f"Revoked {result.sessions} session(s) and voided {result.codes} unredeemed code(s) of "
+        f"{' and '.join(parts)} in {_store_label()}."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make revoke", description=__doc__.splitlines()[0])
+    parser.add_argument("--user", help="the user's e-mail address or Google sub")
+    parser.add_argument("--client", help="a GPT client id: revoke every session issued to it")
+    args = parser.parse_args(argv)
+    if not (args.user or args.client):
+        parser.error("name a user (make revoke USER=<email or sub>) or a client (CLIENT=<GPT client id>)")
+    load_env_file()
+    try:
+        if get_settings().embedded_store:
+            print(
+                "error: MONGODB_URI is not set, so this would revoke in an empty embedded store of its own. "
+                "Set MONGODB_URI, or APP_SECRET_ARN (the stack output AppSecretArn), in the environment "
+                "or .env.",
+                file=sys.stderr,
+            )
+            return 2
+        status, message = run(args.user, args.client)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except PyMongoError as exc:
+        print(f"error: the store did not answer ({type(exc).__name__}): {exc}", file=sys.stderr)
+        return 3
+    print(message, file=sys.stderr if status else sys.stdout)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
