@@ -20,6 +20,7 @@ from gpt_auth.errors import (
 )
 from gpt_auth.http import Request, error_page, error_response
 from gpt_auth.log import logger
+from gpt_auth.metrics import count_outcome, publish
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -88,6 +89,8 @@ class Router:
                 **({"gpt_id": str(gpt_id)[:100]} if gpt_id else {}),
             },
         )
+        count_outcome(result["statusCode"])
+        publish()
         return result
 
 

@@ -1,0 +1,40 @@
+"""Local settings from .env: the environment wins, values are read as written."""
+
+from __future__ import annotations
+
+import os
+
+from localdev.env_file import load_env_file
+
+
+def test_file_fills_what_the_environment_lacks(tmp_path, monkeypatch):
+    # GIVEN a .env with a quoted secret holding '#' and '$', and GPT_CLIENT_ID already set
+    env = tmp_path / ".env"
+    env.write_text(
+        '# local\nGPT_CLIENT_ID=from-file\nGPT_CLIENT_SECRET="pa#ss$word with spaces"\nEXTRA_ONE=1\n'
+    )
+    monkeypatch.setenv("GPT_CLIENT_ID", "from-environment")
+    monkeypatch.delenv("GPT_CLIENT_SECRET")
+    monkeypatch.delenv("EXTRA_ONE", raising=False)
+    # WHEN it is loaded
+    assert load_env_file(env) == env
+    # THEN the environment's value stands, and the file's values arrive exactly
+    assert os.environ["GPT_CLIENT_ID"] == "from-environment"
+    assert os.environ["GPT_CLIENT_SECRET"] == "pa#ss$word with spaces"
+    assert os.environ["EXTRA_ONE"] == "1"
+
+
+def test_a_missing_file_is_fine(tmp_path):
+    assert load_env_file(tmp_path / ".env") is None
+
+
+def test_the_example_names_only_known_settings():
+    from tests.conftest import ROOT
+
+    names = {
+        line.lstrip("# ").split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and line.lstrip("# ").split("=", 1)[0].isupper()
+    }
+    readme = (ROOT / "README.md").read_text()
+    assert names and all(f"`{name}`" in readme for name in names), names

@@ -1,0 +1,154 @@
+"""template.yaml: secrets stay out of the environment, least privilege, one host routes right.
+
+`sam validate --lint` and cfn-lint check the template's shape; these check what they cannot.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+from cfnlint.decode import decode
+
+from gpt_auth.settings import SECRET_KEYS
+from tests.conftest import ROOT
+
+FUNCTIONS = ("GoogleAuthorizationFunction", "GoogleAuthenticationFunction", "TestEndpointFunction")
+
+
+@pytest.fixture(scope="module")
+def template():
+    parsed, problems = decode(str(ROOT / "template.yaml"))
+    assert not problems, problems
+    return json.loads(json.dumps(parsed))  # plain dicts and lists
+
+
+def secret_arn(template):
+    return template["Globals"]["Function"]["Environment"]["Variables"]["APP_SECRET_ARN"]
+
+
+def test_functions_get_the_secret_arn_and_no_credential(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert secret_arn(template) == {
+        "Fn::If": ["CreateSecret", {"Ref": "AppSecret"}, {"Ref": "ExistingSecretArn"}]
+    }
+    assert not set(SECRET_KEYS) & set(variables)
+    for name in FUNCTIONS:
+        assert "Environment" not in template["Resources"][name]["Properties"], name
+
+
+def test_each_function_may_read_that_one_secret_and_nothing_else(template):
+    for name in FUNCTIONS:
+        policies = template["Resources"][name]["Properties"]["Policies"]
+        assert policies == [{"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": secret_arn(template)}}], (
+            name
+        )
+
+
+def test_the_created_secret_is_json_with_exactly_the_secret_keys(template):
+    # GIVEN the SecretString the template substitutes its NoEcho parameters into
+    body = template["Resources"]["AppSecret"]["Properties"]["SecretString"]["Fn::Sub"]
+    names = re.findall(r"\$\{(\w+)\}", body)
+    # WHEN parameter values are substituted (any value the parameters' patterns allow)
+    sample = "x:/?&=%+@-._~"
+    parsed = json.loads(re.sub(r"\$\{\w+\}", sample, body))
+    # THEN it is one JSON object of the five keys, each from a NoEcho or plain parameter
+    assert sorted(parsed) == sorted(SECRET_KEYS)
+    assert set(names) == {
+        "GoogleClientId",
+        "GoogleClientSecret",
+        "GptClientId",
+        "GptClientSecret",
+        "MongoDbUri",
+    }
+    for name in names:
+        assert re.fullmatch(template["Parameters"][name]["AllowedPattern"], 'bad"quote') is None, name
+
+
+def test_one_host_redirect_uri_is_the_same_in_the_functions_and_the_output(template):
+    env = template["Globals"]["Function"]["Environment"]["Variables"]["GOOGLE_REDIRECT_URI"]["Fn::If"]
+    output = template["Outputs"]["GoogleRedirectUri"]["Value"]["Fn::If"]
+    assert env[1] == output[1] == {"Ref": "GoogleRedirectUri"}
+    one_host_env, one_host_output = env[2]["Fn::If"][1], output[2]["Fn::If"][1]
+    assert one_host_env == one_host_output == {"Fn::Sub": "https://${DomainName}/authorize/callback"}
+
+
+def test_outputs_give_everything_the_gpt_editor_and_google_need(template):
+    assert {
+        "AuthorizationUrl",
+        "TokenUrl",
+        "ActionUrl",
+        "GoogleRedirectUri",
+        "GptClientId",
+        "GptScope",
+        "GptTokenExchangeMethod",
+        "AppSecretArn",
+        "GoogleAuthorizationFunctionUrl",
+        "GoogleAuthenticationFunctionUrl",
+        "TestEndpointFunctionUrl",
+    } <= set(template["Outputs"])
+    hidden = {name for name, spec in template["Parameters"].items() if spec.get("NoEcho")}
+    for name, output in template["Outputs"].items():
+        text = json.dumps(output["Value"])
+        assert not any(f'"Ref": "{p}"' in text or "${" + p + "}" in text for p in hidden), name
+
+
+def test_each_path_pattern_reaches_its_function(template):
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    origin_of = {
+        origin["Id"]: origin["DomainName"]["Fn::Select"][1]["Fn::Split"][1]["Fn::GetAtt"][0]
+        for origin in config["Origins"]
+    }
+    routes = {b["PathPattern"]: origin_of[b["TargetOriginId"]] for b in config["CacheBehaviors"]}
+    routes["*"] = origin_of[config["DefaultCacheBehavior"]["TargetOriginId"]]
+    assert routes == {
+        "/authorize*": "GoogleAuthorizationFunctionUrl",
+        "/token*": "GoogleAuthenticationFunctionUrl",
+        "*": "TestEndpointFunctionUrl",  # /hello; the path function answers 404 for the rest
+    }
+    for behavior in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        assert (
+            behavior["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+        )  # AllViewerExceptHost
+        assert behavior["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+        assert behavior["FunctionAssociations"][0]["EventType"] == "viewer-request"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node runs the CloudFront function's JavaScript")
+def test_the_path_function_strips_the_prefix_the_handlers_do_not_know(template):
+    # GIVEN the CloudFront function's code as deployed
+    code = template["Resources"]["PathRouter"]["Properties"]["FunctionCode"]
+    uris = [
+        "/authorize",
+        "/authorize/",
+        "/authorize/callback",
+        "/token",
+        "/hello",
+        "/hello/",
+        "/",
+        "/authorizex",
+        "/x",
+    ]
+    runner = (
+        code
+        + "\nconst uris = JSON.parse(process.argv[1]);"
+        + "\nconsole.log(JSON.stringify(uris.map(u => handler({request: {uri: u, querystring: {}}}))));"
+    )
+    # WHEN it handles viewer requests
+    out = subprocess.run(["node", "-e", runner, json.dumps(uris)], capture_output=True, text=True, check=True)
+    results = dict(zip(uris, json.loads(out.stdout), strict=True))
+    # THEN known prefixes are stripped to the paths the handlers route, the rest answer 404
+    assert {u: r["uri"] for u, r in results.items() if "uri" in r} == {
+        "/authorize": "/",
+        "/authorize/": "/",
+        "/authorize/callback": "/callback",
+        "/token": "/",
+        "/hello": "/",
+        "/hello/": "/",
+    }
+    for uri in ("/", "/authorizex", "/x"):
+        assert results[uri]["statusCode"] == 404
+        assert json.loads(results[uri]["body"]["data"])["error"] == "not_found"
