@@ -79,6 +79,9 @@ deploy: build ## sam build, then sam deploy (guided the first time; GUIDED=0|1, 
 outputs: $(VENV)/.installed ## Print the deployed stack's outputs (STACK=, REGION= override samconfig.toml)
 	@$(LOCAL_PY) -m localdev.stack_outputs $(if $(STACK),--stack '$(STACK)') $(if $(REGION),--region '$(REGION)')
 
+invoke: $(VENV)/.installed ## Run a handler in-process on EVENT=events/<file>.json (FN= optional); no EVENT: check all
+	@$(LOCAL_PY) -m localdev.invoke $(if $(EVENT),--event '$(EVENT)') $(if $(FN),--function '$(FN)')
+
 # USER is also the login name in every shell: only a USER given on make's command line counts.
 REVOKE_USER := $(if $(filter command line,$(origin USER)),$(USER))
 

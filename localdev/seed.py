@@ -129,3 +129,20 @@ def seed_event(event: dict[str, Any], seed: str) -> None:
 def _lifetimes() -> sessions.Lifetimes:
     config = get_settings()
     return sessions.Lifetimes(config.access_token_ttl, config.refresh_token_ttl)
+
+
+def seed_for_index_entry(event: dict[str, Any], entry: dict[str, Any]) -> str | None:
+    """Seed what an event's entry in ``events/index.json`` asks for; returns what was seeded.
+
+    ``seed_access_token: true`` makes the event's Bearer token live; ``seed: <kind>`` is
+    ``seed_event``'s. An entry that asks for nothing seeds nothing.
+    """
+    if entry.get("seed_access_token"):
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        seed_session_for(headers.get("authorization", "").removeprefix("Bearer ").strip())
+        return "access_token"
+    seed = entry.get("seed")
+    if seed:
+        seed_event(event, str(seed))
+        return str(seed)
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth import grants
+from gpt_auth import grants, metrics
 from gpt_auth.client_auth import authenticate_client
 from gpt_auth.errors import BadRequest, UnsupportedMediaType
 from gpt_auth.http import Request, json_response
@@ -33,6 +33,7 @@ def token(request: Request) -> dict[str, Any]:
     settings = get_settings()
     client = authenticate_client(request.headers.get("authorization"), params, settings)
     issued = grants.issue_tokens(params, client_id=client.client_id, settings=settings)
+    metrics.count(metrics.TOKEN_GRANTS)
     return json_response(200, issued.as_response())
 
 

@@ -19,7 +19,10 @@ TOKEN_GRANTS = "TokenGrants"  # the token endpoint issued tokens (code or refres
 REFUSALS = "Refusals"  # any 4xx answer
 SERVER_ERRORS = "ServerErrors"  # any 5xx answer
 
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "gpt-google-auth")
+metrics = Metrics(
+    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "gpt-google-auth",
+    service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "gpt-google-auth",
+)
 
 
 def count(name: str) -> None:

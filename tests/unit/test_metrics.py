@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from functions.google_authentication import app as token_app
 from functions.test_endpoint import app
 from gpt_auth import metrics
-from localdev.seed import seed_session_for
-from tests.conftest import load_event
+from localdev.seed import seed_event, seed_session_for
+from tests.conftest import event_index, load_event
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +63,12 @@ def test_disabled_metrics_print_nothing_and_do_not_pile_up(lambda_context, capsy
         app.lambda_handler(load_event("test_endpoint_no_token"), lambda_context)
     assert emf_lines(capsys.readouterr().out) == []
     assert not metrics.metrics.metric_set
+
+
+@pytest.mark.parametrize("name", ["google_authentication_code_post", "google_authentication_refresh"])
+def test_a_token_grant_is_counted(name, lambda_context, capsys):
+    event = load_event(name)
+    seed_event(event, event_index()[name]["seed"])
+    assert token_app.lambda_handler(event, lambda_context)["statusCode"] == 200
+    [line] = emf_lines(capsys.readouterr().out)
+    assert counted(line) == {metrics.TOKEN_GRANTS: [1.0]}
