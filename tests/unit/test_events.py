@@ -58,15 +58,18 @@ def test_every_event_gets_its_documented_status(name, store, lambda_context):
     assert response["headers"].get("Content-Type") or response["statusCode"] in (301, 302, 303, 307)
 
 
-def run_invoke(*args: str) -> subprocess.CompletedProcess[str]:
-    """``make invoke``'s command in a clean environment with no .env."""
+def run_invoke(*args: str, env_file: str = "no-such.env") -> subprocess.CompletedProcess[str]:
+    """``make invoke``'s command in a clean environment, with ``env_file`` as its .env."""
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "HOME": str(ROOT)}
-    command = [sys.executable, "-m", "localdev.invoke", "--env-file", str(ROOT / "no-such.env"), *args]
+    command = [sys.executable, "-m", "localdev.invoke", "--env-file", str(ROOT / env_file), *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_make_invoke_answers_every_event_as_documented():
-    result = run_invoke()
+@pytest.mark.parametrize("env_file", ["no-such.env", ".env.example"])
+def test_make_invoke_answers_every_event_as_documented(env_file):
+    # GIVEN no .env, or a .env copied from .env.example; WHEN make invoke checks every event
+    result = run_invoke(env_file=env_file)
+    # THEN each one answers its documented status
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1] == "every event answered as documented"
