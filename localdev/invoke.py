@@ -106,7 +106,7 @@ def invoke(
     ValueError
         When the function cannot be told (no index entry and no ``function``) or contradicts the index.
     """
-    from localdev.seed import seed_for_index_entry
+    from localdev.seed import seed_event
 
     entry = index().get(path.stem)
     if function is None:
@@ -118,7 +118,9 @@ def invoke(
             f"{path.name} is a {entry['function']} event (events/index.json), not a {function} one."
         )
     event: dict[str, Any] = json.loads(path.read_text())
-    seeded = seed_for_index_entry(event, entry) if entry else None
+    seeded = str(entry["seed"]) if entry and entry.get("seed") else None
+    if seeded:
+        seed_event(event, seeded)
     response = handler_of(function)(event, LambdaContext(function_name=f"local-{function}"))
     return response, entry, seeded
 

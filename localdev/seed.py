@@ -107,9 +107,13 @@ def seed_event(event: dict[str, Any], seed: str) -> None:
     """Make the placeholder code, refresh token or state in a sample event live.
 
     ``seed`` is the event's ``seed`` entry in ``events/index.json``: ``authorization_code``,
-    ``used_authorization_code`` or ``refresh_token`` (in the form body), or ``pending_request``
-    (the ``state`` of a provider callback's query string).
+    ``used_authorization_code`` or ``refresh_token`` (in the form body), ``pending_request``
+    (the ``state`` of a provider callback's query string), or ``access_token`` (its Bearer token).
     """
+    if seed == "access_token":
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        seed_session_for(headers.get("authorization", "").removeprefix("Bearer ").strip())
+        return
     if seed == "pending_request":
         seed_pending_request(dict(parse_qsl(event.get("rawQueryString") or ""))["state"])
         return
@@ -122,27 +126,10 @@ def seed_event(event: dict[str, Any], seed: str) -> None:
     else:
         raise ValueError(
             f"unknown seed {seed!r} (authorization_code, used_authorization_code, refresh_token,"
-            " pending_request)"
+            " pending_request, access_token)"
         )
 
 
 def _lifetimes() -> sessions.Lifetimes:
     config = get_settings()
     return sessions.Lifetimes(config.access_token_ttl, config.refresh_token_ttl)
-
-
-def seed_for_index_entry(event: dict[str, Any], entry: dict[str, Any]) -> str | None:
-    """Seed what an event's entry in ``events/index.json`` asks for; returns what was seeded.
-
-    ``seed_access_token: true`` makes the event's Bearer token live; ``seed: <kind>`` is
-    ``seed_event``'s. An entry that asks for nothing seeds nothing.
-    """
-    if entry.get("seed_access_token"):
-        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-        seed_session_for(headers.get("authorization", "").removeprefix("Bearer ").strip())
-        return "access_token"
-    seed = entry.get("seed")
-    if seed:
-        seed_event(event, str(seed))
-        return str(seed)
-    return None

@@ -152,3 +152,14 @@ def stand_in() -> Iterator[StandIn]:
 
     with google_stand_in() as running:
         yield running
+
+
+def emf_counts(stdout: str) -> list[dict[str, list[float]]]:
+    """The metrics of each CloudWatch EMF line printed to ``stdout``, as ``{name: values}``."""
+    counts = []
+    for line in stdout.splitlines():
+        record = json.loads(line) if line.startswith("{") else {}
+        if "_aws" in record:
+            names = [m["Name"] for d in record["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]]
+            counts.append({name: record[name] for name in names})
+    return counts

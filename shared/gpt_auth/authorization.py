@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 
-from gpt_auth import codes, pending, pkce, provider, redirects, users
+from gpt_auth import codes, metrics, pending, pkce, provider, redirects, users
 from gpt_auth.errors import ConfigError, RequestRefused, UpstreamError
 from gpt_auth.log import logger
 from gpt_auth.settings import get_settings
@@ -133,6 +133,7 @@ def finish(params: Mapping[str, str]) -> str:
         client_id=request.client_id, redirect_uri=request.redirect_uri, user_id=user_id, scope=request.scope
     )
     logger.info("sign-in completed", extra={"gpt_id": redirects.gpt_id(request.redirect_uri)})
+    metrics.count(metrics.SIGN_INS)
     return redirects.with_query(request.redirect_uri, {"code": our_code, "state": request.state})
 
 

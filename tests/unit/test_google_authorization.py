@@ -19,10 +19,10 @@ import pytest
 import responses
 
 from functions.google_authorization import app
-from gpt_auth import db, pending, pkce, provider, settings
+from gpt_auth import db, metrics, pending, pkce, provider, settings
 from localdev.nx_server import free_port
 from localdev.seed import SAMPLE_GPT_CALLBACK, seed_event, seed_pending_request
-from tests.conftest import ROOT, event_index, load_event
+from tests.conftest import ROOT, emf_counts, event_index, load_event
 from tests.fake_idp import ISSUER, FakeIdp
 
 CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "google_authorization")
@@ -237,6 +237,15 @@ def test_fake_provider_sign_in_issues_a_code(fake_idp, lambda_context):
     form = fake_idp.token_forms[0]
     assert form["redirect_uri"] == f"https://{DOMAIN}/callback"
     assert pkce.s256_challenge(form["code_verifier"]) == sent["code_challenge"]
+
+
+def test_a_sign_in_is_counted_once(fake_idp, lambda_context, capsys, monkeypatch):
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    sent = start(lambda_context)
+    fake_idp.nonce = sent["nonce"]
+    capsys.readouterr()
+    app.lambda_handler(callback_event(code="provider-code", state=sent["state"]), lambda_context)
+    assert emf_counts(capsys.readouterr().out) == [{metrics.SIGN_INS: [1.0]}]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from functions.google_authentication import app as token_app
 from functions.test_endpoint import app
 from gpt_auth import metrics
 from localdev.seed import seed_event, seed_session_for
-from tests.conftest import event_index, load_event
+from tests.conftest import emf_counts, event_index, load_event
 
 
 @pytest.fixture(autouse=True)
@@ -20,31 +20,23 @@ def _metrics_on(monkeypatch):
     metrics.metrics.clear_metrics()
 
 
-def emf_lines(out: str) -> list[dict]:
-    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    return [line for line in lines if "_aws" in line]
-
-
-def counted(line: dict) -> dict[str, int]:
-    names = [m["Name"] for d in line["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]]
-    return {name: line[name] for name in names}
-
-
 def test_a_refusal_is_counted_in_one_emf_line(lambda_context, capsys):
     # WHEN the action refuses a request without a token
     response = app.lambda_handler(load_event("test_endpoint_no_token"), lambda_context)
     # THEN one EMF line counts one refusal, in the project's namespace
     assert response["statusCode"] == 401
-    [line] = emf_lines(capsys.readouterr().out)
-    assert counted(line) == {metrics.REFUSALS: [1.0]}
-    assert line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "gpt-google-auth"
+    out = capsys.readouterr().out
+    assert emf_counts(out) == [{metrics.REFUSALS: [1.0]}]
+    emf = json.loads(next(line for line in out.splitlines() if '"_aws"' in line))["_aws"]
+    assert emf["CloudWatchMetrics"][0]["Namespace"] == "gpt-google-auth"
+    assert emf["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
 
 
 def test_a_success_prints_no_metric(lambda_context, capsys):
     event = load_event("test_endpoint_valid")
     seed_session_for(event["headers"]["authorization"].removeprefix("Bearer "))
     assert app.lambda_handler(event, lambda_context)["statusCode"] == 200
-    assert emf_lines(capsys.readouterr().out) == []
+    assert emf_counts(capsys.readouterr().out) == []
 
 
 def test_a_server_error_is_counted(lambda_context, capsys, monkeypatch):
@@ -53,15 +45,14 @@ def test_a_server_error_is_counted(lambda_context, capsys, monkeypatch):
     monkeypatch.delenv("GPT_CLIENT_SECRET")
     settings.reset()
     assert app.lambda_handler(load_event("test_endpoint_unknown_token"), lambda_context)["statusCode"] == 500
-    [line] = emf_lines(capsys.readouterr().out)
-    assert counted(line) == {metrics.SERVER_ERRORS: [1.0]}
+    assert emf_counts(capsys.readouterr().out) == [{metrics.SERVER_ERRORS: [1.0]}]
 
 
 def test_disabled_metrics_print_nothing_and_do_not_pile_up(lambda_context, capsys, monkeypatch):
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     for _ in range(3):
         app.lambda_handler(load_event("test_endpoint_no_token"), lambda_context)
-    assert emf_lines(capsys.readouterr().out) == []
+    assert emf_counts(capsys.readouterr().out) == []
     assert not metrics.metrics.metric_set
 
 
@@ -70,5 +61,4 @@ def test_a_token_grant_is_counted(name, lambda_context, capsys):
     event = load_event(name)
     seed_event(event, event_index()[name]["seed"])
     assert token_app.lambda_handler(event, lambda_context)["statusCode"] == 200
-    [line] = emf_lines(capsys.readouterr().out)
-    assert counted(line) == {metrics.TOKEN_GRANTS: [1.0]}
+    assert emf_counts(capsys.readouterr().out) == [{metrics.TOKEN_GRANTS: [1.0]}]

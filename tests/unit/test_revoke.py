@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from functions.test_endpoint import app
-from gpt_auth import codes, db, revocation, sessions
+from gpt_auth import codes, revocation, sessions, users
 from localdev import revoke
 from tests.conftest import load_event, skip_on_nx
 
@@ -15,9 +15,7 @@ LIFETIMES = sessions.Lifetimes(3600, 86400)
 def sign_in(sub: str, email: str | None, client_id: str = "gpt-client") -> sessions.IssuedTokens:
     """A user record as the authorization step writes it, and a session issued to it."""
     if email is not None:
-        db.collection(db.USERS).update_one(
-            {"_id": sub}, {"$set": {"email": email, "name": sub.title()}}, upsert=True
-        )
+        users.upsert_user(sub=sub, issuer="https://accounts.google.com", email=email, name=sub.title())
     return sessions.create_session(user_id=sub, client_id=client_id, scope="openid", lifetimes=LIFETIMES)
 
 
