@@ -6,7 +6,7 @@ prints the response. Without ``EVENT`` it runs every file in ``events/``, each o
 and checks each answer against the status ``index.json`` documents.
 
 Settings: the environment, then ``.env``, then the sample values the events are written for
-(``SAMPLE_SETTINGS``). The store is always the embedded one, so seeding never touches yours.
+(``localdev.seed.SAMPLE_SETTINGS``). The store is always the embedded one, so seeding never touches yours.
 """
 
 from __future__ import annotations
@@ -27,13 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 INDEX = EVENTS / "index.json"
 
-# The GPT client the sample events carry (in their bodies, Basic headers and query strings).
-SAMPLE_SETTINGS = {
-    "GOOGLE_CLIENT_ID": "google-client-id.apps.example",
-    "GOOGLE_CLIENT_SECRET": "google-secret-value-0123456789",
-    "GPT_CLIENT_ID": "gpt-client",
-    "GPT_CLIENT_SECRET": "gpt-secret-value-0123456789",
-}
 FUNCTIONS = ("google_authorization", "google_authentication", "test_endpoint")
 
 
@@ -75,6 +68,8 @@ class LambdaContext:
 
 def prepare_environment(env_file: Path) -> None:
     """Settings for invoking: environment, then ``env_file``, then samples; the embedded store."""
+    from localdev.seed import SAMPLE_SETTINGS
+
     load_env_file(env_file)
     for name, value in SAMPLE_SETTINGS.items():
         os.environ.setdefault(name, value)

@@ -10,6 +10,15 @@ from gpt_auth import codes, db, pending, sessions
 from gpt_auth.settings import get_settings
 from gpt_auth.tokens import hash_token
 
+# The clients the sample events carry (in bodies, Basic headers and query strings): the test
+# suite and `make invoke` run them with these settings.
+SAMPLE_SETTINGS = {
+    "GOOGLE_CLIENT_ID": "google-client-id.apps.example",
+    "GOOGLE_CLIENT_SECRET": "google-secret-value-0123456789",
+    "GPT_CLIENT_ID": "gpt-client",
+    "GPT_CLIENT_SECRET": "gpt-secret-value-0123456789",
+}
+
 
 def seed_session_for(access_token: str, *, user_id: str = "sample-user", scope: str = "") -> str:
     """Make ``access_token`` valid for a new session; returns the family id."""

@@ -14,6 +14,7 @@ import pytest
 
 from gpt_auth import db, provider, settings
 from localdev.nx_server import NxServer
+from localdev.seed import SAMPLE_SETTINGS
 
 if TYPE_CHECKING:
     from localdev.stand_in import StandIn
@@ -21,11 +22,9 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 
+# The sample events carry the clients of SAMPLE_SETTINGS.
 TEST_SETTINGS = {
-    "GOOGLE_CLIENT_ID": "google-client-id.apps.example",
-    "GOOGLE_CLIENT_SECRET": "google-secret-value-0123456789",
-    "GPT_CLIENT_ID": "gpt-client",
-    "GPT_CLIENT_SECRET": "gpt-secret-value-0123456789",
+    **SAMPLE_SETTINGS,
     "MONGODB_URI": "mongomock://localhost",
     "MONGODB_DATABASE": "gpt_auth_test",
 }

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gpt_auth.errors import ConfigError
-from gpt_auth.settings import SECRET_KEYS
+from gpt_auth.settings import SECRET_KEYS, positive_seconds
 
 DEFAULT_MAX_AGE = 300
 MAX_AGE_SETTING = "POWERTOOLS_PARAMETERS_MAX_AGE"
@@ -24,16 +24,7 @@ def max_age(env: Mapping[str, str] = os.environ) -> int:
     Powertools' own ``POWERTOOLS_PARAMETERS_MAX_AGE`` when set, else 300 (Powertools' default
     of 5 s would call Secrets Manager every few requests).
     """
-    raw = env.get(MAX_AGE_SETTING, "").strip()
-    if not raw:
-        return DEFAULT_MAX_AGE
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{MAX_AGE_SETTING} must be a whole number of seconds, got {raw!r}.") from None
-    if value <= 0:
-        raise ConfigError(f"{MAX_AGE_SETTING} must be greater than 0, got {value}.")
-    return value
+    return positive_seconds(env, MAX_AGE_SETTING, DEFAULT_MAX_AGE)
 
 
 def read_secret(arn: str, *, max_age_seconds: int) -> dict[str, Any]:

@@ -59,7 +59,8 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def positive_seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of seconds above 0 from ``env[name]``, or ``default`` when blank."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -127,8 +128,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         google_redirect_uri=_url(env, "GOOGLE_REDIRECT_URI"),
         allowed_redirect_uris=_redirect_patterns(env),
         oidc_issuer=_url(env, "OIDC_ISSUER"),
-        access_token_ttl=_positive_int(env, "ACCESS_TOKEN_TTL", 3600),
-        refresh_token_ttl=_positive_int(env, "REFRESH_TOKEN_TTL", 2592000),
+        access_token_ttl=positive_seconds(env, "ACCESS_TOKEN_TTL", 3600),
+        refresh_token_ttl=positive_seconds(env, "REFRESH_TOKEN_TTL", 2592000),
     )
 
 
