@@ -112,7 +112,10 @@ def invoke(
         raise ValueError(
             f"{path.name} is a {entry['function']} event (events/index.json), not a {function} one."
         )
-    event: dict[str, Any] = json.loads(path.read_text())
+    try:
+        event: dict[str, Any] = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path.name} is not JSON: {exc}") from None
     seeded = str(entry["seed"]) if entry and entry.get("seed") else None
     if seeded:
         seed_event(event, seeded)

@@ -1,7 +1,8 @@
 """Business metrics as CloudWatch EMF lines: sign-ins, token grants, refusals, server errors.
 
-Powertools' ``Metrics`` costs no import time here (importing its Logger already loads it) and
-about 0.2 ms per request that records one. Nothing is printed for a request that records none.
+Powertools' ``Metrics`` module is already loaded with its Logger; this module adds about 0.6 ms at
+cold start and about 0.2 ms per request that records something. A request that records nothing
+prints nothing.
 Namespace from ``POWERTOOLS_METRICS_NAMESPACE``; ``POWERTOOLS_METRICS_DISABLED=true`` turns it off.
 """
 

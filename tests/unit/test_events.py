@@ -109,3 +109,11 @@ def test_function_names_in_every_spelling(name):
             invoke.function_name(name)
     else:
         assert invoke.function_name(name) == "test_endpoint"
+
+
+def test_make_invoke_names_an_event_file_that_is_not_json(tmp_path):
+    broken = tmp_path / "mine.json"
+    broken.write_text("{not json")
+    result = run_invoke("--event", str(broken), "--function", "testEndpoint")
+    assert result.returncode == 2
+    assert "mine.json is not JSON" in result.stderr
