@@ -10,8 +10,8 @@ Settings it sets: ``OIDC_ISSUER`` (the stand-in), ``GOOGLE_CLIENT_ID``/``GOOGLE_
 ``ALLOWED_REDIRECT_URIS`` (``$ALLOWED_REDIRECT_URIS`` or the two ChatGPT patterns, plus the
 simulator's local callback). Settings it honours from the environment: ``GPT_CLIENT_ID`` and
 ``GPT_CLIENT_SECRET`` (local defaults otherwise), ``MONGODB_URI`` (the embedded in-memory store
-otherwise), ``MONGODB_DATABASE``, the token lifetimes and log settings. ``APP_SECRET_ARN`` is
-ignored: local runs read no AWS secret.
+otherwise), ``MONGODB_DATABASE``, the token lifetimes and log settings, each also from ``.env``
+where the environment leaves it unset. ``APP_SECRET_ARN`` is ignored: local runs read no AWS secret.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit
 
 from localdev.emulator import DEFAULT_FUNCTIONS, FunctionUrlEmulator, add_layers_to_path, make_emulator_server
+from localdev.env_file import load_env_file
 from localdev.stand_in import SAMPLE_USERS, StandIn, google_stand_in
 
 DEFAULT_PORT = 3000
@@ -272,6 +273,7 @@ def main() -> int:
     # Their request logs print query strings (state, codes): ours prints paths only.
     for name in ("werkzeug", "oidc_provider_mock"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    load_env_file()  # .env fills what the environment leaves unset (README, "Settings")
     # Ctrl-C stops it even when started where SIGINT is ignored (e.g. a background job).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localdev.env_file import DEFAULT_PATH, load_env_file
+from localdev.env_file import load_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -66,7 +66,7 @@ class LambdaContext:
         return f"arn:aws:lambda:eu-west-1:123456789012:function:{self.function_name}"
 
 
-def prepare_environment(env_file: Path) -> None:
+def prepare_environment(env_file: Path | None) -> None:
     """Settings for invoking: environment, then ``env_file``, then samples; the embedded store."""
     from localdev.seed import SAMPLE_SETTINGS
 
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         "--event", help="events/<file>.json (default: every event, checked against index.json)"
     )
     parser.add_argument("--function", help="google_authorization, google_authentication or test_endpoint")
-    parser.add_argument("--env-file", type=Path, default=DEFAULT_PATH, help="settings file (default: .env)")
+    parser.add_argument("--env-file", type=Path, help="settings file (default: $ENV_FILE, else .env)")
     args = parser.parse_args(argv)
     # Quiet logs when checking every event; one event shows its log lines as Lambda would.
     if not args.event:

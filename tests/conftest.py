@@ -47,6 +47,7 @@ def app_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         monkeypatch.delenv(name, raising=False)
     for name, value in TEST_SETTINGS.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ENV_FILE", "/dev/null")  # a developer's .env never reaches a test
     settings.reset()
     db.reset()
     provider.reset()

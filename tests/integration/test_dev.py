@@ -31,9 +31,9 @@ SETTING_NAMES = (
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment of a newcomer's shell: none of our settings, plus ``extra``."""
+    """The environment of a newcomer's shell: none of our settings, no .env, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    return {**env, **extra}
+    return {**env, "ENV_FILE": "/dev/null", **extra}
 
 
 @contextmanager
@@ -115,6 +115,19 @@ def test_make_dev_honours_gpt_credentials_and_never_prints_the_secret():
     assert "(from GPT_CLIENT_SECRET)" in banner
     assert secret not in banner + out + err
     assert code == 0
+
+
+def test_make_dev_reads_a_dotenv_file_under_the_environment(tmp_path):
+    # GIVEN a .env with a GPT client, and the environment setting another client secret
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("GPT_CLIENT_ID=from-dotenv\nGPT_CLIENT_SECRET=dotenv-secret-0123456789\n")
+    env = {"PORT": "0", "ENV_FILE": str(dotenv), "GPT_CLIENT_SECRET": "environment-secret-0123456789"}
+    # WHEN make dev starts
+    with make_dev(**env) as (proc, banner):
+        stop(proc, signal.SIGINT)
+    # THEN the file's client id is used, and the environment's secret won (never printed)
+    assert "Client ID:             from-dotenv\n" in banner
+    assert "dotenv-secret" not in banner and "environment-secret" not in banner
 
 
 def test_make_dev_on_a_busy_port_says_so_and_exits_1():

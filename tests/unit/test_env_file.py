@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from localdev.env_file import load_env_file
 
 
@@ -24,8 +26,25 @@ def test_file_fills_what_the_environment_lacks(tmp_path, monkeypatch):
     assert os.environ["EXTRA_ONE"] == "1"
 
 
-def test_a_missing_file_is_fine(tmp_path):
-    assert load_env_file(tmp_path / ".env") is None
+def test_a_missing_default_file_is_fine(tmp_path, monkeypatch):
+    monkeypatch.setattr("localdev.env_file.DEFAULT_PATH", tmp_path / ".env")
+    monkeypatch.delenv("ENV_FILE", raising=False)
+    assert load_env_file() is None
+
+
+def test_env_file_names_another_file(tmp_path, monkeypatch):
+    prod = tmp_path / "prod.env"
+    prod.write_text("MONGODB_DATABASE=from-prod-env\n")
+    monkeypatch.setenv("ENV_FILE", str(prod))
+    monkeypatch.delenv("MONGODB_DATABASE")
+    assert load_env_file() == prod
+    assert os.environ["MONGODB_DATABASE"] == "from-prod-env"
+
+
+def test_a_named_file_that_does_not_exist_stops_with_its_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("ENV_FILE", str(tmp_path / "typo.env"))
+    with pytest.raises(SystemExit, match=r"typo\.env does not exist"):
+        load_env_file()
 
 
 def test_the_example_names_only_known_settings():
