@@ -104,6 +104,8 @@ def test_make_dev_serves_the_functions_and_stops_cleanly(sig):
     assert "Traceback" not in err
     assert "Stopped." in out
     with socket.socket() as probe:
+        # SO_REUSEADDR: connections of the test itself may linger in TIME_WAIT; a listener would not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))
 
 
