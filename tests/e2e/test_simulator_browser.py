@@ -53,9 +53,21 @@ def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`make dev` on a free port, with the GPT credentials above; yields its base URL."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("dev") / "dev.log"
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("GPT_", "GOOGLE_", "MONGODB_", "OIDC_"))}
+    # A newcomer's shell: none of our settings, no .env (a developer's store must not be used).
+    ours = (
+        "GPT_",
+        "GOOGLE_",
+        "MONGODB_",
+        "OIDC_",
+        "ALLOWED_REDIRECT",
+        "APP_SECRET",
+        "ACCESS_TOKEN",
+        "REFRESH_TOKEN",
+    )
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env = {
         **keep,
+        "ENV_FILE": "/dev/null",
         "PORT": str(port),
         "GPT_CLIENT_ID": GPT_CLIENT_ID,
         "GPT_CLIENT_SECRET": GPT_CLIENT_SECRET,
