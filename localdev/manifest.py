@@ -433,8 +433,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         assert urls is not None
         write_manifest(urls, args.output)
-    except (ManifestError, StackError) as exc:
+    except ManifestError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(
+            "With make: make manifest STACK=<stack> REGION=<region>, or give the URLs:"
+            " make manifest AUTHORIZATION_URL=... TOKEN_URL=... ACTION_URL=...",
+            file=sys.stderr,
+        )
         return 1
     except OSError as exc:
         print(f"error: cannot read or write the manifest: {exc}", file=sys.stderr)

@@ -288,7 +288,9 @@ def test_missing_stack_is_a_clear_error_and_writes_nothing(cloudformation, tmp_p
     out = tmp_path / "manifest.json"
     assert m.main(["write", "--stack", "absent", "--region", REGION, "--output", str(out)]) == 1
     assert not out.exists()
-    assert "Stack 'absent' does not exist in eu-west-1" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Stack 'absent' does not exist in eu-west-1" in err
+    assert "make manifest STACK=<stack> REGION=<region>" in err
 
 
 def test_stack_without_the_url_outputs_is_a_clear_error(cloudformation, tmp_path, capsys):
