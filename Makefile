@@ -17,10 +17,10 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_PATH := $(dir $(PYTHON313)):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install dev test lint format typecheck validate pytest build bench manifest deploy outputs invoke revoke clean
+.PHONY: help install install-browser dev test lint format typecheck validate pytest build bench manifest deploy outputs invoke revoke clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements-dev.txt layers/dependencies/requirements.txt
 	@test -n "$(PYTHON313)" || { echo "python3.13 not found: install it (e.g. 'pyenv install 3.13.0') or set PYTHON313=/path/to/python3.13"; exit 1; }
@@ -34,6 +34,14 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	touch $@
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create .venv (dev deps) and .venv-sam (SAM CLI), pinned; idempotent
+
+# Debian's chromium package (the browser tests drive it through playwright; never `playwright install`).
+install-browser: ## Install Chromium for the browser tests (apt-get; root or sudo), if missing
+	@if command -v chromium >/dev/null 2>&1; then echo "chromium is installed: $$(command -v chromium)"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	else echo "Install Chromium with your package manager, or set CHROMIUM=/path/to/chromium (see README)."; exit 1; fi
 
 dev: $(VENV)/.installed ## Run the whole system locally on 127.0.0.1:3000 (PORT=... to change): no AWS or Google needed
 	$(PY) -m localdev.dev
@@ -87,6 +95,14 @@ REVOKE_USER := $(if $(filter command line,$(origin USER)),$(USER))
 
 revoke: $(VENV)/.installed ## Revoke every session of USER=<email or sub> and/or CLIENT=<GPT client id>
 	@$(LOCAL_PY) -m localdev.revoke $(if $(REVOKE_USER),--user '$(REVOKE_USER)') $(if $(CLIENT),--client '$(CLIENT)')
+
+# `make manifest [STACK=<stack>] [REGION=<region>]` (default: samconfig.toml's), or with
+# AUTHORIZATION_URL, TOKEN_URL and ACTION_URL instead of a stack.
+manifest: $(VENV)/.installed ## Write and validate manifest.json from the stack's outputs (or three URLs)
+	@$(LOCAL_PY) -m localdev.manifest write \
+		$(if $(STACK),--stack "$(STACK)") $(if $(REGION),--region "$(REGION)") \
+		$(if $(AUTHORIZATION_URL),--authorization-url "$(AUTHORIZATION_URL)") \
+		$(if $(TOKEN_URL),--token-url "$(TOKEN_URL)") $(if $(ACTION_URL),--action-url "$(ACTION_URL)")
 
 clean: ## Remove build output and caches (keeps the virtualenvs)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache test-output

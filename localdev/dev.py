@@ -1,9 +1,9 @@
 """``make dev`` (``python -m localdev.dev``): the whole system on this machine, no AWS or Google.
 
 It starts the Google stand-in on a free port, points the handlers' settings at it, serves the
-three functions through the Function URL emulator on ``127.0.0.1:${PORT:-3000}``, and prints
-every local URL, the values to type into a GPT's OAuth settings and a local manifest. Ctrl-C
-(or SIGTERM) stops everything.
+three functions through the Function URL emulator on ``127.0.0.1:${PORT:-3000}`` with the GPT
+simulator page at ``/`` (``localdev.simulator``), and prints every local URL, the values to type
+into a GPT's OAuth settings and a local manifest. Ctrl-C (or SIGTERM) stops everything.
 
 Settings it sets: ``OIDC_ISSUER`` (the stand-in), ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET``
 (placeholders: the stand-in accepts any), ``GOOGLE_REDIRECT_URI`` (the local callback), and
@@ -30,6 +30,8 @@ from urllib.parse import urlencode, urlsplit
 
 from localdev.emulator import DEFAULT_FUNCTIONS, FunctionUrlEmulator, add_layers_to_path, make_emulator_server
 from localdev.env_file import load_env_file
+from localdev.manifest import SCOPES, ActionUrls, build_manifest
+from localdev.simulator import LocalSite, Simulator, SimulatorConfig
 from localdev.stand_in import SAMPLE_USERS, StandIn, google_stand_in
 
 DEFAULT_PORT = 3000
@@ -102,61 +104,8 @@ def local_settings(env: Mapping[str, str], urls: LocalUrls, issuer: str) -> dict
 
 
 def local_manifest(urls: LocalUrls) -> dict[str, Any]:
-    """A small OpenAPI 3.1 schema of testEndpoint for a GPT action, signed in through the local URLs."""
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "gpt-google-auth (local)",
-            "version": "0.1.0",
-            "description": "Says hello to a signed-in user. Local URLs from make dev.",
-        },
-        "servers": [{"url": urls.test_endpoint.rstrip("/")}],
-        "paths": {
-            "/": {
-                "post": {
-                    "operationId": "sayHello",
-                    "summary": "Say hello to a name",
-                    "security": [{"google": []}],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "name": {"type": "string", "minLength": 1, "maxLength": 200}
-                                    },
-                                    "required": ["name"],
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "The greeting",
-                            "content": {"text/plain": {"schema": {"type": "string"}}},
-                        },
-                        "400": {"description": "The body is not a JSON object with a usable name"},
-                        "401": {"description": "Missing, unknown, expired or revoked access token"},
-                    },
-                }
-            }
-        },
-        "components": {
-            "securitySchemes": {
-                "google": {
-                    "type": "oauth2",
-                    "flows": {
-                        "authorizationCode": {
-                            "authorizationUrl": urls.authorization,
-                            "tokenUrl": urls.token,
-                            "scopes": {},
-                        }
-                    },
-                }
-            }
-        },
-    }
+    """The action schema (``manifest.json``'s shape) for the local URLs: valid in local mode."""
+    return build_manifest(ActionUrls.local(urls.base))
 
 
 def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings: Mapping[str, str]) -> str:
@@ -182,13 +131,15 @@ def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings:
                 "client_id": settings["GPT_CLIENT_ID"],
                 "redirect_uri": SAMPLE_GPT_CALLBACK,
                 "state": "try-me",
-                "scope": "",
+                "scope": " ".join(SCOPES),
             }
         )
     )
     width = max(len(name) for name in DEFAULT_FUNCTIONS)
     lines = [
         "gpt-google-auth runs locally. Ctrl-C stops it.",
+        "",
+        f"GPT simulator (plays ChatGPT in your browser): {urls.base}/",
         "",
         "Functions (Lambda Function URL emulator, payload 2.0, one request at a time per function):",
         *(f"  {name:<{width}}  {urls.function(name)}" for name in DEFAULT_FUNCTIONS),
@@ -203,7 +154,7 @@ def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings:
         f"  Client Secret:         {secret_note}",
         f"  Authorization URL:     {urls.authorization}",
         f"  Token URL:             {urls.token}",
-        "  Scope:                 (leave empty)",
+        f"  Scope:                 {' '.join(SCOPES)}",
         "  Token Exchange Method: Default (POST request) or Basic authorization header, both work",
         "",
         "Sign in as ChatGPT would (open in a browser, or curl -i it and follow each Location):",
@@ -232,8 +183,9 @@ def serve(port: int) -> None:
     """
     add_layers_to_path()
     emulator = FunctionUrlEmulator()
+    site = LocalSite(emulator)  # the simulator joins once the port, hence its callback, is known
     try:
-        server = make_emulator_server(emulator, port)
+        server = make_emulator_server(site, port)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise DevError(
@@ -249,6 +201,14 @@ def serve(port: int) -> None:
             os.environ.update(settings)
             os.environ.pop("APP_SECRET_ARN", None)
             _check_settings()
+            site.simulator = Simulator(
+                SimulatorConfig(
+                    ActionUrls.local(urls.base),
+                    settings["GPT_CLIENT_ID"],
+                    settings["GPT_CLIENT_SECRET"],
+                    urls.simulator_callback,
+                )
+            )
             emulator.preload()
             print(banner(urls, stand_in, env_before, settings), flush=True)
             server.serve_forever(poll_interval=0.2)

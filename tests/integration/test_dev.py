@@ -17,6 +17,7 @@ import requests
 
 from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS, load_settings
 from localdev.dev import LOCAL_GPT_CLIENT_SECRET, LocalUrls, local_manifest, local_settings, read_port
+from localdev.manifest import SCHEME_NAME, manifest_problems
 from localdev.nx_server import free_port
 from tests.conftest import ROOT, TEST_SETTINGS
 
@@ -94,7 +95,10 @@ def test_make_dev_serves_the_functions_and_stops_cleanly(sig):
         # AND the functions and the stand-in answer
         refused = requests.post(f"{base}/testEndpoint/", json={"name": "Ada"}, timeout=10)
         assert refused.status_code == 401
-        assert requests.get(f"{base}/", timeout=10).status_code == 404
+        assert f"GPT simulator (plays ChatGPT in your browser): {base}/" in banner
+        simulator = requests.get(f"{base}/", timeout=10)
+        assert simulator.status_code == 200 and "<h1>GPT simulator</h1>" in simulator.text
+        assert requests.get(f"{base}/nothing-here", timeout=10).status_code == 404
         discovery = requests.get(f"{issuer.group(1)}/.well-known/openid-configuration", timeout=10)
         assert discovery.json()["issuer"] == issuer.group(1)
         # WHEN it is stopped
@@ -218,11 +222,10 @@ def test_local_settings_keep_an_own_allowlist_and_credentials():
 def test_local_manifest_points_the_oauth_flow_at_the_local_urls():
     urls = LocalUrls("http://127.0.0.1:3000")
     manifest = local_manifest(urls)
-    assert manifest["openapi"].startswith("3.1")
+    assert manifest_problems(manifest, local=True) == []
     assert manifest["servers"] == [{"url": "http://127.0.0.1:3000/testEndpoint"}]
-    flow = manifest["components"]["securitySchemes"]["google"]["flows"]["authorizationCode"]
+    flow = manifest["components"]["securitySchemes"][SCHEME_NAME]["flows"]["authorizationCode"]
     assert flow["authorizationUrl"] == "http://127.0.0.1:3000/googleAuthorization/"
     assert flow["tokenUrl"] == "http://127.0.0.1:3000/googleAuthentication/"
     operation = manifest["paths"]["/"]["post"]
-    assert operation["security"] == [{"google": []}]
-    assert operation["requestBody"]["content"]["application/json"]["schema"]["required"] == ["name"]
+    assert operation["operationId"] == "getHello"

@@ -1,0 +1,211 @@
+"""The whole local system in a real browser: `make dev`'s simulator page, clicked through.
+
+Starts ``python -m localdev.dev`` (what ``make dev`` runs) on a free port, then drives headless
+Chromium (Debian's ``chromium``, through playwright) through sign-in, consent at the Google
+stand-in, the action call and a refresh. Screenshots go to ``test-output/e2e/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from localdev.nx_server import free_port, wait_for_port
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OUTPUT = ROOT / "test-output" / "e2e"
+GPT_CLIENT_ID = "e2e-gpt-client"
+GPT_CLIENT_SECRET = "e2e-gpt-secret-0123456789"
+# A token in clear: our prefixes followed by a long random part.
+CLEAR_TOKEN = re.compile(r"g(at|rt|ac)_[A-Za-z0-9_-]{20,}")
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    if not CHROMIUM:
+        reason = "Chromium is not installed: run `make install-browser` (or set CHROMIUM=/path/to/chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the browser test (.ci/run calls make install-browser)")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`make dev` on a free port, with the GPT credentials above; yields its base URL."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("dev") / "dev.log"
+    # A newcomer's shell: none of our settings, no .env (a developer's store must not be used).
+    ours = (
+        "GPT_",
+        "GOOGLE_",
+        "MONGODB_",
+        "OIDC_",
+        "ALLOWED_REDIRECT",
+        "APP_SECRET",
+        "ACCESS_TOKEN",
+        "REFRESH_TOKEN",
+    )
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    env = {
+        **keep,
+        "ENV_FILE": "/dev/null",
+        "PORT": str(port),
+        "GPT_CLIENT_ID": GPT_CLIENT_ID,
+        "GPT_CLIENT_SECRET": GPT_CLIENT_SECRET,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "shared"), str(ROOT)]),
+    }
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "localdev.dev"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            try:
+                wait_for_port(port, timeout=30)
+            except TimeoutError:
+                proc.kill()
+                pytest.fail(f"make dev did not start; its output:\n{log_path.read_text()[-3000:]}")
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+    output = log_path.read_text()
+    for secret in (GPT_CLIENT_SECRET,):
+        assert secret not in output, "make dev printed the client secret"
+
+
+@pytest.fixture
+def page(chromium_path: str, request: pytest.FixtureRequest, javascript: bool):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
+        try:
+            context = browser.new_context(
+                java_script_enabled=javascript, viewport={"width": 1280, "height": 800}
+            )
+            # Hermetic: only the local system; the stand-in's page links a CDN stylesheet.
+            context.route(
+                re.compile(r"^https?://(?!127\.0\.0\.1[:/])"),
+                lambda route: route.abort("internetdisconnected"),
+            )
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def shot(page, name: str) -> Path:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def token_row(page, key: str) -> str:
+    return page.locator(f"#token-{key} td").inner_text()
+
+
+@pytest.mark.parametrize(
+    ("javascript", "token_auth", "user"),
+    [
+        pytest.param(True, "client_secret_post", "ada@example.com", id="js-post-sample-user"),
+        pytest.param(False, "client_secret_basic", "grace@example.com", id="nojs-basic-typed-user"),
+    ],
+)
+def test_sign_in_call_and_refresh_in_a_browser(local_system, page, javascript, token_auth, user):
+    prefix = f"{'js' if javascript else 'nojs'}-{token_auth}"
+    # GIVEN the simulator page of a freshly started local system
+    page.goto(local_system + "/")
+    assert page.locator("#sign-in-state").inner_text() == "Not signed in."
+    assert page.locator("#settings").get_by_text(f"{local_system}/googleAuthorization/").count() == 1
+    shot(page, f"{prefix}-1-start")
+
+    # WHEN the user signs in, with the chosen token exchange method
+    page.select_option("#token_auth", token_auth)
+    page.get_by_role("button", name="Sign in with Google").click()
+    # THEN the Google stand-in asks for consent, for our client and callback
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/oauth2/authorize"))
+    assert f"{local_system}/googleAuthorization/callback" in page.content()
+    shot(page, f"{prefix}-2-consent")
+    if user == "ada@example.com":
+        page.get_by_role("button", name=f"Authorize as {user}").click()
+    else:
+        page.fill("#subject-input", user)
+        page.get_by_role("button", name="Authorize", exact=True).click()
+
+    # THEN the browser is back on the simulator, signed in, with the exchange in the timeline
+    page.wait_for_url(local_system + "/")
+    assert page.locator("#sign-in-state").inner_text() == "Signed in."
+    first_token = token_row(page, "access")
+    assert first_token.startswith("gat_") and "chars" in first_token
+    timeline = page.locator("#timeline").inner_text()
+    assert "Token exchange: the authorization code for tokens" in timeline
+    assert "→ 200 OK" in timeline
+    shot(page, f"{prefix}-3-signed-in")
+
+    # WHEN the user calls the action with a name
+    page.fill("#name", "Ada")
+    page.get_by_role("button", name="Call getHello").click()
+    # THEN the page shows the action's answer
+    page.wait_for_url(local_system + "/")
+    assert page.locator("#greeting").inner_text() == "Hello Ada"
+    shot(page, f"{prefix}-4-hello")
+
+    # WHEN the user refreshes the access token
+    page.get_by_role("button", name="Refresh the access token").click()
+    page.wait_for_url(local_system + "/")
+    # THEN a new access token replaced the old one, and it works
+    second_token = token_row(page, "access")
+    assert second_token.split(",")[0] != first_token.split(",")[0]
+    assert token_row(page, "previous") == first_token.split(",")[0]
+    assert "Refresh: the refresh token for a new access token" in page.locator("#timeline").inner_text()
+    page.fill("#name", "Grace")
+    page.get_by_role("button", name="Call getHello").click()
+    page.wait_for_url(local_system + "/")
+    assert page.locator("#greeting").inner_text() == "Hello Grace"
+    shot(page, f"{prefix}-5-refreshed")
+
+    # AND no token, code or secret ever appears in clear on the page
+    html = page.content()
+    assert not CLEAR_TOKEN.search(html), CLEAR_TOKEN.search(html)
+    assert GPT_CLIENT_SECRET not in html
+
+
+@pytest.mark.parametrize("javascript", [True])
+def test_denied_consent_is_shown_and_leaves_the_user_signed_out(local_system, page, javascript):
+    # GIVEN a sign-in started from the simulator
+    page.goto(local_system + "/")
+    page.get_by_role("button", name="Sign in with Google").click()
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/oauth2/authorize"))
+    # WHEN the user denies access at the Google stand-in
+    page.get_by_role("button", name="Deny access").click()
+    # THEN the simulator says so, holds no token, and exchanged nothing
+    page.wait_for_url(local_system + "/")
+    assert page.get_by_role("alert").inner_text().startswith("Sign-in failed: access_denied")
+    assert page.locator("#sign-in-state").inner_text() == "Not signed in."
+    assert "Token exchange" not in page.locator("#timeline").inner_text()
+    shot(page, "js-denied")
