@@ -21,7 +21,7 @@ router = Router()
 def bearer_token(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("Send the access token as 'Authorization: Bearer <token>'.")
+        raise InvalidToken("Send the access token in the header 'Authorization: Bearer TOKEN'.")
     return token.strip()
 
 
@@ -32,15 +32,15 @@ def hello(request: Request) -> dict[str, Any]:
         raise InvalidToken()
     body = request.json()
     if not isinstance(body, dict) or "name" not in body:
-        raise BadRequest('The body must be a JSON object with a "name", e.g. {"name": "Ada"}.')
+        raise BadRequest("The body must be a JSON object with a string member 'name'.")
     name = body["name"]
     if not isinstance(name, str):
-        raise BadRequest('"name" must be a string.')
+        raise BadRequest("'name' must be a string.")
     name = name.strip()
     if not name:
-        raise BadRequest('"name" must not be empty.')
+        raise BadRequest("'name' must not be empty.")
     if len(name) > MAX_NAME_LENGTH:
-        raise BadRequest(f'"name" must be at most {MAX_NAME_LENGTH} characters.')
+        raise BadRequest(f"'name' must be at most {MAX_NAME_LENGTH} characters.")
     return text_response(200, f"Hello {name}")
 
 

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 
 from gpt_auth import codes, metrics, pending, pkce, provider, redirects, users
-from gpt_auth.errors import ConfigError, RequestRefused, UpstreamError
+from gpt_auth.errors import ConfigError, RequestRefused
 from gpt_auth.log import logger
 from gpt_auth.settings import get_settings
 
@@ -117,7 +117,11 @@ def finish(params: Mapping[str, str]) -> str:
     idp = provider.current()
     code = params.get("code", "")
     if not code:
-        raise UpstreamError(f"{idp.name} came back with neither a code nor an error.")
+        # The browser brought a callback without the provider's answer: a bad request, not an outage.
+        raise RequestRefused(
+            f"This callback from {idp.name} has neither a code nor an error. "
+            "Start the sign-in again from ChatGPT."
+        )
     id_token = idp.exchange_code(
         code=code,
         callback_uri=request.callback_uri,

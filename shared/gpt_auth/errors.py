@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 BASIC_REALM = "gpt-google-auth"
+
+# RFC 6749 5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (no double quote, no backslash).
+_NOT_DESCRIPTION_TEXT = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+# What a client-supplied value may hold to be quoted in an error: no quotes, backslashes or markup.
+_SHOWABLE = re.compile(r"[A-Za-z0-9 !#$%&()*+,./:;=?@\[\]^_{|}~-]{0,60}")
+
+
+def shown(value: str) -> str:
+    """A client-supplied value quoted for an error message, or a placeholder when unsafe to echo.
+
+    Only short, plain values (no quotes, backslashes, markup or control characters) are echoed.
+    """
+    return f"'{value}'" if _SHOWABLE.fullmatch(value) else "(a value that cannot be shown)"
+
+
+def description_text(text: str) -> str:
+    """``text`` within RFC 6749 5.2's error_description characters: '"' becomes "'", others '?'."""
+    return _NOT_DESCRIPTION_TEXT.sub(lambda m: "'" if m.group() == '"' else "?", text)
 
 
 class ConfigError(Exception):

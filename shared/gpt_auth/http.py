@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from gpt_auth.errors import BadRequest, HttpError, PayloadTooLarge, UnsupportedMediaType
+from gpt_auth.errors import (
+    BadRequest,
+    HttpError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    description_text,
+    shown,
+)
 
 MAX_BODY_CHARS = 100_000
 
@@ -43,6 +50,8 @@ class Request:
         http = (event.get("requestContext") or {}).get("http") or {}
         headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
         body = event.get("body") or ""
+        if not isinstance(body, str):
+            raise BadRequest("The request body is not text.")
         if len(body) > MAX_BODY_CHARS * 4 // 3 + 4:
             raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_CHARS} characters.")
         if event.get("isBase64Encoded"):
@@ -78,14 +87,20 @@ class Request:
             raise BadRequest("The request body is not valid UTF-8.") from None
 
     def json(self) -> Any:
+        """The JSON body; a key repeated in an object is an error, as a repeated parameter is."""
         if self.media_type not in ("application/json", "") and not self.media_type.endswith("+json"):
-            raise UnsupportedMediaType(f"Send the body as application/json, not {self.media_type}.")
+            raise UnsupportedMediaType(f"Send the body as application/json, not {shown(self.media_type)}.")
+        text = self.text()
         try:
-            return json.loads(self.text())
+            return json.loads(text, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             raise BadRequest(
                 f"The request body is not valid JSON: {exc.msg} at character {exc.pos}."
             ) from None
+        except RecursionError:
+            raise BadRequest("The request body's JSON is nested too deeply.") from None
+        except ValueError:  # e.g. an integer beyond Python's 4300-digit conversion limit
+            raise BadRequest("The request body's JSON holds a number too long to read.") from None
 
     def form(self) -> dict[str, str]:
         """A form body (or JSON object of strings) as single-valued parameters."""
@@ -98,7 +113,7 @@ class Request:
             return data
         if self.media_type not in ("application/x-www-form-urlencoded", ""):
             raise UnsupportedMediaType(
-                f"Send the body as application/x-www-form-urlencoded, not {self.media_type}."
+                f"Send the body as application/x-www-form-urlencoded, not {shown(self.media_type)}."
             )
         return _single_values(self.text(), "body")
 
@@ -110,8 +125,17 @@ def _single_values(encoded: str, where: str) -> dict[str, str]:
         raise BadRequest(f"The {where} has percent-encoded bytes that are not UTF-8.") from None
     for name, values in pairs.items():
         if len(values) > 1:
-            raise BadRequest(f"The parameter {name!r} appears more than once in the {where}.")
+            raise BadRequest(f"The parameter {shown(name)} appears more than once in the {where}.")
     return {name: values[0] for name, values in pairs.items()}
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise BadRequest(f"The key {shown(key)} appears more than once in a JSON object.")
+        result[key] = value
+    return result
 
 
 def response(
@@ -147,8 +171,11 @@ def redirect(location: str) -> dict[str, Any]:
 
 
 def error_response(error: HttpError) -> dict[str, Any]:
+    """The RFC 6749 5.2 JSON error; its description kept to the characters 5.2 allows."""
     return json_response(
-        error.status, {"error": error.code, "error_description": error.description}, error.headers
+        error.status,
+        {"error": error.code, "error_description": description_text(error.description)},
+        error.headers,
     )
 
 

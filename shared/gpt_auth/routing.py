@@ -17,6 +17,7 @@ from gpt_auth.errors import (
     NotFound,
     ServerMisconfigured,
     ServiceUnavailable,
+    shown,
 )
 from gpt_auth.http import Request, error_page, error_response
 from gpt_auth.log import logger
@@ -50,9 +51,9 @@ class Router:
     def _find(self, request: Request) -> Route:
         methods = self._routes.get(request.path.rstrip("/") or "/")
         if methods is None:
-            raise NotFound(f"There is nothing at {request.path[:200]!r} on this function.")
+            raise NotFound(f"There is nothing at {shown(request.path)} on this function.")
         if request.method not in methods:
-            raise MethodNotAllowed(request.method[:20], sorted(methods))
+            raise MethodNotAllowed(shown(request.method), sorted(methods))
         return methods[request.method]
 
     def resolve(self, event: dict[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:

@@ -208,10 +208,10 @@ def test_provider_error_goes_back_to_the_gpt_once(lambda_context):
     assert_page(second, 400, "cancelled or refused", "access_denied")
 
 
-def test_a_callback_with_a_pending_sign_in_but_no_code_is_a_502_page(lambda_context):
+def test_a_callback_with_a_pending_sign_in_but_no_code_is_a_400_page(lambda_context):
     seed_pending_request("gar_" + "F" * 43)
     assert_page(
-        app.lambda_handler(callback_event(state="gar_" + "F" * 43), lambda_context), 502, "neither a code"
+        app.lambda_handler(callback_event(state="gar_" + "F" * 43), lambda_context), 400, "neither a code"
     )
 
 
