@@ -94,8 +94,9 @@ class Request:
         try:
             return json.loads(text, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
+            reason = exc.msg.replace("\\", "backslash ")  # "Invalid \\escape"
             raise BadRequest(
-                f"The request body is not valid JSON: {exc.msg} at character {exc.pos}."
+                f"The request body is not valid JSON: {reason} at character {exc.pos}."
             ) from None
         except RecursionError:
             raise BadRequest("The request body's JSON is nested too deeply.") from None
