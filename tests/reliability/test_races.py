@@ -1,0 +1,157 @@
+"""Races on nx-27017: one code, one refresh token or one pending sign-in presented many times at once.
+
+Each thread plays one Lambda container answering one request: the real handler, in-process,
+against nx-27017 over TCP. The threads share this process's pymongo client as containers share
+the database, each request on a pooled connection of its own, so the only thing that can keep
+them apart is the atomicity of the store's operations (``find_one_and_update`` and
+``find_one_and_delete`` with conditions). mongomock cannot stand in here: its
+``find_one_and_update`` is a find and then an update, not atomic across threads. The local
+emulator cannot either: it runs one request at a time per function, as one container does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from functions.google_authorization import app as authorization_app
+from gpt_auth import codes, db, sessions
+from gpt_auth.tokens import hash_token
+from tests.reliability.cases import GPT_CALLBACK
+from tests.reliability.flows import callback_event, start_sign_in
+from tests.unit.token_requests import exchange, new_code, refresh, signed_in
+
+pytestmark = pytest.mark.nx
+
+CONTAINERS = 8
+ROUNDS = 10  # each round is a fresh race: interleavings differ from one to the next
+
+
+def at_once[T](call: Callable[[], T], containers: int = CONTAINERS) -> list[T]:
+    """Run ``call`` in ``containers`` threads released together; every answer, in no set order."""
+    barrier = threading.Barrier(containers)
+    answers: list[T] = []
+    failures: list[BaseException] = []
+
+    def container() -> None:
+        barrier.wait()
+        try:
+            answers.append(call())
+        except BaseException as exc:  # surfaced below, not lost in the thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=container) for _ in range(containers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures, failures
+    assert len(answers) == containers
+    return answers
+
+
+def family(family_id: str) -> dict[str, Any]:
+    found = db.collection(db.SESSIONS).find_one({"_id": family_id})
+    assert found is not None
+    return found
+
+
+def live_access_tokens(answers: list[dict[str, Any]]) -> list[str]:
+    return [a["access_token"] for a in answers if sessions.session_for_access_token(a["access_token"])]
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_redemptions_of_one_code_mint_one_pair(nx_store, round_):
+    # GIVEN one authorization code, presented by eight containers at the same moment
+    code = new_code()
+    # WHEN they all redeem it
+    answers = at_once(lambda: exchange(code))
+    # THEN exactly one token pair was ever minted from it, every other answer is invalid_grant,
+    assert sum(status == 200 for status, _ in answers) <= 1
+    assert all(body["error"] == "invalid_grant" for status, body in answers if status != 200)
+    minted = list(db.collection(db.SESSIONS).find({"code_hash": hash_token(code)}))
+    assert len(minted) == 1
+    # AND since the code was replayed, RFC 6749 4.1.2's rule leaves nothing issued from it live
+    assert codes.was_replayed(hash_token(code))
+    assert minted[0]["revoked_at"] is not None
+    assert not live_access_tokens([body for status, body in answers if status == 200])
+
+
+def check_family_after_race(family_id: str, answers: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
+    """What the rotation rule allows after concurrent refreshes; returns the pair left current, if any."""
+    issued = [body for status, body in answers if status == 200]
+    assert all(body["error"] == "invalid_grant" for status, body in answers if status != 200), answers
+    assert all(body["token_type"] == "bearer" and body["refresh_token"].startswith("grt_") for body in issued)
+    record = family(family_id)
+    # Every issued refresh token belongs to the family, so presenting a retired one is caught as theft.
+    assert {hash_token(body["refresh_token"]) for body in issued} <= set(record["refresh_token_hashes"])
+    assert db.collection(db.SESSIONS).count_documents({"user_id": record["user_id"]}) == 1
+    if record["revoked_at"] is not None:
+        assert not live_access_tokens(issued)
+        return {}
+    # Exactly one refresh token is current, and the access token live beside it is its own pair's.
+    current = [body for body in issued if hash_token(body["refresh_token"]) == record["refresh_token_hash"]]
+    assert len(current) == 1, "the current refresh token is not one that was answered"
+    assert record["access_token_hash"] == hash_token(current[0]["access_token"])
+    assert live_access_tokens(issued) == [current[0]["access_token"]]
+    return current[0]
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_refreshes_of_one_token_leave_one_current_pair(nx_store, round_):
+    # GIVEN a signed-in client whose refresh token eight containers present at the same moment
+    first = signed_in()
+    family_id = sessions.session_for_access_token(first["access_token"])["_id"]
+    # WHEN they all refresh with it
+    answers = at_once(lambda: refresh(first["refresh_token"]))
+    # THEN each answer is a pair (the first rotates current, the rest present the previous token,
+    # which the retry grace allows) and the family holds exactly one current pair
+    assert all(status == 200 for status, _ in answers), answers
+    current = check_family_after_race(family_id, answers)
+    assert family(family_id)["previous_refresh_token_hash"] == hash_token(first["refresh_token"])
+    # AND the current refresh token still works, exactly once
+    status, onward = refresh(current["refresh_token"])
+    assert status == 200
+    assert sessions.session_for_access_token(onward["access_token"]) is not None
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_refreshes_with_current_and_previous_tokens(nx_store, round_):
+    # GIVEN a family rotated once, and containers presenting its previous and its current token at once
+    first = signed_in()
+    family_id = sessions.session_for_access_token(first["access_token"])["_id"]
+    status, second = refresh(first["refresh_token"])
+    assert status == 200
+    turn = iter(range(CONTAINERS))
+    lock = threading.Lock()
+
+    def present() -> tuple[int, dict[str, Any]]:
+        with lock:
+            token = (first, second)[next(turn) % 2]["refresh_token"]
+        return refresh(token)
+
+    answers = at_once(present)
+    # THEN every answer is a pair or invalid_grant, and the family is either whole with one
+    # current pair or, when an older token arrived after a newer one rotated, revoked as theft
+    check_family_after_race(family_id, answers)
+
+
+def test_concurrent_callbacks_of_one_sign_in_mint_one_code(nx_store, fake_idp, lambda_context):
+    # GIVEN one sign-in started at the provider, whose callback reaches eight containers at once
+    sent = start_sign_in(fake_idp)
+    event = callback_event(code="provider-code", state=sent["state"])
+    # WHEN they all complete it
+    answers = at_once(lambda: authorization_app.lambda_handler(event, lambda_context))
+    # THEN one goes back to the GPT with a code, the others get a page, and the provider was asked once
+    statuses = sorted(answer["statusCode"] for answer in answers)
+    assert statuses == [302] + [400] * (CONTAINERS - 1), statuses
+    assert answers and all(
+        a["headers"]["Location"].startswith(GPT_CALLBACK + "?code=")
+        for a in answers
+        if a["statusCode"] == 302
+    )
+    assert len(fake_idp.token_forms) == 1
+    assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 1
