@@ -34,11 +34,16 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
 
 
 class NxServer:
-    """``with NxServer() as server: MongoClient(server.uri)``; ``stop()``/``start()`` for faults."""
+    """``with NxServer() as server: MongoClient(server.uri)``; ``stop()``/``start()`` for faults.
 
-    def __init__(self, port: int | None = None) -> None:
+    With ``persistent=True`` the data lives in a SQLite file that outlasts ``stop()``, so a
+    restart on the same port finds it again, as a real MongoDB restart would.
+    """
+
+    def __init__(self, port: int | None = None, *, persistent: bool = False) -> None:
         self.port = port or free_port()
         self._dir = Path(tempfile.mkdtemp(prefix="nx27017-"))
+        self._db = str(self._dir / "nx.db") if persistent else "memory"
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -51,7 +56,7 @@ class NxServer:
             [
                 exe,
                 "--db",
-                "memory",
+                self._db,
                 "--host",
                 "127.0.0.1",
                 "-p",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 TIMEOUT = (3.05, 5.0)  # connect, read (seconds); the function's own timeout is 15 s
 SCOPE = "openid email profile"
 KEYS_MAX_AGE = (60, 3600, 86400)  # floor, default when not announced, ceiling (seconds)
+RETRY = "Try signing in again from ChatGPT in a moment."
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class Provider:
             )
         id_token = _json(self.name, response, action).get("id_token")
         if not isinstance(id_token, str) or not id_token:
-            raise UpstreamError(f"{self.name} answered the code exchange without an ID token.")
+            raise UpstreamError(f"{self.name} answered the code exchange without an ID token. {RETRY}")
         return id_token
 
     def verify_id_token(self, token: str, *, client_id: str, nonce: str) -> dict[str, Any]:
@@ -139,7 +140,7 @@ class Provider:
         response = _call(self.name, "GET", self.jwks_uri, action)
         keys = _json(self.name, response, action).get("keys")
         if not isinstance(keys, list):
-            raise UpstreamError(f"{self.name}'s signing keys are not a JWK set.")
+            raise UpstreamError(f"{self.name}'s signing keys are not a JWK set. {RETRY}")
         kids = frozenset(k["kid"] for k in keys if isinstance(k, dict) and isinstance(k.get("kid"), str))
         max_age = _max_age(response.headers.get("Cache-Control", ""))
         _keys[self.jwks_uri] = _Keys(response.content, kids, time.monotonic() + max_age)
@@ -229,7 +230,7 @@ def _call(name: str, method: str, url: str, action: str, **kwargs: Any) -> Respo
     except requests.RequestException:
         failure = "could not be reached"
     logger.warning("provider unavailable", extra={"provider": name, "action": action, "failure": failure})
-    raise UpstreamError(f"{name} {failure} while {action}. Try signing in again from ChatGPT in a moment.")
+    raise UpstreamError(f"{name} {failure} while {action}. {RETRY}")
 
 
 def _json_or_none(response: Response) -> dict[str, Any] | None:
@@ -245,13 +246,10 @@ def _json(name: str, response: Response, action: str) -> dict[str, Any]:
         logger.warning(
             "provider failed", extra={"provider": name, "action": action, "status": response.status_code}
         )
-        raise UpstreamError(
-            f"{name} answered HTTP {response.status_code} while {action}. "
-            "Try signing in again from ChatGPT in a moment."
-        )
+        raise UpstreamError(f"{name} answered HTTP {response.status_code} while {action}. {RETRY}")
     data = _json_or_none(response)
     if data is None:
-        raise UpstreamError(f"{name} answered something other than a JSON object while {action}.")
+        raise UpstreamError(f"{name} answered something other than a JSON object while {action}. {RETRY}")
     return data
 
 
