@@ -1,0 +1,157 @@
+"""Log hygiene: the whole flow and every error path, with every log line captured, and not one secret in them.
+
+Captured: the product's structured log (Powertools, at DEBUG), every other logger at DEBUG
+through the root logger (pymongo, urllib3, requests, google-auth...), and whatever reaches the
+process's stdout and stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import re
+
+import pytest
+import responses
+
+from functions.google_authorization import app as authorization_app
+from functions.test_endpoint import app as action_app
+from gpt_auth import db, provider, settings
+from gpt_auth.log import logger
+from localdev.nx_server import free_port
+from tests.conftest import FakeLambdaContext
+from tests.fake_idp import FakeIdp
+from tests.reliability.cases import BASIC, CASES, FUNCTIONS, Live, event_for
+from tests.reliability.flows import callback_event, location_query, start_sign_in
+from tests.reliability.test_faults import PROVIDER_FAULTS, action_event, store_routes, token_call
+from tests.unit.token_requests import refresh
+
+
+@pytest.fixture
+def everything_logged(read_logs, caplog, capfd):
+    """Call it for all the text logged so far: product JSON lines, library records, stdout and stderr."""
+    caplog.set_level(logging.DEBUG)
+    previous = logger.log_level
+    logger.setLevel(logging.DEBUG)
+
+    def text() -> str:
+        records = [json.dumps(record.__dict__, default=str) for record in caplog.records]
+        out, err = capfd.readouterr()
+        captured.append(out + err)
+        return "\n".join([*(json.dumps(line) for line in read_logs()), *records, *captured])
+
+    captured: list[str] = []
+    yield text
+    logger.setLevel(previous)
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the HS256 forgery
+def test_no_secret_reaches_any_log(store, fake_idp, app_settings, everything_logged, monkeypatch):
+    secrets: list[str] = [
+        app_settings["GPT_CLIENT_SECRET"],
+        app_settings["GOOGLE_CLIENT_SECRET"],
+        BASIC.removeprefix("Basic "),
+    ]
+    context = FakeLambdaContext()
+    # GIVEN a whole sign-in: authorization, the provider's callback, the code exchange
+    sent = start_sign_in(fake_idp)
+    callback = callback_event(code="provider-code-4/0AbCdEf", state=sent["state"])
+    back = location_query(authorization_app.lambda_handler(callback, context))
+    secrets += [
+        sent["state"],
+        sent["nonce"],
+        "provider-code-4/0AbCdEf",
+        "provider-access-token",
+        back["code"],
+    ]
+    secrets += [fake_idp.issued_id_tokens[0], fake_idp.issued_id_tokens[0].split(".")[1]]
+    secrets.append(fake_idp.token_forms[0]["code_verifier"])
+    status, pair, _ = token_call({"grant_type": "authorization_code", "code": back["code"]})
+    assert status == 200
+    # AND the action, a rotation, a retry with the previous token
+    assert action_app.lambda_handler(action_event(pair["access_token"]), context)["statusCode"] == 200
+    status, second = refresh(pair["refresh_token"])
+    status, third = refresh(pair["refresh_token"])
+    assert status == 200
+    secrets += [p[key] for p in (pair, second, third) for key in ("access_token", "refresh_token")]
+    # AND theft: the oldest refresh token, once its successors were used
+    status, fourth = refresh(third["refresh_token"])
+    assert refresh(pair["refresh_token"])[0] == 400
+    secrets += [fourth["access_token"], fourth["refresh_token"]]
+    # AND a code redeemed twice
+    replayed = Live.make().code
+    status, fifth, _ = token_call({"grant_type": "authorization_code", "code": replayed})
+    assert token_call({"grant_type": "authorization_code", "code": replayed})[0] == 400
+    secrets += [replayed, fifth["access_token"], fifth["refresh_token"]]
+    # AND every case of the bad-input table, with its live values
+    for case in CASES:
+        live = Live.make()
+        handler = importlib.import_module(FUNCTIONS[case.function]).lambda_handler
+        handler(event_for(case, live), context)
+        secrets += [live.access, live.refresh, live.code, live.pending]
+    # AND every provider fault, each against a fresh provider
+    for setup, _ in PROVIDER_FAULTS.values():
+        provider.reset()
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            idp = FakeIdp(mock)
+            fault_sent = start_sign_in(idp)
+            setup(idp, mock)
+            callback = callback_event(code="provider-code-fault", state=fault_sent["state"])
+            assert authorization_app.lambda_handler(callback, context)["statusCode"] == 502
+        secrets.append(fault_sent["state"])
+    # AND a store outage on every route, with live tokens, and a configuration error
+    tokens = {"access": third["access_token"], "refresh": third["refresh_token"], "code": Live.make().code}
+    monkeypatch.setenv("MONGODB_URI", f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
+    settings.reset()
+    db.reset()
+    monkeypatch.setattr(db, "CLIENT_OPTIONS", {**db.CLIENT_OPTIONS, "serverSelectionTimeoutMS": 200})
+    answers = [call() for call in store_routes(tokens).values()]
+    assert {answer["statusCode"] for answer in answers} == {503}
+    secrets.append(tokens["code"])
+    monkeypatch.setenv("GPT_CLIENT_SECRET", "")
+    settings.reset()
+    assert action_app.lambda_handler(action_event(third["access_token"]), context)["statusCode"] == 500
+    # THEN the logs said what happened, and hold none of the codes, tokens or secrets
+    logged = everything_logged()
+    for expected in (
+        "sign-in completed",
+        "replayed",
+        "retired refresh token",
+        "ID token refused",
+        "database unavailable",
+        "configuration error",
+    ):
+        assert expected in logged, f"nothing logged about {expected!r}"
+    leaked = pieces_found(secrets, logged)
+    assert not leaked, f"{len(leaked)} secrets in the logs, e.g. {sorted(leaked)[0][:8]}..."
+
+
+PIECE = 12  # characters: a token's prefix and 8 of its random characters, far too many to be chance
+
+
+def pieces_found(secrets: list[str], text: str) -> set[str]:
+    """The secrets of which the text holds any piece of ``PIECE`` characters (or the whole, if shorter)."""
+    owner = {}
+    for secret in filter(None, secrets):
+        for start in range(max(1, len(secret) - PIECE + 1)):
+            owner[secret[start : start + PIECE]] = secret
+    found = set()
+    for run in re.findall(r"[^\s\"'\\,:{}\[\]]+", text):  # the text cut at JSON and log punctuation
+        for start in range(max(1, len(run) - PIECE + 1)):
+            if run[start : start + PIECE] in owner:
+                found.add(owner[run[start : start + PIECE]])
+    return found
+
+
+def test_the_capture_sees_every_channel(everything_logged):
+    # The hygiene test proves nothing if its capture misses a channel: each must show up.
+    logger.debug("product-debug-marker")
+    logging.getLogger("urllib3.connectionpool").debug("library-debug-marker")
+    print("stdout-marker")
+    import sys
+
+    print("stderr-marker", file=sys.stderr)
+    logged = everything_logged()
+    for marker in ("product-debug-marker", "library-debug-marker", "stdout-marker", "stderr-marker"):
+        assert marker in logged
