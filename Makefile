@@ -17,7 +17,7 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_PATH := $(dir $(PYTHON313)):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install install-browser dev test lint format typecheck validate pytest build bench manifest deploy outputs invoke revoke clean
+.PHONY: help install install-browser dev test lint format typecheck validate pytest build bench loadtest manifest deploy outputs invoke revoke clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ pytest: $(VENV)/.installed ## The test suite only (exit 5, no tests collected, i
 
 build: $(SAM_VENV)/.installed ## sam build (needs python3.13, found through pyenv when not on PATH)
 	PATH="$(SAM_PATH)" $(SAM) build
+
+loadtest: $(VENV)/.installed ## Bounded load on make dev's server, loopback only: p50/p99, errors, lost sessions (LOADTEST_ARGS="--users 20 --duration 60")
+	@$(LOCAL_PY) -m localdev.loadtest $(LOADTEST_ARGS)
 
 NODE_REFS := benchmarks/node
 $(NODE_REFS)/node_modules/.package-lock.json: $(NODE_REFS)/package-lock.json
