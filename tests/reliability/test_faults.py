@@ -7,16 +7,13 @@ half-written in the store.
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-import jwt
 import pytest
-import responses
 
 from functions.google_authentication import app as token_app
 from functions.google_authorization import app as authorization_app
@@ -24,10 +21,20 @@ from functions.test_endpoint import app as action_app
 from gpt_auth import db, provider, settings
 from localdev.nx_server import NxServer, free_port
 from tests.conftest import FakeLambdaContext, load_event
-from tests.fake_idp import GOOGLE_CLIENT_ID, ISSUER, FakeIdp
-from tests.reliability.flows import callback_event, location_query, sign_in, start_sign_in
+from tests.fake_idp import FakeIdp
+from tests.reliability.flows import (
+    action_event,
+    callback_event,
+    location_query,
+    sign_in,
+    start_sign_in,
+    store_routes,
+    token_call,
+    token_event,
+)
 from tests.reliability.network import FreezableProxy
-from tests.unit.token_requests import POST_AUTH, REDIRECT_URI, refresh, with_form
+from tests.reliability.provider_faults import PROVIDER_FAULTS
+from tests.unit.token_requests import refresh
 
 FUNCTION_TIMEOUT = 15  # template.yaml Globals: Timeout
 # gpt_auth.db: server selection gives up after 2 s; a connection that goes silent mid-request
@@ -35,34 +42,6 @@ FUNCTION_TIMEOUT = 15  # template.yaml Globals: Timeout
 UNREACHABLE_WITHIN = 4  # seconds
 HANGING_WITHIN = 8
 WELL_FORMED = {"code": "gac_" + "C" * 43, "refresh": "grt_" + "R" * 43, "access": "gat_" + "A" * 43}
-
-
-def token_event(form: dict[str, str]) -> dict[str, Any]:
-    return with_form(load_event("google_authentication_code_post"), {**form, **POST_AUTH})
-
-
-def action_event(access_token: str) -> dict[str, Any]:
-    event = load_event("test_endpoint_valid")
-    event["headers"]["authorization"] = f"Bearer {access_token}"
-    return event
-
-
-def store_routes(tokens: dict[str, str]) -> dict[str, Callable[[], dict[str, Any]]]:
-    """One request per route that must reach the store, for the given (live or merely well-formed) tokens."""
-    context = FakeLambdaContext()
-    code_form = {"grant_type": "authorization_code", "code": tokens["code"], "redirect_uri": REDIRECT_URI}
-    refresh_form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh"]}
-    requests: dict[str, tuple[Callable[..., dict[str, Any]], Callable[[], dict[str, Any]]]] = {
-        "authorize": (authorization_app.lambda_handler, lambda: load_event("google_authorization_authorize")),
-        "callback": (
-            authorization_app.lambda_handler,
-            lambda: callback_event(code="c", state="gar_" + "S" * 43),
-        ),
-        "code grant": (token_app.lambda_handler, lambda: token_event(code_form)),
-        "refresh grant": (token_app.lambda_handler, lambda: token_event(refresh_form)),
-        "action": (action_app.lambda_handler, lambda: action_event(tokens["access"])),
-    }
-    return {name: (lambda h=handler, e=event: h(e(), context)) for name, (handler, event) in requests.items()}
 
 
 def all_at_once(routes: dict[str, Callable[[], dict[str, Any]]]) -> dict[str, tuple[dict[str, Any], float]]:
@@ -146,12 +125,6 @@ def signed_in_tokens(idp: FakeIdp) -> dict[str, str]:
     return {"access": body["access_token"], "refresh": body["refresh_token"], "code": sign_in(idp)["code"]}
 
 
-def token_call(form: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
-    form = {"redirect_uri": REDIRECT_URI, **form} if form["grant_type"] == "authorization_code" else form
-    result = token_app.lambda_handler(token_event(form), FakeLambdaContext())
-    return result["statusCode"], json.loads(result["body"]), result["headers"]
-
-
 def assert_session_works(tokens: dict[str, str]) -> dict[str, str]:
     """The access token calls the action and the refresh token rotates; returns the new pair."""
     answer = action_app.lambda_handler(action_event(tokens["access"]), FakeLambdaContext())
@@ -195,101 +168,6 @@ def test_a_store_restarted_mid_flow_loses_nothing(fake_idp, monkeypatch):
 
 
 # --- the identity provider -----------------------------------------------------------------------
-
-
-def unsigned(claims: dict[str, Any]) -> str:
-    """A JWT with ``alg: none`` and no signature."""
-
-    def part(data: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
-
-
-def valid_claims(idp: FakeIdp) -> dict[str, Any]:
-    now = int(time.time())
-    return {
-        "iss": ISSUER,
-        "aud": GOOGLE_CLIENT_ID,
-        "sub": "u",
-        "nonce": idp.nonce,
-        "iat": now,
-        "exp": now + 600,
-    }
-
-
-def token_answer(http_mock: responses.RequestsMock, **kwargs: Any) -> None:
-    http_mock.replace(responses.POST, f"{ISSUER}/token", **kwargs)
-
-
-def id_token(idp: FakeIdp, make: Callable[[FakeIdp], str]) -> None:
-    idp.id_token = lambda: make(idp)  # type: ignore[method-assign]
-
-
-PROVIDER_FAULTS: dict[str, tuple[Callable[[FakeIdp, responses.RequestsMock], None], str]] = {
-    "token endpoint 500": (
-        lambda idp, mock: token_answer(mock, status=500, body="oops"),
-        "answered HTTP 500",
-    ),
-    "token endpoint 503 page": (
-        lambda idp, mock: token_answer(mock, status=503, body="<html>busy</html>"),
-        "answered HTTP 503",
-    ),
-    "code refused": (
-        lambda idp, mock: token_answer(mock, status=400, json={"error": "invalid_grant"}),
-        "refused the sign-in code",
-    ),
-    "token answer not JSON": (
-        lambda idp, mock: token_answer(mock, body="<html>"),
-        "other than a JSON object",
-    ),
-    "token answer without ID token": (
-        lambda idp, mock: token_answer(mock, json={"access_token": "x"}),
-        "without an ID token",
-    ),
-    "ID token not a JWT": (lambda idp, mock: id_token(idp, lambda i: "not-a-jwt"), "not a well-formed JWT"),
-    "ID token unsigned (alg none)": (
-        lambda idp, mock: id_token(idp, lambda i: unsigned(valid_claims(i))),
-        "ID token was refused",
-    ),
-    "ID token signed with our client secret (HS256)": (
-        lambda idp, mock: id_token(
-            idp,
-            lambda i: jwt.encode(
-                valid_claims(i), "google-secret-value-0123456789", algorithm="HS256", headers={"kid": "key-1"}
-            ),
-        ),
-        "ID token was refused",
-    ),
-    "ID token signed with an unpublished key": (
-        lambda idp, mock: setattr(idp, "signing_kid", "key-2"),
-        "a key the provider does not publish",
-    ),
-    "ID token expired": (
-        lambda idp, mock: idp.claims.update(iat=int(time.time()) - 7200, exp=int(time.time()) - 3600),
-        "it has expired",
-    ),
-    "ID token from another issuer": (
-        lambda idp, mock: idp.claims.update(iss="https://evil.example"),
-        "issued by another issuer",
-    ),
-    "ID token for another client": (
-        lambda idp, mock: idp.claims.update(aud="someone-else"),
-        "another client (audience)",
-    ),
-    "ID token of another sign-in": (
-        lambda idp, mock: idp.claims.update(nonce="another-nonce"),
-        "nonce does not match",
-    ),
-    "signing keys 500": (
-        lambda idp, mock: mock.replace(responses.GET, f"{ISSUER}/jwks", status=500),
-        "answered HTTP 500 while fetching its signing keys",
-    ),
-    "signing keys not a JWK set": (
-        lambda idp, mock: mock.replace(responses.GET, f"{ISSUER}/jwks", json={"keys": "none"}),
-        "signing keys are not a JWK set",
-    ),
-}
 
 
 def assert_nothing_half_written() -> None:

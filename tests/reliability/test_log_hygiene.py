@@ -11,6 +11,7 @@ import importlib
 import json
 import logging
 import re
+import sys
 
 import pytest
 import responses
@@ -23,8 +24,15 @@ from localdev.nx_server import free_port
 from tests.conftest import FakeLambdaContext
 from tests.fake_idp import FakeIdp
 from tests.reliability.cases import BASIC, CASES, FUNCTIONS, Live, event_for
-from tests.reliability.flows import callback_event, location_query, start_sign_in
-from tests.reliability.test_faults import PROVIDER_FAULTS, action_event, store_routes, token_call
+from tests.reliability.flows import (
+    action_event,
+    callback_event,
+    location_query,
+    start_sign_in,
+    store_routes,
+    token_call,
+)
+from tests.reliability.provider_faults import PROVIDER_FAULTS
 from tests.unit.token_requests import refresh
 
 
@@ -149,8 +157,6 @@ def test_the_capture_sees_every_channel(everything_logged):
     logger.debug("product-debug-marker")
     logging.getLogger("urllib3.connectionpool").debug("library-debug-marker")
     print("stdout-marker")
-    import sys
-
     print("stderr-marker", file=sys.stderr)
     logged = everything_logged()
     for marker in ("product-debug-marker", "library-debug-marker", "stdout-marker", "stderr-marker"):
