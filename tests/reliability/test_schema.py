@@ -1,7 +1,6 @@
-"""schemathesis against the action's OpenAPI schema, served by the local emulator, with a valid token.
+"""schemathesis against the action's schema (``manifest.json``) on the local emulator, with a valid token.
 
-The schema is ``manifest.json`` when the repository has one (``make manifest`` writes it), else
-the local manifest ``make dev`` prints (``localdev.dev.local_manifest``). Both the fuzzing
+The requests go to the emulator whatever servers ``manifest.json`` names. Both the fuzzing
 phase (valid and invalid bodies, as many as the hypothesis profile allows) and the coverage
 phase (schemathesis' boundary cases: limits, wrong types, other methods and media types) run;
 every answer must be one the schema documents: no 5xx, no status, media type or body outside it.
@@ -9,29 +8,16 @@ every answer must be one the schema documents: no 5xx, no status, media type or 
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 import schemathesis
 from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from localdev.dev import LocalUrls, local_manifest
 from localdev.seed import seed_session_for
 from tests.conftest import ROOT
 
-
-def action_schema() -> dict[str, Any]:
-    manifest = ROOT / "manifest.json"
-    if manifest.exists():
-        schema: dict[str, Any] = json.loads(manifest.read_text())
-        return schema
-    return local_manifest(LocalUrls("http://emulator.invalid"))
-
-
-SCHEMA = schemathesis.openapi.from_dict(action_schema())
+SCHEMA = schemathesis.openapi.from_path(ROOT / "manifest.json")
 OPERATION = SCHEMA["/"]["POST"]
 
 
