@@ -90,3 +90,61 @@ def test_table_shows_ratios_against_each_reference():
     assert "**0.80 x**" in table
     assert "40 MB / 60 MB" in table
     assert "**7.04 MB**" in table
+
+
+def test_table_bounds_each_ratio_by_the_python_floor():
+    # GIVEN a run with the Python floor measured beside ours and the Node reference
+    cold = {
+        "testEndpoint": {"median_s": 0.15, "p25_s": 0.14, "p75_s": 0.16, "peak_rss_mb": 46},
+        "googleAuthorization": {"median_s": 0.25, "p25_s": 0.24, "p75_s": 0.26, "peak_rss_mb": 49},
+        "node:data": {"median_s": 0.125, "p25_s": 0.12, "p75_s": 0.13, "peak_rss_mb": 61},
+        "node:authorize-seed": {"median_s": 0.75, "p25_s": 0.74, "p75_s": 0.76, "peak_rss_mb": 150},
+        run.FLOOR: {"median_s": 0.12, "p25_s": 0.11, "p75_s": 0.13, "peak_rss_mb": 40},
+    }
+    report = {
+        "runs": 3,
+        "cold": cold,
+        "scenarios": [
+            {"function": "testEndpoint", "route": "POST /", "references": ["data"], "floor": True},
+            {
+                "function": "googleAuthorization",
+                "route": "GET /callback",
+                "references": ["authorize-seed"],
+                "floor": False,
+            },
+        ],
+        "warm": {},
+        "sizes": {},
+    }
+    # WHEN the harness computes the ratios and renders the table
+    rows = run.ratios(report)
+    table = run.render(report)
+    # THEN testEndpoint has all three ratios, the callback only its reference ratio
+    assert rows[0] == {
+        "function": "testEndpoint",
+        "reference": "data",
+        "ours_over_reference": 1.2,
+        "ours_over_floor": 1.25,
+        "floor_over_reference": 0.96,
+    }
+    assert rows[1] == {
+        "function": "googleAuthorization",
+        "reference": "authorize-seed",
+        "ours_over_reference": 0.333,
+    }
+    assert "| **1.20 x** | 1.25 x | 0.96 x |" in table
+    assert "| **0.33 x** | - | - |" in table
+    assert "Python floor (pymongo + one find_one, same layout): 0.120 s" in table
+
+
+def test_floor_child_runs_one_find_one_against_a_real_server(tmp_path):
+    # GIVEN the nx-27017 server and the harness's floor program
+    from localdev.nx_server import NxServer
+
+    with NxServer() as nx:
+        env = {**run.base_env(nx.uri, {}), "PYTHONPATH": ":".join(sys.path)}
+        # WHEN it runs as its own process
+        _, rss_mb, stdout = run.run_measured([sys.executable, "-c", run.FLOOR_PYTHON], env, tmp_path)
+    # THEN it reached the server and reported like the other subjects
+    assert run.bench_result(stdout) == {"status": 200}
+    assert rss_mb > 0
