@@ -14,8 +14,14 @@ function mint(prefix) {
   return prefix + crypto.randomBytes(32).toString('base64url');
 }
 
+// Peak RSS since exec (VmHWM): the harness's own memory is not in it, unlike wait4's ru_maxrss.
+function peakRssKb() {
+  return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+}
+
 function finish(response) {
-  fs.writeSync(1, `BENCH_RESULT ${JSON.stringify({ status: response.statusCode })}\n`);
+  const result = { status: response.statusCode, peak_rss_kb: peakRssKb() };
+  fs.writeSync(1, `BENCH_RESULT ${JSON.stringify(result)}\n`);
   process.exit(0);
 }
 

@@ -145,6 +145,20 @@ def test_floor_child_runs_one_find_one_against_a_real_server(tmp_path):
         env = {**run.base_env(nx.uri, {}), "PYTHONPATH": ":".join(sys.path)}
         # WHEN it runs as its own process
         _, rss_mb, stdout = run.run_measured([sys.executable, "-c", run.FLOOR_PYTHON], env, tmp_path)
-    # THEN it reached the server and reported like the other subjects
-    assert run.bench_result(stdout) == {"status": 200}
-    assert rss_mb > 0
+    # THEN it reached the server and reported like the other subjects, with its own peak RSS
+    result = run.bench_result(stdout)
+    assert result["status"] == 200
+    assert 0 < result["peak_rss_kb"] / 1024 <= rss_mb
+
+
+def test_child_reports_its_own_peak_rss_not_the_harness_memory(tmp_path):
+    # GIVEN a harness holding about 100 MB when it starts a small child
+    held = bytearray(100 * 2**20)
+    held[:: 2**12] = b"x" * len(held[:: 2**12])
+    code = f"import json; print('BENCH_RESULT ' + json.dumps({{'peak_rss_kb': {run.PEAK_RSS_PYTHON}}}))"
+    # WHEN the child runs
+    _, ru_maxrss_mb, stdout = run.run_measured([sys.executable, "-c", code], {}, tmp_path)
+    # THEN wait4's figure carries the harness's 100 MB, the child's own peak does not
+    assert ru_maxrss_mb > 100
+    assert run.bench_result(stdout)["peak_rss_kb"] / 1024 < 60
+    del held
