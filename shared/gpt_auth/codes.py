@@ -59,7 +59,8 @@ def redeem_code(code: str, now: datetime | None = None) -> CodeGrant | None:
     if not is_well_formed(code, AUTHORIZATION_CODE):
         return None
     when = now or db.now()
-    codes = db.collection(db.AUTHORIZATION_CODES)
+    # Only updates codes that issue_code inserted, after it ensured the indexes: no round trip here.
+    codes = db.collection(db.AUTHORIZATION_CODES, read_only=True)
     code_hash = hash_token(code)
     record = codes.find_one_and_update(
         {"_id": code_hash, "used_at": None, "expires_at": {"$gt": when}},
@@ -76,5 +77,7 @@ def redeem_code(code: str, now: datetime | None = None) -> CodeGrant | None:
 
 def was_replayed(code_hash: str) -> bool:
     """True when the code was presented again after its first use."""
-    record = db.collection(db.AUTHORIZATION_CODES).find_one({"_id": code_hash}, {"replayed_at": 1})
+    record = db.collection(db.AUTHORIZATION_CODES, read_only=True).find_one(
+        {"_id": code_hash}, {"replayed_at": 1}
+    )
     return record is not None and record.get("replayed_at") is not None

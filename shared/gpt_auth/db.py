@@ -73,8 +73,9 @@ def _new_client(uri: str) -> Any:
 def collection(name: str, *, read_only: bool = False) -> Collection[dict[str, Any]]:
     """A collection of the configured database, its indexes ensured on first use.
 
-    ``read_only=True`` skips that round trip: a route that only reads (the token check) finds
-    its documents only after a writer created them, and with them the indexes.
+    ``read_only=True`` skips that round trip, for callers that never insert (the token check, a
+    code's redemption): they find or update only documents a writer inserted after it created
+    the indexes.
     """
     global _client, _client_uri
     settings = get_settings()

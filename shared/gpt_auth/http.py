@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import html
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,6 +155,8 @@ def text_response(status: int, text: str, headers: dict[str, str] | None = None)
 
 def html_response(status: int, title: str, body_html: str) -> dict[str, Any]:
     """A small self-contained page; ``body_html`` must already be escaped."""
+    import html  # pages are for browsers only: the JSON routes skip html.entities (about 1 ms)
+
     page = (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width, initial-scale=1">'
@@ -182,6 +183,8 @@ def error_response(error: HttpError) -> dict[str, Any]:
 
 def error_page(error: HttpError, title: str) -> dict[str, Any]:
     """The error as an HTML page for a person in a browser; every value shown is escaped."""
+    import html
+
     details = getattr(error, "details", None) or {}
     rows = "".join(
         f"<dt>{html.escape(name)}</dt><dd><code>{html.escape(value)}</code></dd>"

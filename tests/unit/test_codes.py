@@ -43,3 +43,21 @@ def test_fresh_code_is_not_replayed(store):
     code = codes.issue_code(scope="", **BOUND)
     grant = codes.redeem_code(code)
     assert grant is not None and not codes.was_replayed(grant.code_hash)
+
+
+def test_redeeming_in_a_fresh_container_spends_no_index_round_trip(store, monkeypatch):
+    # GIVEN a code issued (its writer ensured the indexes), then a fresh container
+    code = codes.issue_code(scope="", **BOUND)
+    monkeypatch.setattr(db, "_ready", set())
+    ensured: list[str] = []
+    real_ensure = db.ensure_indexes
+    monkeypatch.setattr(
+        db, "ensure_indexes", lambda coll, name: ensured.append(name) or real_ensure(coll, name)
+    )
+    # WHEN the token endpoint redeems it, and checks a replay
+    grant = codes.redeem_code(code)
+    assert grant is not None and not codes.was_replayed(grant.code_hash)
+    # THEN no createIndexes went out for the codes; the next insert still ensures them
+    assert ensured == []
+    codes.issue_code(scope="", **BOUND)
+    assert ensured == [db.AUTHORIZATION_CODES]
