@@ -5,6 +5,7 @@ For each function (as ``sam build`` leaves it: the code in ``task/``, both layer
 
 - the cold path: a fresh process imports the handler, answers one real request of its main
   route against a local nx-27017 server, and exits at once; wall time and peak RSS;
+- the Python floor the same way: only pymongo and one ``find_one``, in the same layout;
 - warm in-process latency of the handler, on the embedded store and on nx-27017;
 - the deployment size: each function's and each layer's zip.
 
