@@ -335,7 +335,7 @@ def render(report: dict[str, Any]) -> str:
         "| peak RSS ours / ref |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    by_key = {(r["function"], r["reference"]): r for r in report.get("ratios") or ratios(report)}
+    by_key = {(r["function"], r["reference"]): r for r in ratios(report)}
     for scenario in report["scenarios"]:
         ours = cold[scenario["function"]]
         for ref in scenario["references"]:
