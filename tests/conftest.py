@@ -16,8 +16,9 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from gpt_auth import db, provider, settings
+from localdev import invoke
 from localdev.nx_server import NxServer
-from localdev.seed import SAMPLE_SETTINGS
+from localdev.seed import SAMPLE_SETTINGS, seed_event
 
 if TYPE_CHECKING:
     from localdev.stand_in import StandIn
@@ -132,8 +133,16 @@ def load_event(name: str) -> dict[str, Any]:
 
 def event_index() -> dict[str, dict[str, Any]]:
     """``events/index.json``: for each event file, its function, expected status and purpose."""
-    index: dict[str, dict[str, Any]] = json.loads((EVENTS / "index.json").read_text())
-    return index
+    return invoke.index()
+
+
+def seeded_event(name: str) -> dict[str, Any]:
+    """``events/<name>.json``, with what its index entry's ``seed`` asks made live in the store."""
+    event = load_event(name)
+    seed = event_index()[name].get("seed")
+    if seed:
+        seed_event(event, seed)
+    return event
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ import sys
 import pytest
 
 from localdev import invoke
-from localdev.seed import seed_event
-from tests.conftest import EVENTS, ROOT, event_index, load_event
+from tests.conftest import EVENTS, ROOT, event_index, load_event, seeded_event
 
 FILES = sorted(path.stem for path in EVENTS.glob("*.json") if path.name != "index.json")
 
@@ -49,9 +48,7 @@ def test_each_event_has_the_shape_aws_sends(name):
 def test_every_event_gets_its_documented_status(name, store, lambda_context):
     # GIVEN the event and what its index entry asks to seed
     entry = event_index()[name]
-    event = load_event(name)
-    if entry.get("seed"):
-        seed_event(event, entry["seed"])
+    event = seeded_event(name)
     # WHEN its function's real handler answers it
     response = invoke.handler_of(entry["function"])(event, lambda_context)
     # THEN the status is the documented one, with a content type

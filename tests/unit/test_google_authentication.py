@@ -19,8 +19,7 @@ from functions.google_authentication import app
 from gpt_auth import codes, db, grants, sessions
 from gpt_auth.tokens import hash_token
 from localdev.nx_server import free_port
-from localdev.seed import seed_event
-from tests.conftest import ROOT, event_index, load_event
+from tests.conftest import ROOT, event_index, load_event, seeded_event
 from tests.unit.token_requests import (
     POST_AUTH,
     REDIRECT_URI,
@@ -39,19 +38,11 @@ RFC6749_DESCRIPTION = re.compile(r"[\x20-\x21\x23-\x5B\x5D-\x7E]+")
 CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "google_authentication")
 
 
-def seeded(name: str) -> dict:
-    event = load_event(name)
-    seed = event_index()[name].get("seed")
-    if seed:
-        seed_event(event, seed)
-    return event
-
-
 @pytest.mark.parametrize("name", CASES)
 def test_every_event_gets_its_documented_status(name, store, lambda_context):
     # GIVEN the event file and, where it documents one, a live code or refresh token
     meta = event_index()[name]
-    event = seeded(name)
+    event = seeded_event(name)
     # WHEN the handler answers it
     response = app.lambda_handler(event, lambda_context)
     # THEN the status is the documented one, as JSON, never cached
@@ -69,7 +60,7 @@ def test_every_event_gets_its_documented_status(name, store, lambda_context):
 @pytest.mark.parametrize("name", ["google_authentication_code_post", "google_authentication_code_basic"])
 def test_code_exchange_answers_a_token_response(name, store):
     # GIVEN a live code, exchanged with either client authentication method
-    status, body, headers = call(seeded(name))
+    status, body, headers = call(seeded_event(name))
     # THEN the answer is RFC 6749 5.1's, never cached, and its access token opens testEndpoint
     assert status == 200
     assert (headers["Cache-Control"], headers["Pragma"]) == ("no-store", "no-cache")
@@ -89,7 +80,7 @@ def test_scope_and_lifetime_come_from_the_code_and_settings(monkeypatch):
 
 
 def test_wrong_basic_secret_is_401_with_a_basic_challenge():
-    event = seeded("google_authentication_code_basic")
+    event = seeded_event("google_authentication_code_basic")
     event["headers"]["authorization"] = "Basic " + base64.b64encode(b"gpt-client:wrong").decode()
     status, body, headers = call(event)
     assert status == 401 and body["error"] == "invalid_client"
@@ -97,14 +88,14 @@ def test_wrong_basic_secret_is_401_with_a_basic_challenge():
 
 
 def test_wrong_post_secret_is_401_without_a_challenge():
-    status, body, headers = call(seeded("google_authentication_wrong_client_secret"))
+    status, body, headers = call(seeded_event("google_authentication_wrong_client_secret"))
     assert status == 401 and body["error"] == "invalid_client"
     assert "WWW-Authenticate" not in headers
 
 
 def test_wrong_client_does_not_use_up_the_code():
     # GIVEN a code presented first with a wrong secret
-    event = seeded("google_authentication_wrong_client_secret")
+    event = seeded_event("google_authentication_wrong_client_secret")
     assert call(event)[0] == 401
     # THEN the right client can still redeem it
     assert call(load_event("google_authentication_code_post"))[0] == 200
@@ -339,7 +330,7 @@ def test_logs_hold_no_token_code_or_secret(read_logs, app_settings):
     # GIVEN every sample event, a sign-in, a refresh and a replay
     secrets = [app_settings["GPT_CLIENT_SECRET"], app_settings["GOOGLE_CLIENT_SECRET"]]
     for name in CASES:
-        event = seeded(name)
+        event = seeded_event(name)
         form = dict(parse_qsl(base64.b64decode(event.get("body") or "").decode()))
         secrets += [event.get("body"), event["headers"].get("authorization", "").removeprefix("Basic ")]
         secrets += [form.get(key) for key in ("code", "refresh_token", "client_secret")]

@@ -21,8 +21,8 @@ import responses
 from functions.google_authorization import app
 from gpt_auth import db, metrics, pending, pkce, provider, settings
 from localdev.nx_server import free_port
-from localdev.seed import SAMPLE_GPT_CALLBACK, seed_event, seed_pending_request
-from tests.conftest import ROOT, emf_counts, event_index, load_event
+from localdev.seed import SAMPLE_GPT_CALLBACK, seed_pending_request
+from tests.conftest import ROOT, emf_counts, event_index, load_event, seeded_event
 from tests.fake_idp import ISSUER, FakeIdp
 
 CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "google_authorization")
@@ -62,9 +62,7 @@ def assert_page(response, status, *texts):
 def test_every_event_gets_its_documented_status(name, store, lambda_context):
     # GIVEN the event file and, where it documents one, the pending sign-in its state names
     meta = event_index()[name]
-    event = load_event(name)
-    if meta.get("seed"):
-        seed_event(event, meta["seed"])
+    event = seeded_event(name)
     # WHEN the handler answers it
     response = app.lambda_handler(event, lambda_context)
     # THEN the status is the documented one: a redirect where documented, else a page

@@ -9,8 +9,8 @@ import pytest
 from functions.google_authentication import app as token_app
 from functions.test_endpoint import app
 from gpt_auth import metrics
-from localdev.seed import seed_event, seed_session_for
-from tests.conftest import emf_counts, event_index, load_event
+from localdev.seed import seed_session_for
+from tests.conftest import emf_counts, load_event, seeded_event
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +58,6 @@ def test_disabled_metrics_print_nothing_and_do_not_pile_up(lambda_context, capsy
 
 @pytest.mark.parametrize("name", ["google_authentication_code_post", "google_authentication_refresh"])
 def test_a_token_grant_is_counted(name, lambda_context, capsys):
-    event = load_event(name)
-    seed_event(event, event_index()[name]["seed"])
+    event = seeded_event(name)
     assert token_app.lambda_handler(event, lambda_context)["statusCode"] == 200
     assert emf_counts(capsys.readouterr().out) == [{metrics.TOKEN_GRANTS: [1.0]}]

@@ -10,8 +10,8 @@ import pytest
 from functions.test_endpoint import app
 from gpt_auth import sessions
 from localdev.nx_server import free_port
-from localdev.seed import seed_event, seed_session_for
-from tests.conftest import event_index, load_event
+from localdev.seed import seed_session_for
+from tests.conftest import event_index, load_event, seeded_event
 
 CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "test_endpoint")
 SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"
@@ -21,9 +21,7 @@ SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"
 def test_every_event_gets_its_documented_status(name, store, lambda_context):
     # GIVEN the event file and, where it documents one, a live session for its token
     meta = event_index()[name]
-    event = load_event(name)
-    if meta.get("seed"):
-        seed_event(event, meta["seed"])
+    event = seeded_event(name)
     # WHEN the handler answers it
     response = app.lambda_handler(event, lambda_context)
     # THEN the status is the documented one, with the right shape
