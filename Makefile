@@ -9,8 +9,6 @@ PYTHON313 := $(shell for p in python3.13 $$(ls -d "$$(pyenv root 2>/dev/null)"/v
 endif
 VENV := .venv
 PY := $(VENV)/bin/python
-# Local tools import gpt_auth from shared/ as Lambda imports it from the layer.
-LOCAL_PY := PYTHONPATH=shared:. $(PY)
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 # sam build looks up python3.13 on PATH.
@@ -22,10 +20,12 @@ export SAM_CLI_TELEMETRY := 0
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt layers/dependencies/requirements.txt
+$(VENV)/.installed: requirements-dev.txt layers/dependencies/requirements.txt pyproject.toml
 	@test -n "$(PYTHON313)" || { echo "python3.13 not found: install it (e.g. 'pyenv install 3.13.0') or set PYTHON313=/path/to/python3.13"; exit 1; }
 	test -x $(PY) || $(PYTHON313) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	# The project itself, editable: gpt_auth, functions, localdev, benchmarks and tests import from here.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(SAM_VENV)/.installed: requirements-sam.txt
@@ -70,7 +70,7 @@ build: $(SAM_VENV)/.installed ## sam build (needs python3.13, found through pyen
 	PATH="$(SAM_PATH)" $(SAM) build
 
 loadtest: $(VENV)/.installed ## Bounded load on make dev's server, loopback only: p50/p99, errors, lost sessions (LOADTEST_ARGS="--users 20 --duration 60")
-	@$(LOCAL_PY) -m localdev.loadtest $(LOADTEST_ARGS)
+	@$(PY) -m localdev.loadtest $(LOADTEST_ARGS)
 
 NODE_REFS := benchmarks/node
 $(NODE_REFS)/node_modules/.package-lock.json: $(NODE_REFS)/package-lock.json
@@ -88,21 +88,21 @@ deploy: build ## sam build, then sam deploy (guided the first time; GUIDED=0|1, 
 		$(if $(PARAMS),--parameter-overrides '$(PARAMS)')
 
 outputs: $(VENV)/.installed ## Print the deployed stack's outputs (STACK=, REGION= override samconfig.toml)
-	@$(LOCAL_PY) -m localdev.stack_outputs $(if $(STACK),--stack '$(STACK)') $(if $(REGION),--region '$(REGION)')
+	@$(PY) -m localdev.stack_outputs $(if $(STACK),--stack '$(STACK)') $(if $(REGION),--region '$(REGION)')
 
 invoke: $(VENV)/.installed ## Run a handler in-process on EVENT=events/<file>.json (FN= optional); no EVENT: check all
-	@$(LOCAL_PY) -m localdev.invoke $(if $(EVENT),--event '$(EVENT)') $(if $(FN),--function '$(FN)')
+	@$(PY) -m localdev.invoke $(if $(EVENT),--event '$(EVENT)') $(if $(FN),--function '$(FN)')
 
 # USER is also the login name in every shell: only a USER given on make's command line counts.
 REVOKE_USER := $(if $(filter command line,$(origin USER)),$(USER))
 
 revoke: $(VENV)/.installed ## Revoke every session of USER=<email or sub> and/or CLIENT=<GPT client id>
-	@$(LOCAL_PY) -m localdev.revoke $(if $(REVOKE_USER),--user '$(REVOKE_USER)') $(if $(CLIENT),--client '$(CLIENT)')
+	@$(PY) -m localdev.revoke $(if $(REVOKE_USER),--user '$(REVOKE_USER)') $(if $(CLIENT),--client '$(CLIENT)')
 
 # `make manifest [STACK=<stack>] [REGION=<region>]` (default: samconfig.toml's), or with
 # AUTHORIZATION_URL, TOKEN_URL and ACTION_URL instead of a stack.
 manifest: $(VENV)/.installed ## Write and validate manifest.json from the stack's outputs (or three URLs)
-	@$(LOCAL_PY) -m localdev.manifest write \
+	@$(PY) -m localdev.manifest write \
 		$(if $(STACK),--stack "$(STACK)") $(if $(REGION),--region "$(REGION)") \
 		$(if $(AUTHORIZATION_URL),--authorization-url "$(AUTHORIZATION_URL)") \
 		$(if $(TOKEN_URL),--token-url "$(TOKEN_URL)") $(if $(ACTION_URL),--action-url "$(ACTION_URL)")

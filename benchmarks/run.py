@@ -30,6 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.provider_stub import ProviderStub
+from benchmarks.scenarios import SCENARIOS, SETTINGS, Scenario
+from localdev.nx_server import NxServer
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 NODE_DIR = BENCH / "node"
@@ -37,12 +41,6 @@ BUILD = ROOT / ".aws-sam" / "build"
 LAYERS = ("SharedLayer", "DependenciesLayer")
 RESULTS = BENCH / "results"
 NOT_BUILT = 501  # a route that answers "not implemented" yet is left out of the run
-
-sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
-
-from benchmarks.provider_stub import ProviderStub  # noqa: E402
-from benchmarks.scenarios import SCENARIOS, SETTINGS, Scenario  # noqa: E402
-from localdev.nx_server import NxServer  # noqa: E402
 
 # Each child reports its own peak RSS (VmHWM, since its exec): the ru_maxrss that wait4 gives
 # also counts the harness's memory, which a forked child inherits until it execs.
@@ -169,7 +167,7 @@ def base_env(store_uri: str, extra: dict[str, str]) -> dict[str, str]:
 
 
 def python_env(root: Path, store_uri: str, extra: dict[str, str]) -> dict[str, str]:
-    """Lambda's view: the task and /opt/python on the path, read-only (no bytecode written)."""
+    """Lambda's view: the task and /opt/python on PYTHONPATH, as Lambda sets it; no bytecode written."""
     return base_env(
         store_uri,
         {

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit
 
-from localdev.emulator import DEFAULT_FUNCTIONS, FunctionUrlEmulator, add_layers_to_path, make_emulator_server
+from localdev.emulator import DEFAULT_FUNCTIONS, FunctionUrlEmulator, make_emulator_server
 from localdev.env_file import load_env_file
 from localdev.manifest import SCOPES, ActionUrls, build_manifest
 from localdev.simulator import LocalSite, Simulator, SimulatorConfig
@@ -181,7 +181,6 @@ def serve(port: int) -> None:
     DevError
         When the port is taken or a setting from the environment is malformed.
     """
-    add_layers_to_path()
     emulator = FunctionUrlEmulator()
     site = LocalSite(emulator)  # the simulator joins once the port, hence its callback, is known
     try:

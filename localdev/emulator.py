@@ -39,7 +39,6 @@ import importlib
 import json
 import logging
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -71,13 +70,6 @@ TEXT_MEDIA_TYPES = frozenset({"application/json", "application/xml", "applicatio
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"})
 
 log = logging.getLogger("localdev.emulator")
-
-
-def add_layers_to_path() -> None:
-    """Put the repository and the shared layer on ``sys.path``, as Lambda puts ``/opt/python``."""
-    for path in (str(ROOT), str(ROOT / "shared")):
-        if path not in sys.path:
-            sys.path.insert(0, path)
 
 
 class InvalidResponse(Exception):

@@ -69,7 +69,6 @@ def dev_server(store_uri: str, database: str) -> Iterator[str]:
         "GPT_CLIENT_ID": CLIENT_ID,
         "GPT_CLIENT_SECRET": CLIENT_SECRET,
         "POWERTOOLS_LOG_LEVEL": "WARNING",  # one line per request would cost more than the request
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "shared"), str(ROOT)]),
     }
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(

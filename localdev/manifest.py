@@ -39,7 +39,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 SCHEME_NAME = "googleSignIn"
 # testEndpoint's limit (functions/test_endpoint/app.py MAX_NAME_LENGTH; a test keeps them equal).
 MAX_NAME_LENGTH = 200
-# The mount points of the local Function URL emulator (DESIGN.md section 6).
+# The mount points of the local Function URL emulator (docs/local-development.md).
 LOCAL_MOUNTS = {
     "authorization": "googleAuthorization",
     "token": "googleAuthentication",

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from gpt_auth import db, provider, settings
+from gpt_auth import app_secret, db, provider, settings
 from localdev import invoke
 from localdev.nx_server import NxServer
 from localdev.seed import SAMPLE_SETTINGS, seed_event
@@ -55,7 +55,7 @@ TEST_SETTINGS = {
 def app_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """Every test starts from known settings, an empty embedded store and no cached provider data."""
     for name in (
-        *settings.SECRET_KEYS,
+        *app_secret.SECRET_KEYS,
         "APP_SECRET_ARN",
         "GOOGLE_REDIRECT_URI",
         "ALLOWED_REDIRECT_URIS",

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 from gpt_auth import grants, metrics
 from gpt_auth.client_auth import authenticate_client
 from gpt_auth.errors import BadRequest, UnsupportedMediaType
-from gpt_auth.http import Request, json_response
 from gpt_auth.log import logger
 from gpt_auth.routing import Router
 from gpt_auth.settings import get_settings
+from gpt_auth.web import Request, json_response
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -27,7 +27,7 @@ def token_parameters(request: Request) -> dict[str, str]:
     return {name: value for name, value in params.items() if value.strip()}
 
 
-@router.route("POST", "/")
+@router.post("/")
 def token(request: Request) -> dict[str, Any]:
     params = token_parameters(request)
     settings = get_settings()

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gpt_auth import authorization
-from gpt_auth.http import Request, redirect
 from gpt_auth.log import logger
 from gpt_auth.routing import Router
+from gpt_auth.web import Request, redirect
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,13 +18,13 @@ if TYPE_CHECKING:
 router = Router(error_page_title="Sign-in failed")
 
 
-@router.route("GET", "/")
+@router.get("/")
 def authorize(request: Request) -> dict[str, Any]:
     domain_name = (request.event.get("requestContext") or {}).get("domainName")
     return redirect(authorization.begin(request.query(), domain_name=domain_name))
 
 
-@router.route("GET", "/callback")
+@router.get("/callback")
 def callback(request: Request) -> dict[str, Any]:
     return redirect(authorization.finish(request.query()))
 

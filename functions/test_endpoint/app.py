@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from gpt_auth import sessions
 from gpt_auth.errors import BadRequest, InvalidToken
-from gpt_auth.http import Request, text_response
 from gpt_auth.log import logger
 from gpt_auth.routing import Router
+from gpt_auth.web import Request, text_response
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -25,7 +25,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-@router.route("POST", "/")
+@router.post("/")
 def hello(request: Request) -> dict[str, Any]:
     session = sessions.session_for_access_token(bearer_token(request))
     if session is None:

@@ -11,7 +11,8 @@ import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth.errors import ConfigError
+from gpt_auth.errors import ConfigError, ServiceUnavailable
+from gpt_auth.log import logger
 from gpt_auth.settings import get_settings
 
 if TYPE_CHECKING:
@@ -103,3 +104,17 @@ def reset() -> None:
         _client.close()
     _client, _client_uri = None, None
     _ready.clear()
+
+
+def outage_answer(exc: Exception) -> ServiceUnavailable | None:
+    """The 503 for an exception that means the store cannot serve now, else None.
+
+    Server selection and connection failures, timeouts and unmet write concerns are outages: the
+    request may succeed in a moment, so the caller is told to retry, never given a 500.
+    """
+    from pymongo.errors import ConnectionFailure, ExecutionTimeout, WriteConcernError
+
+    if not isinstance(exc, (ConnectionFailure, ExecutionTimeout, WriteConcernError)):
+        return None
+    logger.warning("database unavailable", extra={"error_type": type(exc).__name__})
+    return ServiceUnavailable("The session store is unreachable; try again in a moment.")

@@ -1,7 +1,9 @@
-"""A minimal router for one Function URL: routes by method and path, maps errors to HTTP.
+"""A small router for one Function URL, shaped like Powertools' ``LambdaFunctionUrlResolver``.
 
-Powertools' ``LambdaFunctionUrlResolver`` does the same but costs about 60 ms of imports at
-cold start for functions that have one or two routes, so the handlers use this instead.
+Routes are registered with ``@router.get(path)`` / ``@router.post(path)``, and every exception
+becomes an HTTP answer in one place (``Router.exception_handler`` and ``_answer_for``). Powertools'
+resolver does the same but costs a measurable share of cold start for functions with one or two
+routes (docs/performance.md), so the handlers use this one.
 """
 
 from __future__ import annotations
@@ -10,23 +12,22 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth.errors import (
-    ConfigError,
-    HttpError,
-    MethodNotAllowed,
-    NotFound,
-    ServerMisconfigured,
-    ServiceUnavailable,
-    shown,
-)
-from gpt_auth.http import Request, error_page, error_response
+from gpt_auth import db
+from gpt_auth.errors import ConfigError, HttpError, MethodNotAllowed, NotFound, ServerMisconfigured, shown
 from gpt_auth.log import logger
 from gpt_auth.metrics import count_outcome, publish
+from gpt_auth.web import Request, error_page, error_response
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 Route = Callable[[Request], dict[str, Any]]
+ExceptionHandler = Callable[[Any], HttpError]
+
+
+def _misconfigured(exc: ConfigError) -> HttpError:
+    logger.error("configuration error", extra={"reason": str(exc)})
+    return ServerMisconfigured(f"The server is misconfigured: {exc}")
 
 
 class Router:
@@ -35,15 +36,29 @@ class Router:
     def __init__(self, error_page_title: str | None = None) -> None:
         self._routes: dict[str, dict[str, Route]] = {}
         self._error_page_title = error_page_title
-
-    def _error(self, error: HttpError) -> dict[str, Any]:
-        if self._error_page_title is None:
-            return error_response(error)
-        return error_page(error, self._error_page_title)
+        self._exception_handlers: dict[type[Exception], ExceptionHandler] = {
+            HttpError: lambda exc: exc,
+            ConfigError: _misconfigured,
+        }
 
     def route(self, method: str, path: str) -> Callable[[Route], Route]:
         def register(func: Route) -> Route:
             self._routes.setdefault(path, {})[method.upper()] = func
+            return func
+
+        return register
+
+    def get(self, path: str) -> Callable[[Route], Route]:
+        return self.route("GET", path)
+
+    def post(self, path: str) -> Callable[[Route], Route]:
+        return self.route("POST", path)
+
+    def exception_handler(self, exc_type: type[Exception]) -> Callable[[ExceptionHandler], ExceptionHandler]:
+        """Register how ``exc_type`` (and its subclasses) becomes an ``HttpError``."""
+
+        def register(func: ExceptionHandler) -> ExceptionHandler:
+            self._exception_handlers[exc_type] = func
             return func
 
         return register
@@ -56,6 +71,24 @@ class Router:
             raise MethodNotAllowed(shown(request.method), sorted(methods))
         return methods[request.method]
 
+    def _answer_for(self, exc: Exception) -> HttpError:
+        """The one place where an exception becomes an HTTP error: registered handlers first (the
+        most specific class wins), then the store's outages, else a 500 whose cause is only logged."""
+        for cls in type(exc).__mro__:
+            handler = self._exception_handlers.get(cls)
+            if handler is not None:
+                return handler(exc)
+        outage = db.outage_answer(exc)
+        if outage is not None:
+            return outage
+        logger.exception("unhandled error")
+        return ServerMisconfigured("Internal error; see the function's logs.")
+
+    def _error(self, error: HttpError) -> dict[str, Any]:
+        if self._error_page_title is None:
+            return error_response(error)
+        return error_page(error, self._error_page_title)
+
     def resolve(self, event: dict[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
         """Answer one Function URL event; never raises."""
         started = time.perf_counter()
@@ -66,20 +99,8 @@ class Router:
         try:
             request = Request.from_event(event)
             result = self._find(request)(request)
-        except HttpError as exc:
-            result = self._error(exc)
-        except ConfigError as exc:
-            logger.error("configuration error", extra={"reason": str(exc)})
-            result = self._error(ServerMisconfigured(f"The server is misconfigured: {exc}"))
         except Exception as exc:
-            if _is_database_outage(exc):
-                logger.warning("database unavailable", extra={"error_type": type(exc).__name__})
-                result = self._error(
-                    ServiceUnavailable("The session store is unreachable; try again in a moment.")
-                )
-            else:
-                logger.exception("unhandled error")
-                result = self._error(ServerMisconfigured("Internal error; see the function's logs."))
+            result = self._error(self._answer_for(exc))
         logger.info(
             "request",
             extra={
@@ -93,9 +114,3 @@ class Router:
         count_outcome(result["statusCode"])
         publish()
         return result
-
-
-def _is_database_outage(exc: Exception) -> bool:
-    from pymongo.errors import ConnectionFailure, ExecutionTimeout, WriteConcernError
-
-    return isinstance(exc, (ConnectionFailure, ExecutionTimeout, WriteConcernError))

@@ -1,7 +1,7 @@
 """Sessions: one document per token family, holding only hashes of our tokens.
 
 A family has one live access token and two live refresh tokens, ``current`` and ``previous``
-(the retry grace of DESIGN.md section 3). ``refresh_token_hashes`` lists every refresh token
+(the retry grace: docs/architecture.md, 'Token lifecycle'). ``refresh_token_hashes`` lists every refresh token
 the family ever issued, so presenting a retired one is recognised as theft.
 """
 

@@ -1,7 +1,7 @@
 """Settings: read once per container, validated, with errors that name the setting.
 
 Values come from the environment. When ``APP_SECRET_ARN`` is set, the credentials and
-``MONGODB_URI`` come from that Secrets Manager secret instead (see ``gpt_auth.secrets``), and
+``MONGODB_URI`` come from that Secrets Manager secret instead (see ``gpt_auth.app_secret``), and
 are read again when its cache expires, so a rotation is picked up without a redeploy.
 """
 
@@ -14,18 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from gpt_auth import app_secret
 from gpt_auth.errors import ConfigError
+from gpt_auth.setting_values import positive_seconds
 
 DEFAULT_REDIRECT_PATTERNS = (
     r"https://chatgpt\.com/aip/g-[A-Za-z0-9_-]+/oauth/callback",
     r"https://chat\.openai\.com/aip/g-[A-Za-z0-9_-]+/oauth/callback",
-)
-SECRET_KEYS = (
-    "GOOGLE_CLIENT_ID",
-    "GOOGLE_CLIENT_SECRET",
-    "GPT_CLIENT_ID",
-    "GPT_CLIENT_SECRET",
-    "MONGODB_URI",
 )
 EMBEDDED_MONGODB_URI = "mongomock://localhost"
 
@@ -56,20 +51,6 @@ def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
         raise ConfigError(f"{name} is not set; it is required (see README, 'Settings').")
-    return value
-
-
-def positive_seconds(env: Mapping[str, str], name: str, default: int) -> int:
-    """A whole number of seconds above 0 from ``env[name]``, or ``default`` when blank."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number of seconds, got {raw!r}.") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be greater than 0, got {value}.")
     return value
 
 
@@ -143,7 +124,7 @@ def get_settings() -> Settings:
 
     From the environment they are kept for the container's life. From the secret that
     ``APP_SECRET_ARN`` names they are read again once Powertools' cache of it has expired, so a
-    rotated secret is picked up within ``gpt_auth.secrets.max_age()`` seconds. When that re-read
+    rotated secret is picked up within ``gpt_auth.app_secret.max_age()`` seconds. When that re-read
     fails, the last good settings keep serving (logged as an error) and it is tried again later.
     """
     global _cached, _refresh_at
@@ -152,19 +133,17 @@ def get_settings() -> Settings:
     if not os.environ.get("APP_SECRET_ARN", "").strip():
         _cached, _refresh_at = load_settings(os.environ), None
         return _cached
-    from gpt_auth import secrets  # boto3 only when needed
-
     try:
-        fresh = load_settings(secrets.environment_with_secret(os.environ))
+        fresh = load_settings(app_secret.environment_with_secret(os.environ))
     except ConfigError as exc:
         if _cached is None:
             raise
         from gpt_auth.log import logger
 
         logger.error("secret refresh failed; keeping the last good settings", extra={"reason": str(exc)})
-        _refresh_at = time.monotonic() + secrets.RETRY_SECONDS
+        _refresh_at = time.monotonic() + app_secret.RETRY_SECONDS
         return _cached
-    _cached, _refresh_at = fresh, time.monotonic() + secrets.max_age()
+    _cached, _refresh_at = fresh, time.monotonic() + app_secret.max_age()
     return _cached
 
 

@@ -71,7 +71,6 @@ def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PORT": str(port),
         "GPT_CLIENT_ID": GPT_CLIENT_ID,
         "GPT_CLIENT_SECRET": GPT_CLIENT_SECRET,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "shared"), str(ROOT)]),
     }
     with log_path.open("wb") as log:
         proc = subprocess.Popen(

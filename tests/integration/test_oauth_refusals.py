@@ -1,4 +1,4 @@
-"""What the system refuses over real HTTP, and what it never keeps: issue 4's list, as ChatGPT meets it.
+"""What the system refuses over real HTTP, and what it never keeps: as ChatGPT meets it.
 
 A reused refresh token (refused, its family revoked) is covered by the flow in test_oauth_flow.py.
 """

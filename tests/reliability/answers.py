@@ -13,7 +13,7 @@ from tests.reliability.cases import GPT_CALLBACK, Case
 # RFC 6749 5.2: error_description is %x20-21 / %x23-5B / %x5D-7E, and we never echo markup.
 DESCRIPTION = re.compile(r"[\x20\x21\x23-\x3b\x3d\x3f-\x5b\x5d-\x7e]+")
 HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
-# The only elements our HTML pages are made of (gpt_auth.http.html_response and error_page).
+# The only elements our HTML pages are made of (gpt_auth.web.html_response and error_page).
 PAGE_TAGS = {
     "!doctype",
     "html",

@@ -36,7 +36,7 @@ CB = quote(GPT_CALLBACK, safe="")
 AUTHORIZE = f"response_type=code&client_id={CLIENT_ID}&redirect_uri={CB}&state=gpt-state-1&scope="
 CODE_FORM = f"grant_type=authorization_code&code=@CODE@&redirect_uri={CB}&{AUTH}"
 REFRESH_FORM = f"grant_type=refresh_token&refresh_token=@REFRESH@&{AUTH}"
-LIMIT = 100_000  # gpt_auth.http.MAX_BODY_CHARS
+LIMIT = 100_000  # gpt_auth.web.MAX_BODY_CHARS
 TOKEN_LENGTH = 47  # a type prefix and 43 characters, gpt_auth.tokens
 
 SCRIPT = "<script>alert(1)</script>"

@@ -23,7 +23,7 @@ from urllib3.util import parse_url
 
 from gpt_auth import redirects, settings
 from gpt_auth.errors import HttpError, description_text, shown
-from gpt_auth.http import Request
+from gpt_auth.web import Request
 from tests.reliability.answers import DESCRIPTION, HEADER_VALUE
 from tests.reliability.cases import BASIC, CLIENT_ID, CLIENT_SECRET, FUNCTIONS, GPT_CALLBACK, Live
 
@@ -118,7 +118,7 @@ def events(
 
 
 def parse_all(event: dict[str, Any]) -> None:
-    """Every parser of ``gpt_auth.http`` on the event; HttpError is the only refusal allowed."""
+    """Every parser of ``gpt_auth.web`` on the event; HttpError is the only refusal allowed."""
     try:
         request = Request.from_event(event)
     except HttpError as exc:

@@ -142,7 +142,7 @@ def test_floor_child_runs_one_find_one_against_a_real_server(tmp_path):
     from localdev.nx_server import NxServer
 
     with NxServer() as nx:
-        env = {**run.base_env(nx.uri, {}), "PYTHONPATH": ":".join(sys.path)}
+        env = run.base_env(nx.uri, {})
         # WHEN it runs as its own process
         _, rss_mb, stdout = run.run_measured([sys.executable, "-c", run.FLOOR_PYTHON], env, tmp_path)
     # THEN it reached the server and reported like the other subjects, with its own peak RSS

@@ -58,7 +58,7 @@ def test_every_event_gets_its_documented_status(name, store, lambda_context):
 
 def run_invoke(*args: str, env_file: str = "/dev/null") -> subprocess.CompletedProcess[str]:
     """``make invoke``'s command in a clean environment, with ``env_file`` as its .env."""
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "HOME": str(ROOT)}
+    env = {"PATH": os.environ["PATH"], "HOME": str(ROOT)}
     command = [sys.executable, "-m", "localdev.invoke", "--env-file", str(ROOT / env_file), *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 

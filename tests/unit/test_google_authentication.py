@@ -388,6 +388,6 @@ def test_token_endpoint_imports_neither_google_auth_nor_requests():
         "loaded = [m for m in ('google.auth', 'google.oauth2', 'requests', 'boto3') if m in sys.modules]; "
         "print(loaded); sys.exit(1 if loaded else 0)"
     )
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}"}
+    env = dict(os.environ)
     result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -345,7 +345,7 @@ def test_authorize_with_google_loads_neither_requests_nor_google_auth(app_settin
         "assert app.router.resolve(event)['statusCode'] == 302\n"
         "print(json.dumps(sorted(m for m in ('requests', 'google.auth', 'jwt') if m in sys.modules)))\n"
     )
-    env = {**os.environ, **app_settings, "PYTHONPATH": os.pathsep.join(["shared", "."])}
+    env = {**os.environ, **app_settings}
     # WHEN it answers ChatGPT's authorization request with Google's built-in endpoints
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60

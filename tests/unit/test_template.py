@@ -13,7 +13,7 @@ import subprocess
 import pytest
 from cfnlint.decode import decode
 
-from gpt_auth.settings import SECRET_KEYS
+from gpt_auth.app_secret import SECRET_KEYS
 from tests.conftest import ROOT
 
 FUNCTIONS = ("GoogleAuthorizationFunction", "GoogleAuthenticationFunction", "TestEndpointFunction")

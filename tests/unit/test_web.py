@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from gpt_auth.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from gpt_auth.http import MAX_BODY_CHARS, Request
+from gpt_auth.web import MAX_BODY_CHARS, Request
 
 
 def event(body="", b64=False, headers=None, query="", method="POST"):

@@ -14,10 +14,10 @@ from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
 from moto import mock_aws
 
 from functions.test_endpoint import app
-from gpt_auth import db, secrets, settings
+from gpt_auth import app_secret, db, settings
 from gpt_auth.errors import ConfigError
 from localdev.seed import seed_session_for
-from tests.conftest import ROOT, load_event
+from tests.conftest import load_event
 
 REGION = "eu-west-1"
 SECRET = {
@@ -45,7 +45,7 @@ def secretsmanager(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv(secrets.MAX_AGE_SETTING, raising=False)
+    monkeypatch.delenv(app_secret.MAX_AGE_SETTING, raising=False)
     with mock_aws():
         yield boto3.client("secretsmanager", region_name=REGION)
 
@@ -99,7 +99,7 @@ def test_a_warm_container_does_not_call_secrets_manager_per_request(
 
 def test_rotation_is_picked_up_after_the_cache_expires(monkeypatch, secretsmanager):
     # GIVEN settings read from the secret, cached for one second
-    monkeypatch.setenv(secrets.MAX_AGE_SETTING, "1")
+    monkeypatch.setenv(app_secret.MAX_AGE_SETTING, "1")
     arn = use_secret(monkeypatch, secretsmanager, SECRET)
     db.collection(db.USERS).insert_one({"_id": "before-rotation"})
     assert settings.get_settings().gpt_client_secret == SECRET["GPT_CLIENT_SECRET"]
@@ -117,8 +117,8 @@ def test_rotation_is_picked_up_after_the_cache_expires(monkeypatch, secretsmanag
 
 def test_a_failed_refresh_keeps_the_last_good_settings_and_logs_why(monkeypatch, secretsmanager, read_logs):
     # GIVEN settings read from the secret, cached for one second, retried at once after a failure
-    monkeypatch.setenv(secrets.MAX_AGE_SETTING, "1")
-    monkeypatch.setattr(secrets, "RETRY_SECONDS", 0)
+    monkeypatch.setenv(app_secret.MAX_AGE_SETTING, "1")
+    monkeypatch.setattr(app_secret, "RETRY_SECONDS", 0)
     arn = use_secret(monkeypatch, secretsmanager, SECRET)
     assert settings.get_settings().gpt_client_id == SECRET["GPT_CLIENT_ID"]
     # WHEN the secret is replaced by one that is not JSON, and the cache expires
@@ -180,9 +180,9 @@ def test_the_handler_answers_a_missing_key_with_a_500_naming_it(monkeypatch, sec
 
 @pytest.mark.parametrize("raw", ["soon", "0", "-3"])
 def test_a_bad_max_age_is_named(monkeypatch, secretsmanager, raw):
-    monkeypatch.setenv(secrets.MAX_AGE_SETTING, raw)
+    monkeypatch.setenv(app_secret.MAX_AGE_SETTING, raw)
     use_secret(monkeypatch, secretsmanager, SECRET)
-    with pytest.raises(ConfigError, match=secrets.MAX_AGE_SETTING):
+    with pytest.raises(ConfigError, match=app_secret.MAX_AGE_SETTING):
         settings.get_settings()
 
 
@@ -197,7 +197,7 @@ def test_without_a_secret_arn_neither_boto3_nor_parameters_is_imported():
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'boto3' or m.startswith('botocore.')"
         " or m.startswith('aws_lambda_powertools.utilities.parameters')))"
     )
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}"}
+    env = {"PATH": "/usr/bin:/bin"}
     env.update({"GOOGLE_CLIENT_ID": "g", "GOOGLE_CLIENT_SECRET": "g", "GPT_CLIENT_ID": "c"})
     env["GPT_CLIENT_SECRET"] = "s"
     # WHEN it loads the settings and answers a request

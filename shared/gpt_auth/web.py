@@ -155,7 +155,7 @@ def text_response(status: int, text: str, headers: dict[str, str] | None = None)
 
 def html_response(status: int, title: str, body_html: str) -> dict[str, Any]:
     """A small self-contained page; ``body_html`` must already be escaped."""
-    import html  # pages are for browsers only: the JSON routes skip html.entities (about 1 ms)
+    import html  # pages are for browsers only: the JSON routes skip importing html.entities
 
     page = (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"

@@ -1,6 +1,8 @@
 """Credentials from one Secrets Manager secret (JSON), read with Powertools Parameters.
 
-Imported only when ``APP_SECRET_ARN`` is set: Powertools' parameters module imports boto3.
+Powertools' parameters module (and so boto3) is imported only when a secret is read, that is
+only when ``APP_SECRET_ARN`` is set. Imports nothing of ours but errors and setting parsers, so
+``gpt_auth.settings`` can import it without a cycle.
 """
 
 from __future__ import annotations
@@ -10,7 +12,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from gpt_auth.errors import ConfigError
-from gpt_auth.settings import SECRET_KEYS, positive_seconds
+from gpt_auth.setting_values import positive_seconds
+
+# What the secret must hold; the rest of the settings come from the environment.
+SECRET_KEYS = (
+    "GOOGLE_CLIENT_ID",
+    "GOOGLE_CLIENT_SECRET",
+    "GPT_CLIENT_ID",
+    "GPT_CLIENT_SECRET",
+    "MONGODB_URI",
+)
 
 DEFAULT_MAX_AGE = 300
 MAX_AGE_SETTING = "POWERTOOLS_PARAMETERS_MAX_AGE"
