@@ -9,7 +9,9 @@ For each function (as ``sam build`` leaves it: the code in ``task/``, both layer
 - warm in-process latency of the handler, on the embedded store and on nx-27017;
 - the deployment size: each function's and each layer's zip.
 
-Prints a table and writes ``benchmarks/results/latest.json`` (and ``latest.md``).
+Prints the tables, writes ``benchmarks/results/latest.json`` (and ``latest.md``) and
+``benchmarks/summary.json``, and puts the tables into ``docs/performance.md`` between its bench
+markers. ``--render-only SUMMARY`` only renders a saved report into that file.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ NODE_DIR = BENCH / "node"
 BUILD = ROOT / ".aws-sam" / "build"
 LAYERS = ("SharedLayer", "DependenciesLayer")
 RESULTS = BENCH / "results"
+SUMMARY = BENCH / "summary.json"
+DOC = ROOT / "docs" / "performance.md"
+DOC_BEGIN, DOC_END = "<!-- bench:begin -->", "<!-- bench:end -->"
 NOT_BUILT = 501  # a route that answers "not implemented" yet is left out of the run
 
 # Each child reports its own peak RSS (VmHWM, since its exec): the ru_maxrss that wait4 gives
@@ -329,7 +334,7 @@ def render(report: dict[str, Any]) -> str:
             "",
         ]
     lines += [
-        "| function | ours | reference | reference | ours / reference | ours / floor | floor / reference "
+        "| function | ours | reference | theirs | ours / reference | ours / floor | floor / reference "
         "| peak RSS ours / ref |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -361,6 +366,16 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def write_into_doc(doc: Path, table: str) -> None:
+    """Replace what stands between the bench markers in ``doc`` with ``table``; the rest stays."""
+    text = doc.read_text()
+    head, begin, rest = text.partition(DOC_BEGIN)
+    _, end, tail = rest.partition(DOC_END)
+    if not begin or not end:
+        raise SystemExit(f"{doc}: no {DOC_BEGIN} ... {DOC_END} block to write the tables into")
+    doc.write_text(f"{head}{DOC_BEGIN}\n\n{table}\n\n{DOC_END}{tail}")
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="cold runs per subject (default 15)")
@@ -375,7 +390,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=[],
         help="another layer directory (with python/) put on /opt/python, e.g. Powertools",
     )
+    parser.add_argument("--doc", type=Path, default=DOC, help="the document holding the bench markers")
+    parser.add_argument(
+        "--render-only",
+        type=Path,
+        metavar="SUMMARY",
+        help="render a saved report (e.g. benchmarks/summary.json) into --doc; measure nothing",
+    )
     args = parser.parse_args(argv)
+    if args.render_only:
+        saved: dict[str, Any] = json.loads(args.render_only.read_text())
+        write_into_doc(args.doc, render(saved))
+        return saved
     if not BUILD.exists():
         raise SystemExit("No sam build output: run `make build` first (make bench does).")
     if not (NODE_DIR / "node_modules").exists():
@@ -444,6 +470,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out / "latest.md").write_text(table + "\n")
+    SUMMARY.write_text(json.dumps(report, indent=2) + "\n")
+    write_into_doc(args.doc, table)
     print(f"\nwritten: {args.out / 'latest.json'}", file=sys.stderr)
     return report
 

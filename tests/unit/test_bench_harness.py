@@ -162,3 +162,45 @@ def test_child_reports_its_own_peak_rss_not_the_harness_memory(tmp_path):
     assert ru_maxrss_mb > 100
     assert run.bench_result(stdout)["peak_rss_kb"] / 1024 < 60
     del held
+
+
+def test_tables_replace_only_the_marked_block_of_the_document(tmp_path):
+    # GIVEN a document whose bench block holds an old table, between text that is not the bench's
+    doc = tmp_path / "performance.md"
+    before = "# Performance\n\nHow it is measured.\n\n"
+    after = "\n\nWhat bounds the targets.\n"
+    doc.write_text(f"{before}{run.DOC_BEGIN}\n\n| old | table |\n\n{run.DOC_END}{after}")
+    # WHEN the harness writes new tables into it
+    run.write_into_doc(doc, "| new | table |")
+    # THEN the block holds exactly the new tables and the text around it is untouched
+    assert doc.read_text() == f"{before}{run.DOC_BEGIN}\n\n| new | table |\n\n{run.DOC_END}{after}"
+
+
+def test_a_document_without_the_markers_is_left_alone(tmp_path):
+    doc = tmp_path / "performance.md"
+    doc.write_text("# Performance\n")
+    with pytest.raises(SystemExit, match="bench:begin"):
+        run.write_into_doc(doc, "| new | table |")
+    assert doc.read_text() == "# Performance\n"
+
+
+def test_render_only_writes_a_saved_report_as_a_run_would(tmp_path):
+    # GIVEN a saved report and a document with the bench markers
+    report = {
+        "runs": 3,
+        "cold": {
+            "testEndpoint": {"median_s": 0.12, "p25_s": 0.11, "p75_s": 0.13, "peak_rss_mb": 40},
+            "node:data": {"median_s": 0.15, "p25_s": 0.14, "p75_s": 0.16, "peak_rss_mb": 60},
+        },
+        "scenarios": [{"function": "testEndpoint", "route": "POST /", "references": ["data"]}],
+        "warm": {},
+        "sizes": {"SharedLayer": 40_000},
+    }
+    summary = tmp_path / "summary.json"
+    summary.write_text(json.dumps(report))
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"intro\n{run.DOC_BEGIN}{run.DOC_END}\n")
+    # WHEN only rendering it
+    run.main(["--render-only", str(summary), "--doc", str(doc)])
+    # THEN the document holds render()'s tables for that report
+    assert doc.read_text() == f"intro\n{run.DOC_BEGIN}\n\n{run.render(report)}\n\n{run.DOC_END}\n"
