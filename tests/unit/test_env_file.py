@@ -55,5 +55,5 @@ def test_the_example_names_only_known_settings():
         for line in (ROOT / ".env.example").read_text().splitlines()
         if "=" in line and line.lstrip("# ").split("=", 1)[0].isupper()
     }
-    readme = (ROOT / "README.md").read_text()
-    assert names and all(f"`{name}`" in readme for name in names), names
+    reference = (ROOT / "docs" / "reference.md").read_text()
+    assert names and all(f"`{name}`" in reference for name in names), names
