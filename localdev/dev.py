@@ -160,7 +160,7 @@ def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings:
         "Sign in as ChatGPT would (open in a browser, or curl -i it and follow each Location):",
         f"  {sign_in}",
         "  The last redirect goes to the ChatGPT callback with ?code=...&state=try-me;",
-        "  see README, 'Run it locally', for the token exchange and the action call.",
+        "  see docs/local-development.md for the token exchange and the action call.",
         "",
         "Local manifest (OpenAPI 3.1, the GPT action's schema):",
         json.dumps(local_manifest(urls), indent=2),
@@ -232,7 +232,7 @@ def main() -> int:
     # Their request logs print query strings (state, codes): ours prints paths only.
     for name in ("werkzeug", "oidc_provider_mock"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    load_env_file()  # .env fills what the environment leaves unset (README, "Settings")
+    load_env_file()  # .env fills what the environment leaves unset (docs/reference.md, "Settings")
     # Ctrl-C stops it even when started where SIGINT is ignored (e.g. a background job).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop)

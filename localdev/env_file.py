@@ -1,7 +1,7 @@
 """Local settings from a ``.env`` file, for the tools run from the Makefile (dev, invoke, revoke).
 
-The same names as in AWS (README, "Settings"); ``.env.example`` lists them. Values already in the
-environment win over the file, so ``GPT_CLIENT_ID=x make dev`` does what it says. ``ENV_FILE``
+The same names as in AWS (docs/reference.md, "Settings"); ``.env.example`` lists them. Values
+already in the environment win over the file, so ``GPT_CLIENT_ID=x make dev`` does what it says. ``ENV_FILE``
 names another file (e.g. ``ENV_FILE=prod.env make revoke USER=…``; ``/dev/null`` reads none).
 """
 

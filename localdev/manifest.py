@@ -178,7 +178,7 @@ def _url_problem(what: str, url: Any, *, local: bool) -> str | None:
         return f"{what} is missing"
     parts = urlsplit(url)
     if parts.hostname == PLACEHOLDER_DOMAIN:
-        return f"{what} is still the placeholder {url!r}: run `make manifest` (see README)"
+        return f"{what} is still the placeholder {url!r}: run `make manifest` (see docs/deploy.md)"
     if parts.scheme == "https" and parts.hostname:
         return None
     if local and parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
@@ -375,7 +375,7 @@ def read_outputs(stack_name: str | None, region: str | None) -> dict[str, str]:
 
 
 def paste_table(urls: ActionUrls, outputs: Mapping[str, str] | None = None) -> str:
-    """The GPT editor's OAuth fields, as printed after ``make manifest`` (README, "Deploy to AWS", step 6)."""
+    """The GPT editor's OAuth fields, as printed after ``make manifest`` (docs/deploy.md, step 6)."""
     outputs = outputs or {}
     rows = [
         ("Client ID", outputs.get("GptClientId", "your GPT_CLIENT_ID")),

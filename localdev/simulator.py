@@ -127,7 +127,7 @@ class SimulatorConfig:
         ``client_secret_post`` (the GPT editor's default) or ``client_secret_basic``; the page
         lets the user pick the other one for a sign-in.
     scope
-        The GPT editor's Scope field, sent as ``scope`` (``openid email profile``, as the README says).
+        The GPT editor's Scope field, sent as ``scope`` (``openid email profile``, as docs/deploy.md says).
     """
 
     urls: ActionUrls
