@@ -152,3 +152,22 @@ def test_the_path_function_strips_the_prefix_the_handlers_do_not_know(template):
     for uri in ("/", "/authorizex", "/x"):
         assert results[uri]["statusCode"] == 404
         assert json.loads(results[uri]["body"]["data"])["error"] == "not_found"
+
+
+def _references(value, names):
+    text = json.dumps(value)
+    return {name for name in names if f'"Ref": "{name}"' in text or "${" + name in text or f'"{name}"' in text}
+
+
+def test_the_one_host_part_exists_only_with_a_domain_name(template):
+    # GIVEN the resources of the template and the one-host inputs
+    resources = template["Resources"]
+    one_host = {name for name, spec in resources.items() if spec.get("Condition") == "OneHost"}
+    inputs = {"DomainName", "CertificateArn", *one_host}
+    # THEN every resource that reads DomainName, CertificateArn or a one-host resource is itself
+    # one-host (outputs and the functions' settings choose with !If instead)
+    for name, spec in resources.items():
+        if name not in one_host:
+            assert not _references(spec.get("Properties", {}), inputs), name
+    assert {"PathRouter", "Distribution"} <= one_host
+    assert template["Outputs"]["CloudFrontDomainName"]["Condition"] == "OneHost"
