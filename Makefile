@@ -41,7 +41,7 @@ install-browser: ## Install Chromium for the browser tests (apt-get; root or sud
 	elif command -v apt-get >/dev/null 2>&1; then \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
-	else echo "Install Chromium with your package manager, or set CHROMIUM=/path/to/chromium (see README)."; exit 1; fi
+	else echo "Install Chromium with your package manager, or set CHROMIUM=/path/to/chromium (see docs/testing.md, 'Browser test')."; exit 1; fi
 
 dev: $(VENV)/.installed ## Run the whole system locally on 127.0.0.1:3000 (PORT=... to change): no AWS or Google needed
 	$(PY) -m localdev.dev

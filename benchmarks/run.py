@@ -34,6 +34,7 @@ from typing import Any
 
 from benchmarks.provider_stub import ProviderStub
 from benchmarks.scenarios import SCENARIOS, SETTINGS, Scenario
+from localdev.doc_block import markers, write_block
 from localdev.nx_server import NxServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,8 @@ LAYERS = ("SharedLayer", "DependenciesLayer")
 RESULTS = BENCH / "results"
 SUMMARY = BENCH / "summary.json"
 DOC = ROOT / "docs" / "performance.md"
-DOC_BEGIN, DOC_END = "<!-- bench:begin -->", "<!-- bench:end -->"
+DOC_BLOCK = "bench"  # its tables go between <!-- bench:begin --> and <!-- bench:end -->
+DOC_BEGIN, DOC_END = markers(DOC_BLOCK)
 NOT_BUILT = 501  # a route that answers "not implemented" yet is left out of the run
 
 # Each child reports its own peak RSS (VmHWM, since its exec): the ru_maxrss that wait4 gives
@@ -366,16 +368,6 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_into_doc(doc: Path, table: str) -> None:
-    """Replace what stands between the bench markers in ``doc`` with ``table``; the rest stays."""
-    text = doc.read_text()
-    head, begin, rest = text.partition(DOC_BEGIN)
-    _, end, tail = rest.partition(DOC_END)
-    if not begin or not end:
-        raise SystemExit(f"{doc}: no {DOC_BEGIN} ... {DOC_END} block to write the tables into")
-    doc.write_text(f"{head}{DOC_BEGIN}\n\n{table}\n\n{DOC_END}{tail}")
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="cold runs per subject (default 15)")
@@ -400,7 +392,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     if args.render_only:
         saved: dict[str, Any] = json.loads(args.render_only.read_text())
-        write_into_doc(args.doc, render(saved))
+        write_block(args.doc, DOC_BLOCK, render(saved))
         return saved
     if not BUILD.exists():
         raise SystemExit("No sam build output: run `make build` first (make bench does).")
@@ -471,7 +463,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     (args.out / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out / "latest.md").write_text(table + "\n")
     SUMMARY.write_text(json.dumps(report, indent=2) + "\n")
-    write_into_doc(args.doc, table)
+    write_block(args.doc, DOC_BLOCK, table)
     print(f"\nwritten: {args.out / 'latest.json'}", file=sys.stderr)
     return report
 

@@ -6,7 +6,8 @@ the token URL), then for ``--duration`` seconds, and at most ``--requests`` requ
 calls the action and now and then (``--refresh-share``) rotates its refresh token, one request
 at a time, as a GPT does. It prints throughput, p50/p99 latency and the error count, then audits
 every session: each refresh token issued was redeemed exactly once, none was lost, and each
-user's last one still works. The exit status is 1 on any error or lost session.
+user's last one still works. The exit status is 1 on any error or lost session. It writes the
+run's table into ``--doc`` (docs/performance.md) between its loadtest markers.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 import requests
 
+from localdev.doc_block import write_block
 from localdev.nx_server import NxServer, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,9 @@ CLIENT_ID = "loadtest-gpt"
 CLIENT_SECRET = "loadtest-secret-" + "0" * 16
 GPT_CALLBACK = "https://chatgpt.com/aip/g-LoadTest/oauth/callback"
 TIMEOUT = 30  # seconds per request: far past the 15 s function timeout, so a hang shows as an error
+DOC = ROOT / "docs" / "performance.md"
+DOC_BLOCK = "loadtest"  # its table goes between <!-- loadtest:begin --> and <!-- loadtest:end -->
+KINDS = ("action", "refresh", "all")
 
 
 @dataclass
@@ -222,20 +227,58 @@ def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
+@dataclass
+class Row:
+    """One line of the results: a kind of request (or all of them) and how it went."""
+
+    kind: str
+    requests: int
+    errors: int
+    p50_ms: float
+    p99_ms: float
+
+
+def rows(run: Run) -> list[Row]:
+    """The action calls, the refreshes, and all requests: counts, errors and latency."""
+    result = []
+    for kind in KINDS:
+        samples = [s for s in run.samples if kind in ("all", s.kind)]
+        millis = [s.seconds * 1000 for s in samples]
+        failed = sum(s.status != 200 for s in samples)
+        result.append(Row(kind, len(samples), failed, percentile(millis, 0.5), percentile(millis, 0.99)))
+    return result
+
+
 def report(run: Run, elapsed: float, users: int) -> tuple[str, int]:
     """The table to print, and the error count."""
     lines = [f"{'kind':<8} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p99 ms':>7}"]
-    errors = 0
-    for kind in ("action", "refresh", "all"):
-        samples = [s for s in run.samples if kind in ("all", s.kind)]
-        failed = sum(s.status != 200 for s in samples)
-        errors += failed if kind != "all" else 0
-        millis = [s.seconds * 1000 for s in samples]
-        p50, p99 = percentile(millis, 0.5), percentile(millis, 0.99)
-        lines.append(f"{kind:<8} {len(samples):>8} {failed:>6} {p50:>7.1f} {p99:>7.1f}")
+    table = rows(run)
+    for row in table:
+        lines.append(f"{row.kind:<8} {row.requests:>8} {row.errors:>6} {row.p50_ms:>7.1f} {row.p99_ms:>7.1f}")
     total = len(run.samples)
     lines.append(f"{total} requests from {users} users in {elapsed:.1f} s: {total / elapsed:.0f} requests/s")
-    return "\n".join(lines), errors
+    return "\n".join(lines), sum(row.errors for row in table if row.kind != "all")
+
+
+def doc_table(run: Run, elapsed: float, args: argparse.Namespace, problems: list[str], rotations: int) -> str:
+    """The run as docs/performance.md shows it: its settings, the table, and the audit."""
+    rate = len(run.samples) / elapsed
+    lines = [
+        f"Last run: {args.users} users for {elapsed:.0f} s (at most {args.duration:g} s and "
+        f"{args.requests:,} requests), {1 - args.refresh_share:.0%} action calls and "
+        f"{args.refresh_share:.0%} refreshes, on {os.cpu_count()} cores",
+        "",
+        "| kind | requests | errors | p50 | p99 |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows(run):
+        count = f"{row.requests:,} ({rate:.0f}/s)" if row.kind == "all" else f"{row.requests:,}"
+        lines.append(f"| {row.kind} | {count} | {row.errors:,} | {row.p50_ms:.1f} ms | {row.p99_ms:.1f} ms |")
+    lines += [
+        "",
+        f"Sessions: {len(problems)} of {args.users} lost; {rotations:,} refresh-token rotations.",
+    ]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load at most (default 60)")
     parser.add_argument("--requests", type=int, default=50_000, help="requests at most (default 50000)")
     parser.add_argument("--refresh-share", type=float, default=0.2, help="share of refreshes (default 0.2)")
+    parser.add_argument("--doc", type=Path, default=DOC, help="the document holding the loadtest markers")
     args = parser.parse_args(argv)
     if not (0 < args.users <= 500 and 0 < args.duration <= 600 and 0 < args.requests <= 1_000_000):
         parser.error("keep it bounded: 1-500 users, at most 600 s and 1,000,000 requests")
@@ -265,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
             thread.start()
         for thread in threads:
             thread.join()
-        table, errors = report(run, time.monotonic() - started, args.users)
+        elapsed = time.monotonic() - started
+        table, errors = report(run, elapsed, args.users)
         print(table)
         problems = audit(base, users)
     rotations = sum(len(user.issued_refresh_tokens) - 1 for user in users)
@@ -275,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
         if not problems
         else "\n".join(["sessions lost:", *problems])
     )
+    write_block(args.doc, DOC_BLOCK, doc_table(run, elapsed, args, problems, rotations))
+    print(f"written: the table in {args.doc}")
     return 1 if errors or problems else 0
 
 

@@ -50,7 +50,7 @@ class Settings:
 def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
-        raise ConfigError(f"{name} is not set; it is required (see README, 'Settings').")
+        raise ConfigError(f"{name} is not set; it is required (see docs/reference.md, 'Settings').")
     return value
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from gpt_auth import sessions, settings
 from localdev import loadtest
+from localdev.doc_block import markers, write_block
 from localdev.loadtest import Run, Sample
 
 
@@ -53,3 +56,48 @@ def test_the_audit_names_a_lost_session(emulator, load_client):
         "lost: the session is gone or revoked",
         "forked: the refresh tokens stored differ from those issued, in order",
     ]
+
+
+def test_the_doc_table_carries_the_run_and_its_audit():
+    # GIVEN a run of 3 action calls (one failed) and 1 refresh, with one session lost
+    run = Run(requests_cap=10, duration=60)
+    for status in (200, 200, 503):
+        run.record(Sample("action", status, 0.010))
+    run.record(Sample("refresh", 200, 0.004))
+    args = argparse.Namespace(users=2, duration=60.0, requests=50_000, refresh_share=0.25)
+    # WHEN it is rendered for docs/performance.md
+    table = loadtest.doc_table(run, elapsed=2.0, args=args, problems=["bob: gone"], rotations=1)
+    # THEN the table rows, the run's settings and the audit are what the run measured
+    assert "| action | 3 | 1 | 10.0 ms | 10.0 ms |" in table
+    assert "| refresh | 1 | 0 | 4.0 ms | 4.0 ms |" in table
+    assert "| all | 4 (2/s) | 1 |" in table
+    assert table.startswith("Last run: 2 users for 2 s (at most 60 s and 50,000 requests), 75% action")
+    assert "Sessions: 1 of 2 lost; 1 refresh-token rotations." in table
+
+
+def test_a_run_writes_only_the_loadtest_block(tmp_path):
+    # GIVEN a document with a bench block and a stale loadtest block, between hand-written text
+    bench_begin, bench_end = markers("bench")
+    begin, end = markers(loadtest.DOC_BLOCK)
+    head = f"# Performance\n\n{bench_begin}\n\n| bench | table |\n\n{bench_end}\n\nBetween.\n\n"
+    tail = "\n\nAfter the load test.\n"
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"{head}{begin}\n\n| stale | table |\n\n{end}{tail}")
+    # WHEN make loadtest runs, briefly, against it
+    status = loadtest.main(["--users", "2", "--duration", "1", "--requests", "20", "--doc", str(doc)])
+    # THEN its block holds this run's table and everything else is byte for byte as it was
+    text = doc.read_text()
+    assert status == 0
+    assert text.startswith(f"{head}{begin}\n\nLast run: 2 users for ") and text.endswith(f"\n\n{end}{tail}")
+    block = text.removeprefix(head).removesuffix(tail)
+    assert "| stale | table |" not in block
+    assert "| all | 20 (" in block and "Sessions: 0 of 2 lost;" in block
+
+
+def test_a_document_without_the_loadtest_block_is_left_alone(tmp_path):
+    bench_begin, bench_end = markers("bench")
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"{bench_begin}\n{bench_end}\n")
+    with pytest.raises(SystemExit, match="loadtest:begin"):
+        write_block(doc, loadtest.DOC_BLOCK, "| new | table |")
+    assert doc.read_text() == f"{bench_begin}\n{bench_end}\n"

@@ -16,6 +16,7 @@ from benchmarks.provider_stub import GOOGLE_ISSUER, ProviderStub
 from benchmarks.scenarios import SETTINGS, token_check_events, token_endpoint_events
 from functions.test_endpoint import app as test_endpoint
 from gpt_auth.codes import redeem_code
+from localdev.doc_block import write_block
 
 
 @pytest.fixture
@@ -171,7 +172,7 @@ def test_tables_replace_only_the_marked_block_of_the_document(tmp_path):
     after = "\n\nWhat bounds the targets.\n"
     doc.write_text(f"{before}{run.DOC_BEGIN}\n\n| old | table |\n\n{run.DOC_END}{after}")
     # WHEN the harness writes new tables into it
-    run.write_into_doc(doc, "| new | table |")
+    write_block(doc, run.DOC_BLOCK, "| new | table |")
     # THEN the block holds exactly the new tables and the text around it is untouched
     assert doc.read_text() == f"{before}{run.DOC_BEGIN}\n\n| new | table |\n\n{run.DOC_END}{after}"
 
@@ -180,7 +181,7 @@ def test_a_document_without_the_markers_is_left_alone(tmp_path):
     doc = tmp_path / "performance.md"
     doc.write_text("# Performance\n")
     with pytest.raises(SystemExit, match="bench:begin"):
-        run.write_into_doc(doc, "| new | table |")
+        write_block(doc, run.DOC_BLOCK, "| new | table |")
     assert doc.read_text() == "# Performance\n"
 
 
