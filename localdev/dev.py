@@ -88,16 +88,20 @@ def read_port(env: Mapping[str, str]) -> int:
 
 def local_settings(env: Mapping[str, str], urls: LocalUrls, issuer: str) -> dict[str, str]:
     """The settings for the handlers in a local run (see the module docstring)."""
-    from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS
+    from gpt_auth.errors import ConfigError
+    from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS, redirect_pattern_sources
 
-    patterns = [p.strip() for p in env.get("ALLOWED_REDIRECT_URIS", "").split(",") if p.strip()]
+    try:
+        patterns = redirect_pattern_sources(env.get("ALLOWED_REDIRECT_URIS", ""))
+    except ConfigError as exc:
+        raise DevError(f"Settings error: {exc}") from None
     patterns = (patterns or list(DEFAULT_REDIRECT_PATTERNS)) + [re.escape(urls.simulator_callback)]
     return {
         "OIDC_ISSUER": issuer,
         "GOOGLE_CLIENT_ID": LOCAL_GOOGLE_CLIENT_ID,
         "GOOGLE_CLIENT_SECRET": LOCAL_GOOGLE_CLIENT_SECRET,
         "GOOGLE_REDIRECT_URI": urls.google_redirect,
-        "ALLOWED_REDIRECT_URIS": ",".join(patterns),
+        "ALLOWED_REDIRECT_URIS": " ".join(patterns),
         "GPT_CLIENT_ID": env.get("GPT_CLIENT_ID", "").strip() or LOCAL_GPT_CLIENT_ID,
         "GPT_CLIENT_SECRET": env.get("GPT_CLIENT_SECRET", "").strip() or LOCAL_GPT_CLIENT_SECRET,
     }

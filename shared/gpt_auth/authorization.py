@@ -19,6 +19,7 @@ from gpt_auth.log import logger
 from gpt_auth.settings import get_settings
 
 MAX_PARAM_CHARS = 2000
+SHOWN_URI_CHARS = 100  # of a refused redirect_uri: a whole ChatGPT callback fits
 
 UNKNOWN_REQUEST = (
     "This sign-in request is unknown, expired (they last 10 minutes) or already used, so there is "
@@ -158,11 +159,12 @@ def _checked_client(params: Mapping[str, str], client_id: str, patterns: Iterabl
         )
     reason = redirects.refusal_reason(redirect_uri, patterns)
     if reason is not None:
-        details = {"redirect_uri received": redirect_uri[:MAX_PARAM_CHARS]}
+        # A short prefix is enough to recognise a callback; the allowlist itself is never shown.
+        shown = redirect_uri[:SHOWN_URI_CHARS] + ("…" if len(redirect_uri) > SHOWN_URI_CHARS else "")
+        details = {"redirect_uri received": shown}
         gpt = redirects.gpt_id(redirect_uri)
         if gpt:
             details["GPT id it names"] = gpt
-        details["allowed patterns"] = ", ".join(pattern.pattern for pattern in patterns)
         raise RequestRefused(
             f"The redirect_uri is not allowed. {reason} A GPT's callback URL changes when its OAuth "
             "settings are edited; if this is your GPT, allow its callback in ALLOWED_REDIRECT_URIS.",

@@ -67,9 +67,32 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
     return raw.rstrip("/") if name == "OIDC_ISSUER" else raw
 
 
+def redirect_pattern_sources(raw: str) -> list[str]:
+    """The regexes of an ``ALLOWED_REDIRECT_URIS`` value, separated by whitespace (spaces or newlines).
+
+    A URL holds no whitespace, and a regex needs none, while a comma is part of ``{1,64}``. A
+    value still written with the old comma separator (``...,https://...``) is a ConfigError
+    rather than one pattern that silently matches nothing.
+
+    Raises
+    ------
+    ConfigError
+        A pattern holds a comma directly followed by a URL scheme.
+    """
+    sources = raw.split()
+    for source in sources:
+        if re.search(r",\^?https?:", source):
+            raise ConfigError(
+                "ALLOWED_REDIRECT_URIS separates its patterns with spaces or newlines, not commas; "
+                f"the pattern {source[:80]!r} looks like a comma-separated list."
+            )
+    return sources
+
+
 def _redirect_patterns(env: Mapping[str, str]) -> tuple[re.Pattern[str], ...]:
-    raw = env.get("ALLOWED_REDIRECT_URIS", "").strip()
-    sources = [p.strip() for p in raw.split(",") if p.strip()] if raw else list(DEFAULT_REDIRECT_PATTERNS)
+    sources = redirect_pattern_sources(env.get("ALLOWED_REDIRECT_URIS", "")) or list(
+        DEFAULT_REDIRECT_PATTERNS
+    )
     patterns = []
     for source in sources:
         try:

@@ -213,7 +213,7 @@ def test_local_settings_keep_an_own_allowlist_and_credentials():
     values = local_settings(env, urls, "http://127.0.0.1:9999")
     assert (
         values["ALLOWED_REDIRECT_URIS"]
-        == r"https://example\.com/cb,http://127\.0\.0\.1:3000/simulator/callback"
+        == r"https://example\.com/cb http://127\.0\.0\.1:3000/simulator/callback"
     )
     assert values["GPT_CLIENT_ID"] == "mine"
     assert values["GPT_CLIENT_SECRET"] == "mine-secret-0123456789"

@@ -58,16 +58,6 @@ def test_local_http_issuer_is_allowed_and_trailing_slash_dropped():
     assert config.oidc_issuer == "http://127.0.0.1:9000"
 
 
-def test_redirect_patterns_are_comma_separated():
-    config = load_settings(
-        {**BASE, "ALLOWED_REDIRECT_URIS": r"https://a\.example/cb , http://127\.0\.0\.1:3000/cb"}
-    )
-    assert [p.pattern for p in config.allowed_redirect_uris] == [
-        r"https://a\.example/cb",
-        r"http://127\.0\.0\.1:3000/cb",
-    ]
-
-
 def test_repr_hides_secrets():
     text = repr(load_settings(BASE))
     assert "gsecret" not in text and "gptsecret" not in text
