@@ -49,7 +49,7 @@ def token_check_events(count: int) -> list[dict[str, Any]]:
         user_id="bench-user",
         client_id=config.gpt_client_id,
         scope="",
-        lifetimes=sessions.Lifetimes(config.access_token_ttl, config.refresh_token_ttl),
+        lifetimes=sessions.Lifetimes.from_settings(config),
     )
     db.collection(db.SESSIONS).update_one(
         {"_id": issued.family_id}, {"$set": {"access_token_hash": hash_token(SAMPLE_ACCESS_TOKEN)}}

@@ -27,7 +27,7 @@ def seed_session_for(access_token: str, *, user_id: str = "sample-user", scope: 
         user_id=user_id,
         client_id=config.gpt_client_id,
         scope=scope,
-        lifetimes=sessions.Lifetimes(config.access_token_ttl, config.refresh_token_ttl),
+        lifetimes=sessions.Lifetimes.from_settings(config),
     )
     db.collection(db.SESSIONS).update_one(
         {"_id": issued.family_id}, {"$set": {"access_token_hash": hash_token(access_token)}}
@@ -141,4 +141,4 @@ def seed_event(event: dict[str, Any], seed: str) -> None:
 
 def _lifetimes() -> sessions.Lifetimes:
     config = get_settings()
-    return sessions.Lifetimes(config.access_token_ttl, config.refresh_token_ttl)
+    return sessions.Lifetimes.from_settings(config)

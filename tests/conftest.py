@@ -62,6 +62,8 @@ def app_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         "OIDC_ISSUER",
         "ACCESS_TOKEN_TTL",
         "REFRESH_TOKEN_TTL",
+        "REFRESH_TOKEN_GRACE",
+        "SESSION_MAX_AGE",
         "MONGODB_DATABASE",
         "AWS_LAMBDA_FUNCTION_NAME",
     ):

@@ -33,6 +33,8 @@ _INDEXES: dict[str, list[tuple[str, dict[str, Any]]]] = {
         ("access_token_hash", {"unique": True}),
         ("refresh_token_hash", {"unique": True}),
         ("previous_refresh_token_hash", {}),
+        ("retry_refresh_token_hash", {}),
+        ("retry_access_token_hash", {}),
         ("refresh_token_hashes", {}),
         ("user_id", {}),
         ("code_hash", {}),

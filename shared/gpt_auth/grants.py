@@ -37,7 +37,7 @@ def issue_tokens(params: Mapping[str, str], *, client_id: str, settings: Setting
     UnsupportedGrantType, InvalidGrant, InvalidScope
         As RFC 6749 section 5.2 describes them.
     """
-    lifetimes = sessions.Lifetimes(settings.access_token_ttl, settings.refresh_token_ttl)
+    lifetimes = sessions.Lifetimes.from_settings(settings)
     grant_type = _required(params, "grant_type")
     if grant_type == AUTHORIZATION_CODE_GRANT:
         return exchange_code(

@@ -18,6 +18,7 @@ SIGN_INS = "SignIns"  # a user came back from Google and got an authorization co
 TOKEN_GRANTS = "TokenGrants"  # the token endpoint issued tokens (code or refresh)
 REFUSALS = "Refusals"  # any 4xx answer
 SERVER_ERRORS = "ServerErrors"  # any 5xx answer
+REFRESH_TOKEN_REUSE = "RefreshTokenReuse"  # a retired refresh token was presented: its family revoked
 
 metrics = Metrics(
     namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "gpt-google-auth",

@@ -38,6 +38,8 @@ class Settings:
     oidc_issuer: str | None = None
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 2592000
+    refresh_token_grace: int = 120
+    session_max_age: int = 7776000
 
     def __repr__(self) -> str:  # never print secrets by accident
         return f"Settings(gpt_client_id={self.gpt_client_id!r}, mongodb_database={self.mongodb_database!r})"
@@ -134,6 +136,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         oidc_issuer=_url(env, "OIDC_ISSUER"),
         access_token_ttl=positive_seconds(env, "ACCESS_TOKEN_TTL", 3600),
         refresh_token_ttl=positive_seconds(env, "REFRESH_TOKEN_TTL", 2592000),
+        refresh_token_grace=positive_seconds(env, "REFRESH_TOKEN_GRACE", Settings.refresh_token_grace),
+        session_max_age=positive_seconds(env, "SESSION_MAX_AGE", Settings.session_max_age),
     )
 
 

@@ -103,7 +103,7 @@ class Live:
             user_id="user-1",
             client_id=config.gpt_client_id,
             scope="profile",
-            lifetimes=sessions.Lifetimes(config.access_token_ttl, config.refresh_token_ttl),
+            lifetimes=sessions.Lifetimes.from_settings(config),
         )
         code = codes.issue_code(client_id=CLIENT_ID, redirect_uri=GPT_CALLBACK, user_id="user-1", scope="")
         pending_id = mint(AUTHORIZATION_REQUEST)

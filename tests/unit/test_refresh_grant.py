@@ -42,11 +42,12 @@ def test_previous_token_is_accepted_when_its_replacement_was_lost(store):
     assert status == 200
     # WHEN the client retries with the token it still has
     status, retried = refresh(first["refresh_token"])
-    # THEN it gets a new pair (the lost one is superseded), and the family goes on living from it
+    # THEN it gets a new pair beside the lost one (which may yet arrive), and goes on from it
     assert status == 200 and is_live(retried["access_token"])
-    assert not is_live(lost["access_token"])
+    assert is_live(lost["access_token"])
     status, onward = refresh(retried["refresh_token"])
     assert status == 200 and is_live(onward["access_token"])
+    assert not is_live(lost["access_token"])
     status, further = refresh(onward["refresh_token"])
     assert status == 200 and is_live(further["access_token"])
 
@@ -59,14 +60,15 @@ def test_client_that_never_stores_rotated_tokens_stays_signed_in(store):
     assert is_live(body["access_token"])
 
 
-def test_retry_leaves_previous_as_it_is(store):
+def test_retry_leaves_previous_and_the_first_successor_as_they_are(store):
     first = signed_in()
-    refresh(first["refresh_token"])
+    slow = refresh(first["refresh_token"])[1]
     status, retried = refresh(first["refresh_token"])
     assert status == 200
     family = family_of(retried["access_token"])
     assert family["previous_refresh_token_hash"] == hash_token(first["refresh_token"])
-    assert family["refresh_token_hash"] == hash_token(retried["refresh_token"])
+    assert family["refresh_token_hash"] == hash_token(slow["refresh_token"])
+    assert family["retry_refresh_token_hash"] == hash_token(retried["refresh_token"])
 
 
 def test_older_token_revokes_the_whole_family(store):
@@ -84,14 +86,18 @@ def test_older_token_revokes_the_whole_family(store):
     assert refresh(second["refresh_token"])[1]["error"] == "invalid_grant"
 
 
-def test_lost_replacement_presented_late_is_theft(store):
-    # GIVEN a lost answer, then a retry: the lost token was superseded without being presented
+def test_slow_answer_presented_after_a_retry_retires_the_retry(store):
+    # GIVEN a slow answer, then a retry: two successors of one token
     first = signed_in()
-    lost = refresh(first["refresh_token"])[1]
+    slow = refresh(first["refresh_token"])[1]
     retried = refresh(first["refresh_token"])[1]
-    # WHEN the lost token turns up THEN the family is revoked
-    assert refresh(lost["refresh_token"])[0] == 400
+    # WHEN the client kept the slow one and presents it THEN it works and the retry's pair retires
+    status, onward = refresh(slow["refresh_token"])
+    assert status == 200 and is_live(onward["access_token"])
     assert not is_live(retried["access_token"])
+    # AND the retired retry token, presented later, is theft
+    assert refresh(retried["refresh_token"])[1]["error"] == "invalid_grant"
+    assert not is_live(onward["access_token"])
 
 
 def test_theft_leaves_other_families_alone(store):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from gpt_auth import db, sessions
 from gpt_auth.tokens import ACCESS_TOKEN, hash_token, mint
 
-LIFETIMES = sessions.Lifetimes(access=3600, refresh=86400)
+LIFETIMES = sessions.Lifetimes(access=3600, refresh=86400, grace=120, max_age=7 * 86400)
 
 
 def new_session(**kwargs):

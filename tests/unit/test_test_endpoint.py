@@ -43,7 +43,10 @@ def test_valid_call_says_hello(lambda_context):
 
 def test_real_session_token_works_and_stops_after_revocation(lambda_context):
     issued = sessions.create_session(
-        user_id="u", client_id="gpt-client", scope="", lifetimes=sessions.Lifetimes(60, 600)
+        user_id="u",
+        client_id="gpt-client",
+        scope="",
+        lifetimes=sessions.Lifetimes(60, 600, grace=120, max_age=86400),
     )
     event = load_event("test_endpoint_valid")
     event["headers"]["authorization"] = f"Bearer {issued.access_token}"
@@ -132,7 +135,10 @@ def test_logs_hold_no_token_or_secret(read_logs, lambda_context, app_settings):
     # GIVEN a live token, and requests that succeed and fail
     seed_session_for(SAMPLE_TOKEN)
     issued = sessions.create_session(
-        user_id="u", client_id="gpt-client", scope="", lifetimes=sessions.Lifetimes(60, 600)
+        user_id="u",
+        client_id="gpt-client",
+        scope="",
+        lifetimes=sessions.Lifetimes(60, 600, grace=120, max_age=86400),
     )
     for name in CASES:
         event = load_event(name)
