@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from localdev.nx_server import free_port, wait_for_port
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.e2e
 

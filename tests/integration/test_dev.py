@@ -19,7 +19,8 @@ from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS, load_settings
 from localdev.dev import LOCAL_GPT_CLIENT_SECRET, LocalUrls, local_manifest, local_settings, read_port
 from localdev.manifest import SCHEME_NAME, manifest_problems
 from localdev.nx_server import free_port
-from tests.conftest import ROOT, TEST_SETTINGS
+from tests.support.config import TEST_SETTINGS
+from tests.support.paths import ROOT
 
 SETTING_NAMES = (
     *TEST_SETTINGS,

@@ -124,7 +124,7 @@ def test_a_standard_oauth_client_completes_the_flow(chatgpt: ChatGpt, auth_metho
     assert session.post(chatgpt.action_url, json={"name": "Carol"}, timeout=10).status_code == 200
 
 
-def test_token_requests_reach_the_handler_as_base64_form_bodies(chatgpt: ChatGpt, monkeypatch):
+def test_token_requests_reach_the_handler_as_base64_form_bodies(chatgpt: ChatGpt, configure):
     # GIVEN the same system with the real handlers watched (a second emulator, its own callback)
     events: list[dict[str, Any]] = []
 
@@ -140,10 +140,7 @@ def test_token_requests_reach_the_handler_as_base64_form_bodies(chatgpt: ChatGpt
     functions = {name: watched(str(module)) for name, module in DEFAULT_FUNCTIONS.items()}
     with serve_in_thread(FunctionUrlEmulator(functions)) as server:
         base = f"http://127.0.0.1:{server.server_port}"
-        monkeypatch.setenv("GOOGLE_REDIRECT_URI", f"{base}/googleAuthorization/callback")
-        from gpt_auth import settings
-
-        settings.reset()
+        configure(GOOGLE_REDIRECT_URI=f"{base}/googleAuthorization/callback")
         watched_gpt = ChatGpt(base, chatgpt.client_id, chatgpt.client_secret)
         # WHEN ChatGPT exchanges a code there
         answer = watched_gpt.exchange(watched_gpt.sign_in().code)

@@ -15,18 +15,17 @@ import requests
 
 from functions.google_authorization import app
 from functions.test_endpoint import app as test_endpoint
-from gpt_auth import codes, db, settings
-from tests.conftest import load_event
-from tests.unit.token_requests import exchange
+from gpt_auth import codes, db
+from tests.support.events import load_event
+from tests.support.token_requests import exchange
 
 GPT_CALLBACK = "https://chatgpt.com/aip/g-AbCdEf123/oauth/callback"
 DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"
 
 
 @pytest.fixture(autouse=True)
-def use_stand_in(oidc_issuer, monkeypatch):
-    monkeypatch.setenv("OIDC_ISSUER", oidc_issuer)
-    settings.reset()
+def use_stand_in(oidc_issuer, configure):
+    configure(OIDC_ISSUER=oidc_issuer)
 
 
 def query_of(url):

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 import requests
 
-from gpt_auth import provider, sessions, settings
+from gpt_auth import sessions, settings
 from localdev.dev import LocalUrls, local_settings
 from localdev.emulator import FunctionUrlEmulator, serve_in_thread
 from localdev.manifest import ActionUrls
@@ -36,15 +36,12 @@ class Local:
 
 
 @pytest.fixture
-def local(stand_in: StandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[Local]:
+def local(stand_in: StandIn, configure: Callable[..., None]) -> Iterator[Local]:
     """The functions and the simulator on one free port, with make dev's settings."""
     site = LocalSite(FunctionUrlEmulator())
     with serve_in_thread(site) as server:
         urls = LocalUrls(f"http://127.0.0.1:{server.server_port}")
-        for name, value in local_settings(os.environ, urls, stand_in.issuer).items():
-            monkeypatch.setenv(name, value)
-        settings.reset()
-        provider.reset()
+        configure(**local_settings(os.environ, urls, stand_in.issuer))
         config = settings.get_settings()
         site.simulator = Simulator(
             SimulatorConfig(

@@ -23,21 +23,21 @@ from urllib.parse import quote
 
 from gpt_auth import codes, sessions
 from gpt_auth.settings import get_settings
-from gpt_auth.tokens import AUTHORIZATION_REQUEST, mint
-from localdev.seed import SAMPLE_GPT_CALLBACK, seed_pending_request
-from tests.conftest import load_event
+from gpt_auth.tokens import AUTHORIZATION_CODE, AUTHORIZATION_REQUEST, mint
+from gpt_auth.web import MAX_BODY_CHARS as LIMIT
+from localdev.seed import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS, seed_pending_request
+from tests.support.events import load_event
 
 GPT_CALLBACK = SAMPLE_GPT_CALLBACK
-CLIENT_ID = "gpt-client"
-CLIENT_SECRET = "gpt-secret-value-0123456789"  # tests/conftest.py TEST_SETTINGS
+CLIENT_ID = SAMPLE_SETTINGS["GPT_CLIENT_ID"]
+CLIENT_SECRET = SAMPLE_SETTINGS["GPT_CLIENT_SECRET"]
 AUTH = f"client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}"
 BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
 CB = quote(GPT_CALLBACK, safe="")
 AUTHORIZE = f"response_type=code&client_id={CLIENT_ID}&redirect_uri={CB}&state=gpt-state-1&scope="
 CODE_FORM = f"grant_type=authorization_code&code=@CODE@&redirect_uri={CB}&{AUTH}"
 REFRESH_FORM = f"grant_type=refresh_token&refresh_token=@REFRESH@&{AUTH}"
-LIMIT = 100_000  # gpt_auth.web.MAX_BODY_CHARS
-TOKEN_LENGTH = 47  # a type prefix and 43 characters, gpt_auth.tokens
+TOKEN_LENGTH = len(mint(AUTHORIZATION_CODE))
 
 SCRIPT = "<script>alert(1)</script>"
 MARKUP = '"><img src=x onerror=alert(1)>'

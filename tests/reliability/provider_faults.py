@@ -11,7 +11,7 @@ from typing import Any
 import jwt
 import responses
 
-from tests.fake_idp import GOOGLE_CLIENT_ID, ISSUER, FakeIdp
+from tests.support.fake_idp import GOOGLE_CLIENT_ID, ISSUER, FakeIdp
 
 
 def unsigned(claims: dict[str, Any]) -> str:

@@ -18,10 +18,9 @@ import pytest
 from functions.google_authentication import app as token_app
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth import db, provider, settings
+from gpt_auth import db, provider
+from localdev.lambda_env import FakeLambdaContext
 from localdev.nx_server import NxServer, free_port
-from tests.conftest import FakeLambdaContext, load_event
-from tests.fake_idp import FakeIdp
 from tests.reliability.flows import (
     action_event,
     callback_event,
@@ -34,7 +33,9 @@ from tests.reliability.flows import (
 )
 from tests.reliability.network import FreezableProxy
 from tests.reliability.provider_faults import PROVIDER_FAULTS
-from tests.unit.token_requests import refresh
+from tests.support.events import load_event
+from tests.support.fake_idp import FakeIdp
+from tests.support.token_requests import refresh
 
 FUNCTION_TIMEOUT = 15  # template.yaml Globals: Timeout
 # gpt_auth.db: server selection gives up after 2 s; a connection that goes silent mid-request
@@ -76,11 +77,8 @@ def assert_store_unavailable(
     assert "Traceback" not in result["body"]
 
 
-def use_store(monkeypatch: pytest.MonkeyPatch, uri: str, database: str = "faults") -> None:
-    monkeypatch.setenv("MONGODB_URI", uri)
-    monkeypatch.setenv("MONGODB_DATABASE", database)
-    settings.reset()
-    db.reset()
+def use_store(configure: Callable[..., None], uri: str, database: str = "faults") -> None:
+    configure(MONGODB_URI=uri, MONGODB_DATABASE=database)
     # Created now, not lazily by whichever of all_at_once's threads comes first (a Lambda
     # container runs one request at a time, so the product needs no lock for this).
     db._client = db._new_client(uri)
@@ -90,10 +88,10 @@ def use_store(monkeypatch: pytest.MonkeyPatch, uri: str, database: str = "faults
 
 
 @pytest.mark.parametrize("kind", ["closed port", "black hole"])
-def test_an_unreachable_store_is_a_fast_503_on_every_route(kind, monkeypatch, request):
+def test_an_unreachable_store_is_a_fast_503_on_every_route(kind, request, configure):
     # GIVEN a store URI on a closed port, or on a port that accepts and never answers
     port = free_port() if kind == "closed port" else request.getfixturevalue("black_hole")
-    use_store(monkeypatch, f"mongodb://127.0.0.1:{port}/?directConnection=true")
+    use_store(configure, f"mongodb://127.0.0.1:{port}/?directConnection=true")
     # WHEN every route that needs the store is called
     answers = all_at_once(store_routes(WELL_FORMED))
     # THEN each answers 503 within a few seconds
@@ -102,10 +100,10 @@ def test_an_unreachable_store_is_a_fast_503_on_every_route(kind, monkeypatch, re
 
 
 @pytest.mark.nx
-def test_a_store_hanging_mid_flow_is_a_fast_503_and_recovers(nx_server, fake_idp, monkeypatch):
+def test_a_store_hanging_mid_flow_is_a_fast_503_and_recovers(nx_server, fake_idp, configure):
     # GIVEN a signed-in client, its connections to the store open (through a proxy that can freeze)
     with FreezableProxy(nx_server.port) as proxy:
-        use_store(monkeypatch, f"mongodb://127.0.0.1:{proxy.port}/?directConnection=true", "hanging")
+        use_store(configure, f"mongodb://127.0.0.1:{proxy.port}/?directConnection=true", "hanging")
         tokens = signed_in_tokens(fake_idp)
         # WHEN the store stops answering on those connections, and every route is called
         proxy.freeze()
@@ -135,10 +133,10 @@ def assert_session_works(tokens: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.mark.nx
-def test_a_store_restarted_mid_flow_loses_nothing(fake_idp, monkeypatch):
+def test_a_store_restarted_mid_flow_loses_nothing(fake_idp, configure):
     with NxServer(persistent=True) as server:
         # GIVEN a signed-in client, and a second sign-in waiting at the provider
-        use_store(monkeypatch, server.uri, "restart")
+        use_store(configure, server.uri, "restart")
         tokens = signed_in_tokens(fake_idp)
         waiting = start_sign_in(fake_idp)
         client = db._client
@@ -212,15 +210,14 @@ def test_a_failing_or_lying_provider_is_a_502_and_leaves_nothing(fault, fake_idp
     ],
 )
 def test_a_provider_down_or_hanging_is_a_502_inside_the_function_timeout(
-    where, kind, timeouts, http_mock, monkeypatch, request
+    where, kind, timeouts, http_mock, monkeypatch, request, configure
 ):
     # GIVEN a provider whose token endpoint or key set refuses connections, or accepts and never answers
     port = free_port() if kind == "down" else request.getfixturevalue("black_hole")
     issuer = "http://localhost:9"  # a local http issuer may name local http endpoints
-    monkeypatch.setenv("OIDC_ISSUER", issuer)
+    configure(OIDC_ISSUER=issuer)
     if timeouts:
         monkeypatch.setattr(provider, "TIMEOUT", timeouts)
-    settings.reset()
     idp = FakeIdp(http_mock, issuer=issuer)
     idp.discovery[where] = f"http://127.0.0.1:{port}/{where}"
     http_mock.add_passthru(f"http://127.0.0.1:{port}")
@@ -267,14 +264,10 @@ SETTINGS_ROUTES = {
 
 @pytest.mark.parametrize("function", sorted(SETTINGS_ROUTES))
 @pytest.mark.parametrize("case", sorted(BAD_SETTINGS))
-def test_a_missing_or_malformed_setting_is_named(case, function, monkeypatch, read_logs):
+def test_a_missing_or_malformed_setting_is_named(case, function, read_logs, configure):
     # GIVEN a container started with one setting missing or malformed
     name, value = BAD_SETTINGS[case]
-    if value is None:
-        monkeypatch.delenv(name)
-    else:
-        monkeypatch.setenv(name, value)
-    settings.reset()
+    configure(**{name: value})
     handler, event = SETTINGS_ROUTES[function]
     # WHEN its first request arrives
     result = handler(event(), FakeLambdaContext())

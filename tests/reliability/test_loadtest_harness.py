@@ -6,18 +6,16 @@ import argparse
 
 import pytest
 
-from gpt_auth import sessions, settings
+from gpt_auth import sessions
 from localdev import loadtest
 from localdev.doc_block import markers, write_block
 from localdev.loadtest import Run, Sample
 
 
 @pytest.fixture
-def load_client(monkeypatch):
+def load_client(configure):
     """The handlers configured with the load test's GPT client, as its make dev server is."""
-    monkeypatch.setenv("GPT_CLIENT_ID", loadtest.CLIENT_ID)
-    monkeypatch.setenv("GPT_CLIENT_SECRET", loadtest.CLIENT_SECRET)
-    settings.reset()
+    configure(GPT_CLIENT_ID=loadtest.CLIENT_ID, GPT_CLIENT_SECRET=loadtest.CLIENT_SECRET)
 
 
 def test_percentiles_and_the_error_count():

@@ -18,11 +18,10 @@ import responses
 
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth import db, provider, settings
+from gpt_auth import db, provider
 from gpt_auth.log import logger
+from localdev.lambda_env import FakeLambdaContext
 from localdev.nx_server import free_port
-from tests.conftest import FakeLambdaContext
-from tests.fake_idp import FakeIdp
 from tests.reliability.cases import BASIC, CASES, FUNCTIONS, Live, event_for
 from tests.reliability.flows import (
     action_event,
@@ -33,7 +32,8 @@ from tests.reliability.flows import (
     token_call,
 )
 from tests.reliability.provider_faults import PROVIDER_FAULTS
-from tests.unit.token_requests import refresh
+from tests.support.fake_idp import FakeIdp
+from tests.support.token_requests import refresh
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def everything_logged(read_logs, caplog, capfd):
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the HS256 forgery
-def test_no_secret_reaches_any_log(store, fake_idp, app_settings, everything_logged, monkeypatch):
+def test_no_secret_reaches_any_log(store, fake_idp, app_settings, everything_logged, monkeypatch, configure):
     secrets: list[str] = [
         app_settings["GPT_CLIENT_SECRET"],
         app_settings["GOOGLE_CLIENT_SECRET"],
@@ -110,15 +110,12 @@ def test_no_secret_reaches_any_log(store, fake_idp, app_settings, everything_log
         secrets.append(fault_sent["state"])
     # AND a store outage on every route, with live tokens, and a configuration error
     tokens = {"access": third["access_token"], "refresh": third["refresh_token"], "code": Live.make().code}
-    monkeypatch.setenv("MONGODB_URI", f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
-    settings.reset()
-    db.reset()
+    configure(MONGODB_URI=f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
     monkeypatch.setattr(db, "CLIENT_OPTIONS", {**db.CLIENT_OPTIONS, "serverSelectionTimeoutMS": 200})
     answers = [call() for call in store_routes(tokens).values()]
     assert {answer["statusCode"] for answer in answers} == {503}
     secrets.append(tokens["code"])
-    monkeypatch.setenv("GPT_CLIENT_SECRET", "")
-    settings.reset()
+    configure(GPT_CLIENT_SECRET="")
     assert action_app.lambda_handler(action_event(third["access_token"]), context)["statusCode"] == 500
     # THEN the logs said what happened, and hold none of the codes, tokens or secrets
     logged = everything_logged()

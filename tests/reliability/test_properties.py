@@ -1,7 +1,7 @@
 """Property tests (hypothesis): the event and body parsers, the handlers, and the redirect URI matcher.
 
-Example counts come from the hypothesis profile in tests/conftest.py (``ci`` by default: modest
-and reproducible; ``HYPOTHESIS_PROFILE=thorough`` for a longer search).
+Example counts come from the hypothesis profile in tests/support/hypothesis_profiles.py (``ci``
+by default: modest and reproducible; ``HYPOTHESIS_PROFILE=thorough`` for a longer search).
 """
 
 from __future__ import annotations

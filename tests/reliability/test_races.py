@@ -22,7 +22,7 @@ from gpt_auth import codes, db, sessions
 from gpt_auth.tokens import hash_token
 from tests.reliability.cases import GPT_CALLBACK
 from tests.reliability.flows import callback_event, start_sign_in
-from tests.unit.token_requests import exchange, new_code, refresh, signed_in
+from tests.support.token_requests import exchange, new_code, refresh, signed_in
 
 pytestmark = pytest.mark.nx
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from localdev.seed import seed_session_for
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 SCHEMA = schemathesis.openapi.from_path(ROOT / "manifest.json")
 OPERATION = SCHEMA["/"]["POST"]

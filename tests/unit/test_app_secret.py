@@ -17,7 +17,7 @@ from functions.test_endpoint import app
 from gpt_auth import app_secret, db, settings
 from gpt_auth.errors import ConfigError
 from localdev.seed import seed_session_for
-from tests.conftest import load_event
+from tests.support.events import load_event
 
 REGION = "eu-west-1"
 SECRET = {
@@ -50,11 +50,10 @@ def secretsmanager(monkeypatch):
         yield boto3.client("secretsmanager", region_name=REGION)
 
 
-def use_secret(monkeypatch, client, value: str | dict) -> str:
+def use_secret(configure, client, value: str | dict) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
     arn = client.create_secret(Name="gpt-google-auth/app", SecretString=text)["ARN"]
-    monkeypatch.setenv("APP_SECRET_ARN", arn)
-    settings.reset()
+    configure(APP_SECRET_ARN=arn)
     return arn
 
 
@@ -66,9 +65,9 @@ def count_secret_reads() -> list[int]:
     return calls
 
 
-def test_credentials_and_store_come_from_the_secret_not_the_environment(monkeypatch, secretsmanager):
+def test_credentials_and_store_come_from_the_secret_not_the_environment(secretsmanager, configure):
     # GIVEN the environment holds other (local) credentials and the secret's ARN
-    use_secret(monkeypatch, secretsmanager, SECRET)
+    use_secret(configure, secretsmanager, SECRET)
     # WHEN the settings are loaded
     config = settings.get_settings()
     # THEN every credential and the store URI are the secret's
@@ -82,10 +81,10 @@ def test_credentials_and_store_come_from_the_secret_not_the_environment(monkeypa
 
 
 def test_a_warm_container_does_not_call_secrets_manager_per_request(
-    monkeypatch, secretsmanager, lambda_context
+    secretsmanager, lambda_context, configure
 ):
     # GIVEN a container that served its first request from the secret
-    use_secret(monkeypatch, secretsmanager, SECRET)
+    use_secret(configure, secretsmanager, SECRET)
     event = load_event("test_endpoint_valid")
     seed_session_for(event["headers"]["authorization"].removeprefix("Bearer "))
     assert app.lambda_handler(event, lambda_context)["statusCode"] == 200
@@ -97,10 +96,10 @@ def test_a_warm_container_does_not_call_secrets_manager_per_request(
     assert reads == []
 
 
-def test_rotation_is_picked_up_after_the_cache_expires(monkeypatch, secretsmanager):
+def test_rotation_is_picked_up_after_the_cache_expires(monkeypatch, secretsmanager, configure):
     # GIVEN settings read from the secret, cached for one second
     monkeypatch.setenv(app_secret.MAX_AGE_SETTING, "1")
-    arn = use_secret(monkeypatch, secretsmanager, SECRET)
+    arn = use_secret(configure, secretsmanager, SECRET)
     db.collection(db.USERS).insert_one({"_id": "before-rotation"})
     assert settings.get_settings().gpt_client_secret == SECRET["GPT_CLIENT_SECRET"]
     # WHEN the secret is rotated (new GPT secret, new store URI)
@@ -115,11 +114,13 @@ def test_rotation_is_picked_up_after_the_cache_expires(monkeypatch, secretsmanag
     assert db.collection(db.USERS).find_one({"_id": "before-rotation"}) is None
 
 
-def test_a_failed_refresh_keeps_the_last_good_settings_and_logs_why(monkeypatch, secretsmanager, read_logs):
+def test_a_failed_refresh_keeps_the_last_good_settings_and_logs_why(
+    monkeypatch, secretsmanager, read_logs, configure
+):
     # GIVEN settings read from the secret, cached for one second, retried at once after a failure
     monkeypatch.setenv(app_secret.MAX_AGE_SETTING, "1")
     monkeypatch.setattr(app_secret, "RETRY_SECONDS", 0)
-    arn = use_secret(monkeypatch, secretsmanager, SECRET)
+    arn = use_secret(configure, secretsmanager, SECRET)
     assert settings.get_settings().gpt_client_id == SECRET["GPT_CLIENT_ID"]
     # WHEN the secret is replaced by one that is not JSON, and the cache expires
     secretsmanager.put_secret_value(SecretId=arn, SecretString="GPT_CLIENT_ID=oops")
@@ -137,30 +138,30 @@ def test_a_failed_refresh_keeps_the_last_good_settings_and_logs_why(monkeypatch,
 
 
 @pytest.mark.parametrize("missing", sorted(SECRET))
-def test_a_missing_key_is_named(monkeypatch, secretsmanager, missing):
+def test_a_missing_key_is_named(secretsmanager, missing, configure):
     # GIVEN a secret without one key, while the environment has a value for it
-    use_secret(monkeypatch, secretsmanager, {k: v for k, v in SECRET.items() if k != missing})
+    use_secret(configure, secretsmanager, {k: v for k, v in SECRET.items() if k != missing})
     # THEN loading fails with a message naming the key, not falling back to the environment
     with pytest.raises(ConfigError, match=f"has no {missing}"):
         settings.get_settings()
 
 
 @pytest.mark.parametrize("value", ["", "  ", 42, None])
-def test_an_empty_or_non_string_value_is_named(monkeypatch, secretsmanager, value):
-    use_secret(monkeypatch, secretsmanager, {**SECRET, "GPT_CLIENT_SECRET": value})
+def test_an_empty_or_non_string_value_is_named(secretsmanager, value, configure):
+    use_secret(configure, secretsmanager, {**SECRET, "GPT_CLIENT_SECRET": value})
     with pytest.raises(ConfigError, match="GPT_CLIENT_SECRET"):
         settings.get_settings()
 
 
-def test_a_malformed_json_secret_is_a_clear_error_without_its_value(monkeypatch, secretsmanager):
-    use_secret(monkeypatch, secretsmanager, '{"GPT_CLIENT_SECRET": "s3cr3t-value-in-broken-json",')
+def test_a_malformed_json_secret_is_a_clear_error_without_its_value(secretsmanager, configure):
+    use_secret(configure, secretsmanager, '{"GPT_CLIENT_SECRET": "s3cr3t-value-in-broken-json",')
     with pytest.raises(ConfigError, match="not valid JSON") as caught:
         settings.get_settings()
     assert "s3cr3t" not in str(caught.value)
 
 
-def test_a_secret_that_is_not_an_object_is_refused(monkeypatch, secretsmanager):
-    use_secret(monkeypatch, secretsmanager, '["GOOGLE_CLIENT_ID"]')
+def test_a_secret_that_is_not_an_object_is_refused(secretsmanager, configure):
+    use_secret(configure, secretsmanager, '["GOOGLE_CLIENT_ID"]')
     with pytest.raises(ConfigError, match="JSON object"):
         settings.get_settings()
 
@@ -171,17 +172,17 @@ def test_an_unknown_secret_names_the_aws_error(monkeypatch, secretsmanager):
         settings.get_settings()
 
 
-def test_the_handler_answers_a_missing_key_with_a_500_naming_it(monkeypatch, secretsmanager, lambda_context):
-    use_secret(monkeypatch, secretsmanager, {k: v for k, v in SECRET.items() if k != "GPT_CLIENT_SECRET"})
+def test_the_handler_answers_a_missing_key_with_a_500_naming_it(secretsmanager, lambda_context, configure):
+    use_secret(configure, secretsmanager, {k: v for k, v in SECRET.items() if k != "GPT_CLIENT_SECRET"})
     response = app.lambda_handler(load_event("test_endpoint_unknown_token"), lambda_context)
     assert response["statusCode"] == 500
     assert "GPT_CLIENT_SECRET" in json.loads(response["body"])["error_description"]
 
 
 @pytest.mark.parametrize("raw", ["soon", "0", "-3"])
-def test_a_bad_max_age_is_named(monkeypatch, secretsmanager, raw):
+def test_a_bad_max_age_is_named(monkeypatch, secretsmanager, raw, configure):
     monkeypatch.setenv(app_secret.MAX_AGE_SETTING, raw)
-    use_secret(monkeypatch, secretsmanager, SECRET)
+    use_secret(configure, secretsmanager, SECRET)
     with pytest.raises(ConfigError, match=app_secret.MAX_AGE_SETTING):
         settings.get_settings()
 

@@ -20,13 +20,8 @@ from localdev.doc_block import write_block
 
 
 @pytest.fixture
-def bench_settings(monkeypatch):
-    for name, value in SETTINGS.items():
-        monkeypatch.setenv(name, value)
-    from gpt_auth import db, settings
-
-    settings.reset()
-    db.reset()
+def bench_settings(configure):
+    configure(**SETTINGS)
 
 
 def test_measured_child_reports_time_rss_and_result(tmp_path):

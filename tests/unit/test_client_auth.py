@@ -35,21 +35,19 @@ def test_basic_authenticates():
 
 
 @pytest.mark.parametrize("encode", [True, False], ids=["form-urlencoded", "as-is"])
-def test_basic_secret_with_special_characters(monkeypatch, encode):
+def test_basic_secret_with_special_characters(encode, configure):
     # GIVEN a secret full of characters that form-urlencoding changes
     secret = "p@ss:w+rd/%41 é&="
-    monkeypatch.setenv("GPT_CLIENT_SECRET", secret)
-    settings.reset()
+    configure(GPT_CLIENT_SECRET=secret)
     # WHEN the client sends it in Basic, encoded per RFC 6749 2.3.1 or as typed
     client = authenticate_client(basic(CLIENT_ID, secret, encode=encode), {}, settings.get_settings())
     # THEN it authenticates
     assert client.client_id == CLIENT_ID
 
 
-def test_basic_form_decodes_plus_as_space(monkeypatch):
+def test_basic_form_decodes_plus_as_space(configure):
     # GIVEN a secret with a space, which form-urlencoding sends as '+'
-    monkeypatch.setenv("GPT_CLIENT_SECRET", "two words")
-    settings.reset()
+    configure(GPT_CLIENT_SECRET="two words")
     # THEN the encoded form authenticates (the '+' was decoded) and a near miss does not
     assert authenticate_client(basic(CLIENT_ID, "two words"), {}, settings.get_settings())
     with pytest.raises(InvalidClient):

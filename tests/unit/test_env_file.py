@@ -48,7 +48,7 @@ def test_a_named_file_that_does_not_exist_stops_with_its_name(tmp_path, monkeypa
 
 
 def test_the_example_names_only_known_settings():
-    from tests.conftest import ROOT
+    from tests.support.paths import ROOT
 
     names = {
         line.lstrip("# ").split("=", 1)[0]

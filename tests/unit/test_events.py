@@ -14,7 +14,8 @@ import sys
 import pytest
 
 from localdev import invoke
-from tests.conftest import EVENTS, ROOT, event_index, load_event, seeded_event
+from tests.support.events import EVENTS, event_index, load_event, seeded_event
+from tests.support.paths import ROOT
 
 FILES = sorted(path.stem for path in EVENTS.glob("*.json") if path.name != "index.json")
 

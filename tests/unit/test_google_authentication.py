@@ -19,8 +19,9 @@ from functions.google_authentication import app
 from gpt_auth import codes, db, grants, sessions
 from gpt_auth.tokens import hash_token
 from localdev.nx_server import free_port
-from tests.conftest import ROOT, event_index, load_event, seeded_event
-from tests.unit.token_requests import (
+from tests.support.events import event_index, load_event, seeded_event
+from tests.support.paths import ROOT
+from tests.support.token_requests import (
     POST_AUTH,
     REDIRECT_URI,
     call,
@@ -70,11 +71,8 @@ def test_code_exchange_answers_a_token_response(name, store):
     assert sessions.session_for_access_token(body["access_token"])["user_id"] == "sample-user"
 
 
-def test_scope_and_lifetime_come_from_the_code_and_settings(monkeypatch):
-    monkeypatch.setenv("ACCESS_TOKEN_TTL", "600")
-    from gpt_auth import settings
-
-    settings.reset()
+def test_scope_and_lifetime_come_from_the_code_and_settings(configure):
+    configure(ACCESS_TOKEN_TTL="600")
     body = signed_in(scope="openid email profile")
     assert body["expires_in"] == 600 and body["scope"] == "openid email profile"
 
@@ -366,13 +364,9 @@ def test_store_holds_no_token_code_or_secret(store, app_settings):
     assert hash_token(second["refresh_token"]) in stored
 
 
-def test_unreachable_database_is_a_fast_503(monkeypatch):
+def test_unreachable_database_is_a_fast_503(configure):
     # GIVEN a MongoDB URI pointing at a closed local port
-    monkeypatch.setenv("MONGODB_URI", f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
-    from gpt_auth import settings
-
-    settings.reset()
-    db.reset()
+    configure(MONGODB_URI=f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
     started = time.monotonic()
     # WHEN a well-formed code is exchanged
     status, body, _ = call(load_event("google_authentication_code_post"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,11 +18,13 @@ import pytest
 import responses
 
 from functions.google_authorization import app
-from gpt_auth import db, metrics, pending, pkce, provider, settings
+from gpt_auth import db, metrics, pending, pkce, provider
 from localdev.nx_server import free_port
 from localdev.seed import SAMPLE_GPT_CALLBACK, seed_pending_request
-from tests.conftest import ROOT, emf_counts, event_index, load_event, seeded_event
-from tests.fake_idp import ISSUER, FakeIdp
+from tests.support.events import event_index, load_event, seeded_event
+from tests.support.fake_idp import ISSUER, FakeIdp
+from tests.support.logs import emf_counts
+from tests.support.paths import ROOT
 
 CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "google_authorization")
 DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"
@@ -93,9 +94,8 @@ def test_authorize_redirects_to_google_with_our_callback_nonce_and_pkce(lambda_c
     assert pkce.s256_challenge(stored.code_verifier) == query["code_challenge"]
 
 
-def test_google_redirect_uri_setting_is_our_callback(lambda_context, monkeypatch):
-    monkeypatch.setenv("GOOGLE_REDIRECT_URI", "https://auth.example.com/callback")
-    settings.reset()
+def test_google_redirect_uri_setting_is_our_callback(lambda_context, configure):
+    configure(GOOGLE_REDIRECT_URI="https://auth.example.com/callback")
     _, query = location(app.lambda_handler(authorize_event(), lambda_context))
     assert query["redirect_uri"] == "https://auth.example.com/callback"
 
@@ -273,25 +273,15 @@ def test_discovery_failure_at_authorize_is_a_502_page_and_nothing_stored(fake_id
     assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 0
 
 
-@pytest.fixture
-def silent_port():
-    """A local port that accepts connections and never answers."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(16)
-        yield listener.getsockname()[1]
-
-
 @pytest.mark.parametrize("kind", ["down", "slow"])
 def test_token_endpoint_down_or_slow_is_a_502_page_within_the_timeout(
-    kind, http_mock, monkeypatch, lambda_context, request
+    kind, http_mock, monkeypatch, lambda_context, request, configure
 ):
     # GIVEN a provider whose token endpoint refuses connections, or accepts and never answers
-    port = free_port() if kind == "down" else request.getfixturevalue("silent_port")
+    port = free_port() if kind == "down" else request.getfixturevalue("black_hole")
     issuer = "http://localhost:9"  # only a local http issuer may name local http endpoints
-    monkeypatch.setenv("OIDC_ISSUER", issuer)
+    configure(OIDC_ISSUER=issuer)
     monkeypatch.setattr(provider, "TIMEOUT", (0.5, 1.0))  # the real one is (3.05, 5)
-    settings.reset()
     fake = FakeIdp(http_mock, issuer=issuer, token_endpoint=f"http://127.0.0.1:{port}/token")
     http_mock.add_passthru(f"http://127.0.0.1:{port}")
     sent = start(lambda_context, issuer)

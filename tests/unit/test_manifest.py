@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from functions.test_endpoint.app import MAX_NAME_LENGTH
 from localdev import manifest as m
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 DEPLOYED = m.ActionUrls(
     authorization="https://aaaa1111.lambda-url.eu-west-1.on.aws/",

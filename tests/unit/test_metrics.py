@@ -10,7 +10,8 @@ from functions.google_authentication import app as token_app
 from functions.test_endpoint import app
 from gpt_auth import metrics
 from localdev.seed import seed_session_for
-from tests.conftest import emf_counts, load_event, seeded_event
+from tests.support.events import load_event, seeded_event
+from tests.support.logs import emf_counts
 
 
 @pytest.fixture(autouse=True)
@@ -39,11 +40,8 @@ def test_a_success_prints_no_metric(lambda_context, capsys):
     assert emf_counts(capsys.readouterr().out) == []
 
 
-def test_a_server_error_is_counted(lambda_context, capsys, monkeypatch):
-    from gpt_auth import settings
-
-    monkeypatch.delenv("GPT_CLIENT_SECRET")
-    settings.reset()
+def test_a_server_error_is_counted(lambda_context, capsys, configure):
+    configure(GPT_CLIENT_SECRET=None)
     assert app.lambda_handler(load_event("test_endpoint_unknown_token"), lambda_context)["statusCode"] == 500
     assert emf_counts(capsys.readouterr().out) == [{metrics.SERVER_ERRORS: [1.0]}]
 

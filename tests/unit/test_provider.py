@@ -12,7 +12,7 @@ import responses
 
 from gpt_auth import provider
 from gpt_auth.errors import UpstreamError
-from tests.fake_idp import GOOGLE_CLIENT_ID, ISSUER
+from tests.support.fake_idp import GOOGLE_CLIENT_ID, ISSUER
 
 
 @pytest.fixture

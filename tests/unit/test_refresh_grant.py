@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from gpt_auth import db, sessions
 from gpt_auth.tokens import hash_token
-from tests.unit.token_requests import is_live, refresh, signed_in
+from tests.support.token_requests import is_live, refresh, signed_in
 
 
 def family_of(access_token: str) -> dict:

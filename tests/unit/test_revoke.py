@@ -7,7 +7,8 @@ import pytest
 from functions.test_endpoint import app
 from gpt_auth import codes, revocation, sessions, users
 from localdev import revoke
-from tests.conftest import load_event, skip_on_nx
+from tests.support.events import load_event
+from tests.support.stores import skip_on_nx
 
 LIFETIMES = sessions.Lifetimes(3600, 86400, grace=120, max_age=7 * 86400)
 

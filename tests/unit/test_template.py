@@ -14,7 +14,7 @@ import pytest
 from cfnlint.decode import decode
 
 from gpt_auth.app_secret import SECRET_KEYS
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 FUNCTIONS = ("GoogleAuthorizationFunction", "GoogleAuthenticationFunction", "TestEndpointFunction")
 

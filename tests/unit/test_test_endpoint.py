@@ -11,7 +11,7 @@ from functions.test_endpoint import app
 from gpt_auth import sessions
 from localdev.nx_server import free_port
 from localdev.seed import seed_session_for
-from tests.conftest import event_index, load_event, seeded_event
+from tests.support.events import event_index, load_event, seeded_event
 
 CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "test_endpoint")
 SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"
@@ -105,13 +105,9 @@ def test_unknown_path_is_404(lambda_context):
     assert app.lambda_handler(event, lambda_context)["statusCode"] == 404
 
 
-def test_unreachable_database_is_a_fast_503(monkeypatch, lambda_context):
+def test_unreachable_database_is_a_fast_503(lambda_context, configure):
     # GIVEN a MongoDB URI pointing at a closed local port
-    monkeypatch.setenv("MONGODB_URI", f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
-    from gpt_auth import db, settings
-
-    settings.reset()
-    db.reset()
+    configure(MONGODB_URI=f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
     started = time.monotonic()
     # WHEN a well-formed token is checked
     response = app.lambda_handler(load_event("test_endpoint_unknown_token"), lambda_context)
@@ -121,11 +117,8 @@ def test_unreachable_database_is_a_fast_503(monkeypatch, lambda_context):
     assert json.loads(response["body"])["error"] == "temporarily_unavailable"
 
 
-def test_missing_setting_is_a_clear_500_naming_it(monkeypatch, lambda_context):
-    from gpt_auth import settings
-
-    monkeypatch.delenv("GPT_CLIENT_SECRET")
-    settings.reset()
+def test_missing_setting_is_a_clear_500_naming_it(lambda_context, configure):
+    configure(GPT_CLIENT_SECRET=None)
     response = app.lambda_handler(load_event("test_endpoint_unknown_token"), lambda_context)
     assert response["statusCode"] == 500
     assert "GPT_CLIENT_SECRET" in json.loads(response["body"])["error_description"]

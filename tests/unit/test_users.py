@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from gpt_auth import db, users
-from tests.conftest import skip_on_nx
+from tests.support.stores import skip_on_nx
 
 
 def test_first_sign_in_creates_the_user(store):

@@ -17,8 +17,10 @@ import responses
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from localdev.seed import SAMPLE_SETTINGS
+
 ISSUER = "https://idp.test"
-GOOGLE_CLIENT_ID = "google-client-id.apps.example"  # tests/conftest.py TEST_SETTINGS
+GOOGLE_CLIENT_ID = SAMPLE_SETTINGS["GOOGLE_CLIENT_ID"]
 
 
 @cache

@@ -9,10 +9,15 @@ from urllib.parse import urlencode
 
 from functions.google_authentication import app
 from gpt_auth import codes, sessions
-from tests.conftest import FakeLambdaContext, load_event
+from localdev.lambda_env import FakeLambdaContext
+from localdev.seed import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS
+from tests.support.events import load_event
 
-REDIRECT_URI = "https://chatgpt.com/aip/g-AbCdEf123/oauth/callback"
-POST_AUTH = {"client_id": "gpt-client", "client_secret": "gpt-secret-value-0123456789"}
+REDIRECT_URI = SAMPLE_GPT_CALLBACK
+POST_AUTH = {
+    "client_id": SAMPLE_SETTINGS["GPT_CLIENT_ID"],
+    "client_secret": SAMPLE_SETTINGS["GPT_CLIENT_SECRET"],
+}
 
 
 def with_form(event: dict[str, Any], form: dict[str, str] | list[tuple[str, str]]) -> dict[str, Any]:
@@ -51,7 +56,7 @@ def refresh(refresh_token: str, **extra: str) -> tuple[int, dict[str, Any]]:
     return status, body
 
 
-def new_code(*, client_id: str = "gpt-client", scope: str = "openid email", **kwargs: Any) -> str:
+def new_code(*, client_id: str = POST_AUTH["client_id"], scope: str = "openid email", **kwargs: Any) -> str:
     return codes.issue_code(
         client_id=client_id, redirect_uri=REDIRECT_URI, user_id="user-1", scope=scope, **kwargs
     )

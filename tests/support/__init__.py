@@ -1,0 +1,1 @@
+"""What the tests share besides fixtures: import helpers from here, fixtures come from conftest.py by name."""

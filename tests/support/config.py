@@ -1,0 +1,64 @@
+"""The settings every test starts from, and how a test changes them.
+
+The autouse fixture ``app_settings`` applies them before each test; a test that changes a
+setting asks for the ``configure`` fixture, which goes through ``apply``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from gpt_auth import app_secret, db, provider, settings
+from localdev.seed import SAMPLE_SETTINGS
+
+# The sample events carry the clients of SAMPLE_SETTINGS.
+TEST_SETTINGS = {
+    **SAMPLE_SETTINGS,
+    "MONGODB_URI": "mongomock://localhost",
+    "MONGODB_DATABASE": "gpt_auth_test",
+}
+
+# Removed before each test, so neither the developer's environment nor another test sets them.
+CLEARED = (
+    *app_secret.SECRET_KEYS,
+    "APP_SECRET_ARN",
+    "GOOGLE_REDIRECT_URI",
+    "ALLOWED_REDIRECT_URIS",
+    "OIDC_ISSUER",
+    "ACCESS_TOKEN_TTL",
+    "REFRESH_TOKEN_TTL",
+    "REFRESH_TOKEN_GRACE",
+    "SESSION_MAX_AGE",
+    "MONGODB_DATABASE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+)
+
+STORE_SETTINGS = frozenset({"MONGODB_URI", "MONGODB_DATABASE"})
+
+
+def reset_caches() -> None:
+    """Forget the cached settings, the store client (an embedded store starts empty) and provider data."""
+    settings.reset()
+    db.reset()
+    provider.reset()
+
+
+def apply(monkeypatch: pytest.MonkeyPatch, values: Mapping[str, str | None]) -> None:
+    """Set each setting (``None`` removes it) and make the product read the settings again.
+
+    A change of the store's URI or database also drops the store client, so the next call
+    connects to the new one; a change of ``OIDC_ISSUER`` also forgets discovered providers.
+    Anything else stays, so what the test stored before is still there.
+    """
+    for name, value in values.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    settings.reset()
+    if STORE_SETTINGS & values.keys():
+        db.reset()
+    if "OIDC_ISSUER" in values:
+        provider.reset()
