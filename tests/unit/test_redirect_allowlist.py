@@ -8,12 +8,12 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from functions.google_authorization import app
-from gpt_auth import settings
 from gpt_auth.errors import ConfigError
 from gpt_auth.redirects import refusal_reason
 from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS, load_settings
 from localdev.dev import LocalUrls, local_settings
-from tests.conftest import ROOT, load_event
+from tests.support.events import load_event
+from tests.support.paths import ROOT
 
 BASE = {
     "GOOGLE_CLIENT_ID": "gid",
@@ -85,10 +85,9 @@ def authorize_event(redirect_uri: str) -> dict:
     return event
 
 
-def test_the_refusal_page_echoes_a_short_prefix_and_lists_no_pattern(lambda_context, monkeypatch):
+def test_the_refusal_page_echoes_a_short_prefix_and_lists_no_pattern(lambda_context, configure):
     # GIVEN an allowlist pinned to one GPT
-    monkeypatch.setenv("ALLOWED_REDIRECT_URIS", r"https://chatgpt\.com/aip/g-Mine01/oauth/callback")
-    settings.reset()
+    configure(ALLOWED_REDIRECT_URIS=r"https://chatgpt\.com/aip/g-Mine01/oauth/callback")
     # WHEN another, long callback is presented
     received = "https://chatgpt.com/aip/g-Other02/oauth/callback?" + "p=" + "x" * 150
     response = app.lambda_handler(authorize_event(received), lambda_context)
