@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functions.test_endpoint import app
 from gpt_auth import sessions
-from tests.conftest import load_event
+from tests.support.events import load_event
 
 LIFETIMES = sessions.Lifetimes(3600, 86400, grace=120, max_age=7 * 86400)
 

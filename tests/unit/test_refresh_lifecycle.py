@@ -261,11 +261,9 @@ def test_a_stolen_access_token_works_for_access_token_ttl_at_most(store):
 
 @pytest.mark.parametrize("name", ["REFRESH_TOKEN_GRACE", "SESSION_MAX_AGE"])
 @pytest.mark.parametrize("value", ["0", "-5", "two minutes"])
-def test_a_malformed_lifetime_setting_is_a_config_error_naming_it(monkeypatch, name, value):
-    from gpt_auth import settings
+def test_a_malformed_lifetime_setting_is_a_config_error_naming_it(configure, name, value):
     from gpt_auth.errors import ConfigError
 
-    monkeypatch.setenv(name, value)
-    settings.reset()
+    configure(**{name: value})
     with pytest.raises(ConfigError, match=name):
         get_settings()
