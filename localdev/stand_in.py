@@ -2,8 +2,10 @@
 
 The handlers reach it through ``OIDC_ISSUER`` (discovery at ``/.well-known/openid-configuration``).
 Its consent page lists the sample users; any other user id typed there signs in as well (its
-email is the id). It accepts any client id and secret, so ``GOOGLE_CLIENT_ID`` and
-``GOOGLE_CLIENT_SECRET`` are local placeholders. Consent is a POST to the authorize URL (query
+email is the id). It accepts any client id and secret, but grants an unregistered client only the
+OIDC scopes (``openid profile email address phone``): ``make dev`` registers a client allowed
+Calendar's scope (:meth:`StandIn.register_client`) and uses its id and secret as
+``GOOGLE_CLIENT_ID`` and ``GOOGLE_CLIENT_SECRET``. Consent is a POST to the authorize URL (query
 string kept) with form field ``sub``; ``action=deny`` answers ``error=access_denied``.
 """
 
@@ -20,7 +22,13 @@ SAMPLE_USERS = (
         sub="ada@example.com",
         claims={"email": "ada@example.com", "email_verified": True, "name": "Ada Lovelace"},
     ),
+    # 1,000 events in the next week at the Calendar stand-in (localdev.calendar_stand_in).
+    oidc_provider_mock.User(
+        sub="busy@example.com",
+        claims={"email": "busy@example.com", "email_verified": True, "name": "Busy Bee"},
+    ),
 )
+REGISTER_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,33 @@ class StandIn:
     @property
     def authorize_url(self) -> str:
         return f"{self.issuer}/oauth2/authorize"
+
+    def revoke_user(self, sub: str) -> None:
+        """Drop every token of ``sub``: the user removing our access at Google."""
+        import requests
+
+        requests.post(f"{self.issuer}/users/{sub}/revoke-tokens", timeout=REGISTER_TIMEOUT).raise_for_status()
+
+    def register_client(self, redirect_uris: Sequence[str], scope: str) -> tuple[str, str]:
+        """Register an OAuth client allowed ``scope`` (an unregistered one gets only the OIDC scopes).
+
+        Returns its ``(client_id, client_secret)``; it authenticates with ``client_secret_post``,
+        as our provider client prefers.
+        """
+        import requests
+
+        answer = requests.post(
+            f"{self.issuer}/oauth2/clients",
+            json={
+                "redirect_uris": list(redirect_uris),
+                "scope": scope,
+                "token_endpoint_auth_method": "client_secret_post",
+            },
+            timeout=REGISTER_TIMEOUT,
+        )
+        answer.raise_for_status()
+        client = answer.json()
+        return str(client["client_id"]), str(client["client_secret"])
 
 
 @contextmanager

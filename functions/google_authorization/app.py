@@ -1,4 +1,5 @@
-"""googleAuthorization: the OAuth authorize URL (``GET /``) and Google's callback (``GET /callback``).
+"""googleAuthorization: the OAuth authorize URL (``GET /``), Google's callback (``GET /callback``)
+and the privacy policy page (``GET /privacy``).
 
 A browser visits both routes, so every error here is an HTML page (``Router(error_page_title=...)``).
 """
@@ -27,6 +28,14 @@ def authorize(request: Request) -> dict[str, Any]:
 @router.get("/callback")
 def callback(request: Request) -> dict[str, Any]:
     return redirect(authorization.finish(request.query()))
+
+
+@router.get("/privacy")
+def privacy(request: Request) -> dict[str, Any]:
+    from gpt_auth.privacy import privacy_page
+    from gpt_auth.settings import get_settings
+
+    return privacy_page(get_settings())
 
 
 @logger.inject_lambda_context(clear_state=True)

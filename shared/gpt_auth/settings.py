@@ -23,6 +23,12 @@ DEFAULT_REDIRECT_PATTERNS = (
     r"https://chat\.openai\.com/aip/g-[A-Za-z0-9_-]+/oauth/callback",
 )
 EMBEDDED_MONGODB_URI = "mongomock://localhost"
+GOOGLE_API_BASE = "https://www.googleapis.com"
+DEFAULT_ACTION_RESPONSE_MAX_CHARS = 20_000
+# ChatGPT refuses an action's answer over 100,000 characters; below the floor one event may not fit.
+MAX_ACTION_RESPONSE_CHARS = 100_000
+MIN_ACTION_RESPONSE_CHARS = 4_000
+DEFAULT_OPERATOR_NAME = "The operator of this GPT"
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,10 @@ class Settings:
     refresh_token_ttl: int = 2592000
     refresh_token_grace: int = 120
     session_max_age: int = 7776000
+    google_api_base: str = GOOGLE_API_BASE
+    action_response_max_chars: int = DEFAULT_ACTION_RESPONSE_MAX_CHARS
+    operator_name: str = DEFAULT_OPERATOR_NAME
+    operator_contact: str | None = None
 
     def __repr__(self) -> str:  # never print secrets by accident
         return f"Settings(gpt_client_id={self.gpt_client_id!r}, mongodb_database={self.mongodb_database!r})"
@@ -113,6 +123,46 @@ def _mongodb_uri(env: Mapping[str, str]) -> str:
     return raw
 
 
+def _action_response_max_chars(env: Mapping[str, str]) -> int:
+    raw = env.get("ACTION_RESPONSE_MAX_CHARS", "").strip()
+    if not raw:
+        return DEFAULT_ACTION_RESPONSE_MAX_CHARS
+    if not raw.isdigit():
+        raise ConfigError(f"ACTION_RESPONSE_MAX_CHARS must be a whole number of characters, got {raw!r}.")
+    value = int(raw)
+    if value > MAX_ACTION_RESPONSE_CHARS:
+        raise ConfigError(
+            f"ACTION_RESPONSE_MAX_CHARS must be at most {MAX_ACTION_RESPONSE_CHARS:,} "
+            f"(ChatGPT refuses longer action answers), got {value:,}."
+        )
+    if value < MIN_ACTION_RESPONSE_CHARS:
+        raise ConfigError(
+            f"ACTION_RESPONSE_MAX_CHARS must be at least {MIN_ACTION_RESPONSE_CHARS:,} "
+            f"(one event and its page cursor must fit), got {value:,}."
+        )
+    return value
+
+
+def _operator_name(env: Mapping[str, str]) -> str:
+    raw = env.get("OPERATOR_NAME", "").strip()
+    if not raw:
+        return DEFAULT_OPERATOR_NAME
+    if len(raw) > 200 or not raw.isprintable():
+        raise ConfigError("OPERATOR_NAME must be at most 200 printable characters.")
+    return raw
+
+
+def _operator_contact(env: Mapping[str, str]) -> str | None:
+    raw = env.get("OPERATOR_CONTACT", "").strip()
+    if not raw:
+        return None
+    if len(raw) <= 254 and re.fullmatch(r"[^@\s<>\"]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,}", raw):
+        return raw
+    if len(raw) <= 500 and urlsplit(raw).scheme == "https" and raw.isprintable() and " " not in raw:
+        return _url(env, "OPERATOR_CONTACT")
+    raise ConfigError(f"OPERATOR_CONTACT must be an email address or an https:// URL, got {raw[:100]!r}.")
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build validated settings from a mapping of setting names to strings.
 
@@ -138,6 +188,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         refresh_token_ttl=positive_seconds(env, "REFRESH_TOKEN_TTL", 2592000),
         refresh_token_grace=positive_seconds(env, "REFRESH_TOKEN_GRACE", Settings.refresh_token_grace),
         session_max_age=positive_seconds(env, "SESSION_MAX_AGE", Settings.session_max_age),
+        google_api_base=(_url(env, "GOOGLE_API_BASE") or GOOGLE_API_BASE).rstrip("/"),
+        action_response_max_chars=_action_response_max_chars(env),
+        operator_name=_operator_name(env),
+        operator_contact=_operator_contact(env),
     )
 
 

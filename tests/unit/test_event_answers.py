@@ -1,0 +1,227 @@
+"""listUpcomingEvents' answer as pure functions: compact events, the size bound, the page cursor."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpt_auth import event_answers as ea
+from gpt_auth.errors import BadRequest
+
+NOW = datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def google_item(n: int, description_chars: int = 2000) -> dict:
+    return {
+        "summary": f"Meeting {n}",
+        "start": {"dateTime": "2026-12-01T10:00:00Z"},
+        "end": {"dateTime": "2026-12-01T10:30:00Z"},
+        "location": "Room 4",
+        "htmlLink": f"https://www.google.com/calendar/event?eid=ev{n}",
+        "description": ("Agenda " * 400)[:description_chars],
+    }
+
+
+def no_more(count: int) -> str | None:
+    return None
+
+
+def test_compact_event_keeps_the_five_fields_and_trims_the_description():
+    event = ea.compact_event(google_item(1))
+    assert event["summary"] == "Meeting 1"
+    assert (event["start"], event["end"]) == ("2026-12-01T10:00:00Z", "2026-12-01T10:30:00Z")
+    assert event["location"] == "Room 4"
+    assert event["link"] == "https://www.google.com/calendar/event?eid=ev1"
+    assert len(event["description"]) == ea.DESCRIPTION_MAX_CHARS
+    assert event["description"].endswith(ea.ELLIPSIS)
+
+
+def test_all_day_event_and_missing_fields():
+    event = ea.compact_event({"start": {"date": "2026-12-02"}, "end": {"date": "2026-12-03"}})
+    assert event == {"summary": None, "start": "2026-12-02", "end": "2026-12-03", "link": None}
+
+
+def test_control_characters_and_odd_links_are_not_passed_on():
+    event = ea.compact_event(
+        {"summary": "a\x00b\x1bc", "htmlLink": "javascript:alert(1)", "description": "  \n "}
+    )
+    assert event["summary"] == "a b c"
+    assert event["link"] is None
+    assert "description" not in event
+
+
+def test_small_answer_is_whole_and_not_truncated():
+    events = [ea.compact_event(google_item(n, 100)) for n in range(3)]
+    body = json.loads(ea.bounded_answer(events, max_chars=20_000, next_page_after=no_more))
+    assert body == {"events": events, "truncated": False, "next_page": None}
+
+
+def test_descriptions_are_trimmed_before_any_event_is_left_out():
+    # GIVEN 50 events whose trimmed descriptions would not all fit in 20,000 characters
+    events = [ea.compact_event(google_item(n)) for n in range(ea.PAGE_SIZE)]
+    assert len(ea.bounded_answer(events, max_chars=10**6, next_page_after=no_more)) > 20_000
+    # WHEN bounded
+    text = ea.bounded_answer(events, max_chars=20_000, next_page_after=no_more)
+    body = json.loads(text)
+    # THEN every event is there, descriptions shorter than the usual cap, and it says so
+    assert len(text) <= 20_000
+    assert len(body["events"]) == ea.PAGE_SIZE
+    assert body["truncated"] is True and body["next_page"] is None
+    lengths = {len(e["description"]) for e in body["events"]}
+    assert 50 < max(lengths) < ea.DESCRIPTION_MAX_CHARS
+
+
+def test_events_are_left_for_the_next_page_once_descriptions_are_gone():
+    events = [ea.compact_event(google_item(n)) for n in range(ea.PAGE_SIZE)]
+    text = ea.bounded_answer(events, max_chars=ea.MIN_ANSWER_CHARS, next_page_after=lambda n: f"after-{n}")
+    body = json.loads(text)
+    shown = len(body["events"])
+    assert len(text) <= ea.MIN_ANSWER_CHARS
+    assert 0 < shown < ea.PAGE_SIZE
+    assert body == {
+        "events": [{k: v for k, v in e.items() if k != "description"} for e in events[:shown]],
+        "truncated": True,
+        "next_page": f"after-{shown}",
+    }
+
+
+def test_no_events():
+    assert json.loads(ea.bounded_answer([], max_chars=ea.MIN_ANSWER_CHARS, next_page_after=no_more)) == {
+        "events": [],
+        "truncated": False,
+        "next_page": None,
+    }
+
+
+nasty_text = st.text(st.characters(codec="utf-8"), max_size=3000)
+nasty_item = st.fixed_dictionaries(
+    {},
+    optional={
+        "summary": nasty_text,
+        "location": nasty_text,
+        "description": nasty_text,
+        "htmlLink": st.just("https://x.test/")
+        | st.text(st.sampled_from('"\\a'), max_size=600).map(lambda s: "https://x.test/" + s),
+        "start": st.fixed_dictionaries({"dateTime": nasty_text}),
+        "end": st.fixed_dictionaries({"date": nasty_text}),
+    },
+)
+
+
+@given(
+    items=st.lists(nasty_item, max_size=ea.PAGE_SIZE),
+    max_chars=st.integers(ea.MIN_ANSWER_CHARS, 30_000),
+)
+def test_any_events_fit_any_allowed_bound_and_every_event_is_answered_once(items, max_chars):
+    # GIVEN one Google page of events with arbitrary text, and the cursor a real answer carries
+    events = [ea.compact_event(item) for item in items]
+    longest_cursor = "c" * ea.MAX_CURSOR_CHARS
+    given_so_far = 0
+    # WHEN answers are read page after page (each answer resumes where the last stopped)
+    while True:
+        rest = events[given_so_far:]
+
+        def next_page_after(n: int, left: int = len(rest)) -> str | None:
+            return longest_cursor if n < left else None
+
+        text = ea.bounded_answer(rest, max_chars=max_chars, next_page_after=next_page_after)
+        body = json.loads(text)
+        # THEN each is within the bound and shows at least one event while any is left
+        assert len(text) <= max_chars
+        assert [e["summary"] for e in body["events"]] == [e["summary"] for e in rest[: len(body["events"])]]
+        given_so_far += len(body["events"])
+        if body["next_page"] is None:
+            break
+        assert body["events"] and body["truncated"]
+    assert given_so_far == len(events)
+
+
+def test_cursor_round_trip_and_window():
+    first = ea.window(7, NOW)
+    assert (first.time_min, first.time_max) == ("2026-12-01T09:30:15Z", "2026-12-08T09:30:15Z")
+    cursor = ea.PageCursor(first.time_min, first.time_max, "CigKGjRkZ2Vw", 12)
+    assert ea.parse_cursor(cursor.encode()) == cursor
+    assert ea.parse_cursor(first.encode()) == first
+
+
+def test_longest_cursor_fits_its_bound():
+    cursor = ea.PageCursor("2026-12-01T09:30:15Z", "2027-01-01T09:30:15Z", "~" * ea.MAX_PAGE_TOKEN_CHARS, 49)
+    assert len(cursor.encode()) <= ea.MAX_CURSOR_CHARS
+    assert ea.parse_cursor(cursor.encode()) == cursor
+
+
+def b64(payload: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+
+
+GOOD = {"v": 1, "a": "2026-12-01T09:30:15Z", "b": "2026-12-08T09:30:15Z", "t": None, "s": 0}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "x" * (ea.MAX_CURSOR_CHARS + 1),
+        "not base64!",
+        "AAAA",
+        b64([1, 2]),
+        b64({**GOOD, "extra": 1}),
+        b64({k: v for k, v in GOOD.items() if k != "s"}),
+        b64({**GOOD, "v": 2}),
+        b64({**GOOD, "a": "2026-12-01 09:30:15"}),
+        b64({**GOOD, "b": "2026-11-30T09:30:15Z"}),
+        b64({**GOOD, "b": "2027-02-01T09:30:15Z"}),
+        b64({**GOOD, "t": "has space"}),
+        b64({**GOOD, "t": "x" * (ea.MAX_PAGE_TOKEN_CHARS + 1)}),
+        b64({**GOOD, "t": 5}),
+        b64({**GOOD, "s": -1}),
+        b64({**GOOD, "s": ea.PAGE_SIZE}),
+        b64({**GOOD, "s": True}),
+        b64({**GOOD, "s": 1.0}),
+        base64.urlsafe_b64encode(b"\xff\xfe").decode().rstrip("="),
+    ],
+)
+def test_bad_cursor_is_a_400(raw):
+    with pytest.raises(BadRequest) as caught:
+        ea.parse_cursor(raw)
+    assert caught.value.status == 400
+    assert "'page'" in caught.value.description
+
+
+@pytest.mark.parametrize("raw", ["0", "32", "-1", "7.0", "seven", " 7", "100", ""])
+def test_bad_days_is_a_400(raw):
+    with pytest.raises(BadRequest, match="'days' must be a whole number from 1 to 31"):
+        ea.parse_days(raw)
+
+
+@pytest.mark.parametrize(("raw", "days"), [(None, 7), ("1", 1), ("31", 31), ("07", 7)])
+def test_days(raw, days):
+    assert ea.parse_days(raw) == days
+
+
+def test_the_largest_event_fits_the_smallest_allowed_bound_beside_the_longest_cursor():
+    # GIVEN an event whose every field is at its cap and spelled with characters JSON escapes
+    worst = ea.compact_event(
+        {
+            "summary": '"' * 5000,
+            "location": "\\" * 5000,
+            "htmlLink": "https://" + '"' * (ea.LINK_MAX_CHARS - 8),
+            "description": "\n" * 5000,
+            "start": {"dateTime": '"' * 100},
+            "end": {"date": '"' * 100},
+        }
+    )
+    assert worst["link"] is not None
+    # WHEN it is answered within MIN_ANSWER_CHARS with the longest cursor
+    text = ea.bounded_answer(
+        [worst, worst], max_chars=ea.MIN_ANSWER_CHARS, next_page_after=lambda n: "c" * ea.MAX_CURSOR_CHARS
+    )
+    # THEN it is there (its description dropped) and the body is within the bound
+    body = json.loads(text)
+    assert len(text) <= ea.MIN_ANSWER_CHARS
+    assert len(body["events"]) == 1 and body["truncated"]
