@@ -1,8 +1,11 @@
 """Our one-time authorization codes: minted at Google's callback, redeemed at the token endpoint.
 
 A code lives about two minutes (ChatGPT sends no PKCE), is bound to the client, the redirect
-URI, the user and the scope, and works once. Presenting it again marks it replayed, and the
-token endpoint then revokes every session issued from it (RFC 6749 section 4.1.2).
+URI, the user and the scope, and works once. Presenting it again is refused (RFC 6749 section
+4.1.2). A duplicate (the same client, the same redirect_uri, within
+``DUPLICATE_WINDOW_SECONDS`` of the first use: ChatGPT has been seen sending one exchange twice)
+is only refused; any other second presentation marks the code replayed, and the token endpoint
+then revokes every session issued from it.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from datetime import datetime, timedelta
 from pymongo import ReturnDocument
 
 from gpt_auth import db
+from gpt_auth.log import logger
 from gpt_auth.tokens import AUTHORIZATION_CODE, hash_token, is_well_formed, mint
 
 CODE_TTL_SECONDS = 120
+DUPLICATE_WINDOW_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -51,10 +56,22 @@ def issue_code(
     return code
 
 
-def redeem_code(code: str, now: datetime | None = None) -> CodeGrant | None:
+def redeem_code(
+    code: str,
+    *,
+    client_id: str | None = None,
+    redirect_uri: str | None = None,
+    now: datetime | None = None,
+) -> CodeGrant | None:
     """Use a code once. Returns None when it is malformed, unknown, expired or already used.
 
-    A second presentation of a used code sets ``replayed_at``; see ``was_replayed``.
+    Parameters
+    ----------
+    client_id, redirect_uri
+        The authenticated client presenting the code and the redirect_uri it sent; recorded at
+        the first use, so that a second presentation with the same two within
+        ``DUPLICATE_WINDOW_SECONDS`` counts as a duplicate (refused, nothing marked). Any other
+        second presentation sets ``replayed_at``; see ``was_replayed``.
     """
     if not is_well_formed(code, AUTHORIZATION_CODE):
         return None
@@ -64,15 +81,32 @@ def redeem_code(code: str, now: datetime | None = None) -> CodeGrant | None:
     code_hash = hash_token(code)
     record = codes.find_one_and_update(
         {"_id": code_hash, "used_at": None, "expires_at": {"$gt": when}},
-        {"$set": {"used_at": when}},
+        {"$set": {"used_at": when, "used_by_client_id": client_id, "used_with_redirect_uri": redirect_uri}},
         return_document=ReturnDocument.AFTER,
     )
     if record is None:
-        codes.update_one({"_id": code_hash, "used_at": {"$ne": None}}, {"$set": {"replayed_at": when}})
+        if not _is_duplicate(code_hash, client_id, redirect_uri, when):
+            codes.update_one({"_id": code_hash, "used_at": {"$ne": None}}, {"$set": {"replayed_at": when}})
         return None
     return CodeGrant(
         record["client_id"], record["redirect_uri"], record["user_id"], record["scope"], code_hash
     )
+
+
+def _is_duplicate(code_hash: str, client_id: str | None, redirect_uri: str | None, when: datetime) -> bool:
+    """The first use was by this client with this redirect_uri, moments ago (fields set once)."""
+    if client_id is None or redirect_uri is None:
+        return False
+    first_use = {
+        "_id": code_hash,
+        "used_by_client_id": client_id,
+        "used_with_redirect_uri": redirect_uri,
+        "used_at": {"$gt": when - timedelta(seconds=DUPLICATE_WINDOW_SECONDS)},
+    }
+    if db.collection(db.AUTHORIZATION_CODES, read_only=True).find_one(first_use, {"_id": 1}) is None:
+        return False
+    logger.info("duplicate code exchange refused; the first one's tokens are kept")
+    return True
 
 
 def was_replayed(code_hash: str) -> bool:

@@ -63,14 +63,17 @@ def exchange_code(
 ) -> sessions.IssuedTokens:
     """Redeem an authorization code once and start a token family from it.
 
-    A code presented again is refused, and every session issued from it is revoked, including
-    the one a concurrent first redemption is creating at that moment.
+    A code presented again is refused. A replay (anything but a duplicate of the first exchange,
+    see ``codes.redeem_code``) also revokes every session issued from it, including the one a
+    concurrent first redemption is creating at that moment.
     """
     if not is_well_formed(code, AUTHORIZATION_CODE):
         raise InvalidGrant("The code is not an authorization code of this server.")
-    grant = codes.redeem_code(code)
+    grant = codes.redeem_code(code, client_id=client_id, redirect_uri=redirect_uri)
     if grant is None:
-        _revoke_issued_from(hash_token(code))
+        code_hash = hash_token(code)
+        if codes.was_replayed(code_hash):  # a duplicate of the first exchange revokes nothing
+            _revoke_issued_from(code_hash)
         raise InvalidGrant("The authorization code is unknown, expired or already used.")
     # The code is used up from here on, whatever the outcome (RFC 6749 4.1.3).
     if grant.client_id != client_id:

@@ -87,12 +87,23 @@ def test_replayed_code_is_refused_and_revokes_what_it_issued(chatgpt: ChatGpt):
     code = chatgpt.sign_in().code
     first = chatgpt.exchange(code).json()
     assert chatgpt.call_action(first["access_token"]).status_code == 200
-    # WHEN it is presented again
-    replay = chatgpt.exchange(code)
+    # WHEN it is presented again, with another redirect_uri (not a duplicate of the first)
+    replay = chatgpt.exchange(code, redirect_uri=OTHER_ALLOWED_CALLBACK)
     # THEN it is refused, and the tokens issued from it stop working
     assert (replay.status_code, replay.json()["error"]) == (400, "invalid_grant")
     assert chatgpt.call_action(first["access_token"]).status_code == 401
     assert chatgpt.refresh(first["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_duplicate_exchange_is_refused_and_keeps_what_it_issued(chatgpt: ChatGpt):
+    # GIVEN a code exchanged once, and ChatGPT sending the same exchange again at once
+    code = chatgpt.sign_in().code
+    first = chatgpt.exchange(code).json()
+    duplicate = chatgpt.exchange(code)
+    # THEN the duplicate is refused, and the tokens of the first keep working
+    assert (duplicate.status_code, duplicate.json()["error"]) == (400, "invalid_grant")
+    assert chatgpt.call_action(first["access_token"]).status_code == 200
+    assert chatgpt.refresh(first["refresh_token"]).status_code == 200
 
 
 def test_code_with_another_redirect_uri_is_refused(chatgpt: ChatGpt):

@@ -33,7 +33,7 @@ from tests.reliability.flows import (
 )
 from tests.reliability.provider_faults import PROVIDER_FAULTS
 from tests.support.fake_idp import FakeIdp
-from tests.support.token_requests import refresh
+from tests.support.token_requests import OTHER_CALLBACK, refresh
 
 
 @pytest.fixture
@@ -87,10 +87,12 @@ def test_no_secret_reaches_any_log(store, fake_idp, app_settings, everything_log
     status, fourth = refresh(third["refresh_token"])
     assert refresh(pair["refresh_token"])[0] == 400
     secrets += [fourth["access_token"], fourth["refresh_token"]]
-    # AND a code redeemed twice
+    # AND a code redeemed twice: a duplicate of the first exchange, then a replay
     replayed = Live.make().code
     status, fifth, _ = token_call({"grant_type": "authorization_code", "code": replayed})
     assert token_call({"grant_type": "authorization_code", "code": replayed})[0] == 400
+    replay = {"grant_type": "authorization_code", "code": replayed, "redirect_uri": OTHER_CALLBACK}
+    assert token_call(replay)[0] == 400
     secrets += [replayed, fifth["access_token"], fifth["refresh_token"]]
     # AND every case of the bad-input table, with its live values
     for case in CASES:
@@ -122,6 +124,7 @@ def test_no_secret_reaches_any_log(store, fake_idp, app_settings, everything_log
     for expected in (
         "sign-in completed",
         "replayed",
+        "duplicate code exchange",
         "retired refresh token",
         "ID token refused",
         "database unavailable",

@@ -22,7 +22,7 @@ from gpt_auth import codes, db, sessions
 from gpt_auth.tokens import hash_token
 from tests.reliability.cases import GPT_CALLBACK
 from tests.reliability.flows import callback_event, start_sign_in
-from tests.support.token_requests import exchange, new_code, refresh, signed_in
+from tests.support.token_requests import OTHER_CALLBACK, REDIRECT_URI, exchange, new_code, refresh, signed_in
 
 pytestmark = pytest.mark.nx
 
@@ -64,19 +64,43 @@ def live_access_tokens(answers: list[dict[str, Any]]) -> list[str]:
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
-def test_concurrent_redemptions_of_one_code_mint_one_pair(nx_store, round_):
-    # GIVEN one authorization code, presented by eight containers at the same moment
+def test_concurrent_duplicates_of_one_exchange_keep_one_live_pair(nx_store, round_):
+    # GIVEN one authorization code, whose exchange eight containers get at the same moment from
+    # the same client with the same redirect_uri (ChatGPT sending one exchange twice)
     code = new_code()
     # WHEN they all redeem it
     answers = at_once(lambda: exchange(code))
-    # THEN exactly one token pair was ever minted from it, every other answer is invalid_grant,
+    # THEN exactly one token pair was minted and stays live; every other answer is invalid_grant
+    issued = [body for status, body in answers if status == 200]
+    assert len(issued) == 1, answers
+    assert all(body["error"] == "invalid_grant" for status, body in answers if status != 200)
+    assert db.collection(db.SESSIONS).count_documents({"code_hash": hash_token(code)}) == 1
+    assert not codes.was_replayed(hash_token(code))
+    assert live_access_tokens(issued) == [issued[0]["access_token"]]
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_redemptions_of_one_code_with_a_replay_leave_nothing_live(nx_store, round_):
+    # GIVEN one authorization code, presented by eight containers at the same moment, half of
+    # them with another redirect_uri (not a duplicate of any first use: a replay)
+    code = new_code()
+    callbacks = iter([REDIRECT_URI, OTHER_CALLBACK] * (CONTAINERS // 2))
+    lock = threading.Lock()
+
+    def present() -> tuple[int, dict[str, Any]]:
+        with lock:
+            callback = next(callbacks)
+        return exchange(code, redirect_uri=callback)
+
+    answers = at_once(present)
+    # THEN at most one token pair was ever minted from it, every other answer is invalid_grant,
     assert sum(status == 200 for status, _ in answers) <= 1
     assert all(body["error"] == "invalid_grant" for status, body in answers if status != 200)
     minted = list(db.collection(db.SESSIONS).find({"code_hash": hash_token(code)}))
-    assert len(minted) == 1
+    assert len(minted) <= 1
     # AND since the code was replayed, RFC 6749 4.1.2's rule leaves nothing issued from it live
     assert codes.was_replayed(hash_token(code))
-    assert minted[0]["revoked_at"] is not None
+    assert all(session["revoked_at"] is not None for session in minted)
     assert not live_access_tokens([body for status, body in answers if status == 200])
 
 

@@ -14,6 +14,8 @@ from localdev.seed import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS
 from tests.support.events import load_event
 
 REDIRECT_URI = SAMPLE_GPT_CALLBACK
+# A redirect_uri the codes of new_code are not bound to.
+OTHER_CALLBACK = "https://chatgpt.com/aip/g-Other456/oauth/callback"
 POST_AUTH = {
     "client_id": SAMPLE_SETTINGS["GPT_CLIENT_ID"],
     "client_secret": SAMPLE_SETTINGS["GPT_CLIENT_SECRET"],

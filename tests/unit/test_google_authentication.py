@@ -22,6 +22,7 @@ from localdev.nx_server import free_port
 from tests.support.events import event_index, load_event, seeded_event
 from tests.support.paths import ROOT
 from tests.support.token_requests import (
+    OTHER_CALLBACK,
     POST_AUTH,
     REDIRECT_URI,
     call,
@@ -189,8 +190,8 @@ def test_code_works_once_and_its_replay_revokes_the_pair(store):
     code = new_code()
     status, first = exchange(code)
     assert status == 200 and is_live(first["access_token"])
-    # WHEN it is presented again
-    status, body = exchange(code)
+    # WHEN it is presented again, not as a duplicate of the first (another redirect_uri)
+    status, body = exchange(code, redirect_uri=OTHER_CALLBACK)
     # THEN the replay is refused and the pair issued from it is dead, refresh token included
     assert (status, body["error"]) == (400, "invalid_grant")
     assert not is_live(first["access_token"])
@@ -204,7 +205,7 @@ def test_replay_revokes_the_pairs_rotated_from_the_code(store):
     status, rotated = refresh(first["refresh_token"])
     assert status == 200 and is_live(rotated["access_token"])
     # WHEN the code is replayed THEN the rotated pair dies as well
-    assert exchange(code)[0] == 400
+    assert exchange(code, redirect_uri=OTHER_CALLBACK)[0] == 400
     assert not is_live(rotated["access_token"])
     assert refresh(rotated["refresh_token"])[0] == 400
 
@@ -213,7 +214,7 @@ def test_other_sessions_survive_a_replay(store):
     bystander = signed_in()
     code = new_code()
     exchange(code)
-    exchange(code)
+    exchange(code, redirect_uri=OTHER_CALLBACK)
     assert is_live(bystander["access_token"])
 
 
@@ -274,7 +275,7 @@ def test_replay_during_session_creation_leaves_nothing_live(store, monkeypatch):
     real_create = sessions.create_session
 
     def create_after_a_replay(**kwargs):
-        replay_answers.append(exchange(code))
+        replay_answers.append(exchange(code, redirect_uri=OTHER_CALLBACK))
         return real_create(**kwargs)
 
     monkeypatch.setattr(grants.sessions, "create_session", create_after_a_replay)
@@ -290,7 +291,8 @@ def test_replay_during_session_creation_leaves_nothing_live(store, monkeypatch):
 def test_concurrent_redemptions_issue_one_pair_and_leave_none_live(store, monkeypatch):
     if store == "mongomock":
         pytest.skip("mongomock's find_one_and_update is a find then an update, not atomic across threads")
-    # GIVEN one code and eight clients presenting it at the same moment, and a session store
+    # GIVEN one code and eight clients presenting it at the same moment (half of them with another
+    # redirect_uri, so not duplicates of the first), and a session store
     # slow enough that the replays arrive while the winner is still creating its session
     code = new_code()
     real_create = sessions.create_session
@@ -302,25 +304,30 @@ def test_concurrent_redemptions_issue_one_pair_and_leave_none_live(store, monkey
     monkeypatch.setattr(grants.sessions, "create_session", slow_create)
     barrier = threading.Barrier(8)
     answers = []
+    callbacks = iter([REDIRECT_URI, OTHER_CALLBACK] * 4)
+    lock = threading.Lock()
 
     def redeem():
+        with lock:
+            callback = next(callbacks)
         barrier.wait()
-        answers.append(exchange(code))
+        answers.append(exchange(code, redirect_uri=callback))
 
     threads = [threading.Thread(target=redeem) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    # THEN exactly one session was created, every other answer is invalid_grant,
-    # and since the code was replayed, nothing issued from it is live
+    # THEN at most one session was created (none when the winner's redirect_uri was wrong),
+    # every other answer is invalid_grant, and since the code was replayed, nothing issued from
+    # it is live
     assert len(answers) == 8
     assert sum(status == 200 for status, _ in answers) <= 1
     assert all(body["error"] == "invalid_grant" for status, body in answers if status != 200)
     created = list(db.collection(db.SESSIONS).find({"code_hash": hash_token(code)}))
-    assert len(created) == 1
+    assert len(created) <= 1
     assert codes.was_replayed(hash_token(code))
-    assert created[0]["revoked_at"] is not None
+    assert all(session["revoked_at"] is not None for session in created)
     assert not any(is_live(body["access_token"]) for status, body in answers if status == 200)
 
 

@@ -1,0 +1,81 @@
+"""A code exchange sent twice: a duplicate from the same client is refused without revoking.
+
+ChatGPT has been seen sending one code exchange twice within a second. RFC 6749 4.1.2 says a
+second use is denied; it says revoking what the first issued is a SHOULD, and a duplicate from
+the client that already holds those tokens is no attack, so only other replays revoke.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gpt_auth import codes, db
+from gpt_auth.tokens import hash_token
+from tests.support.token_requests import OTHER_CALLBACK, REDIRECT_URI, exchange, is_live, new_code, refresh
+
+
+def test_a_duplicate_exchange_is_refused_and_the_first_answer_stays_good(store):
+    # GIVEN a code the GPT exchanged successfully
+    code = new_code()
+    status, first = exchange(code)
+    assert status == 200
+    # WHEN the same client sends the same exchange again at once
+    status, second = exchange(code)
+    # THEN the duplicate is refused as invalid_grant, and the tokens of the first still work
+    assert (status, second["error"]) == (400, "invalid_grant")
+    assert is_live(first["access_token"])
+    status, refreshed = refresh(first["refresh_token"])
+    assert status == 200 and is_live(refreshed["access_token"])
+    assert not codes.was_replayed(hash_token(code))
+
+
+def test_a_second_presentation_with_another_redirect_uri_revokes(store):
+    code = new_code()
+    status, first = exchange(code)
+    assert status == 200
+    status, body = exchange(code, redirect_uri=OTHER_CALLBACK)
+    assert (status, body["error"]) == (400, "invalid_grant")
+    assert not is_live(first["access_token"])
+    assert refresh(first["refresh_token"])[1]["error"] == "invalid_grant"
+
+
+def test_the_duplicate_window_is_ten_seconds_after_the_first_use(store):
+    # GIVEN a code redeemed at t
+    code = new_code()
+    t = db.now()
+    assert codes.redeem_code(code, client_id="gpt-client", redirect_uri=REDIRECT_URI, now=t) is not None
+    # WHEN the same client presents it again 9 s later THEN it is refused, not marked a replay
+    later = t + timedelta(seconds=codes.DUPLICATE_WINDOW_SECONDS - 1)
+    assert codes.redeem_code(code, client_id="gpt-client", redirect_uri=REDIRECT_URI, now=later) is None
+    assert not codes.was_replayed(hash_token(code))
+    # WHEN it comes again after the window THEN it is a replay
+    late = t + timedelta(seconds=codes.DUPLICATE_WINDOW_SECONDS + 1)
+    assert codes.redeem_code(code, client_id="gpt-client", redirect_uri=REDIRECT_URI, now=late) is None
+    assert codes.was_replayed(hash_token(code))
+
+
+def test_another_client_presenting_a_used_code_is_a_replay(store):
+    code = new_code()
+    assert codes.redeem_code(code, client_id="gpt-client", redirect_uri=REDIRECT_URI) is not None
+    assert codes.redeem_code(code, client_id="another-gpt", redirect_uri=REDIRECT_URI) is None
+    assert codes.was_replayed(hash_token(code))
+
+
+def test_a_replay_after_the_window_revokes_the_first_answer(store, monkeypatch):
+    code = new_code()
+    status, first = exchange(code)
+    assert status == 200
+    real_now = db.now
+    monkeypatch.setattr(db, "now", lambda: real_now() + timedelta(seconds=codes.DUPLICATE_WINDOW_SECONDS + 1))
+    assert exchange(code)[1]["error"] == "invalid_grant"
+    assert not is_live(first["access_token"])
+
+
+def test_a_duplicate_then_a_replay_still_revokes(store):
+    code = new_code()
+    status, first = exchange(code)
+    assert status == 200
+    assert exchange(code)[0] == 400  # duplicate: refused, nothing revoked
+    assert is_live(first["access_token"])
+    assert exchange(code, redirect_uri=OTHER_CALLBACK)[0] == 400  # replay
+    assert not is_live(first["access_token"])
