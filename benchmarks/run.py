@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.provider_stub import ProviderStub
-from benchmarks.scenarios import SCENARIOS, SETTINGS, Scenario
+from benchmarks.scenarios import CONTEXT, SCENARIOS, SETTINGS, Scenario
 from localdev.doc_block import markers, write_block
 from localdev.nx_server import NxServer
 
@@ -57,13 +57,9 @@ PEAK_RSS_PYTHON = "int(next(x for x in open('/proc/self/status') if x.startswith
 COLD_PYTHON = """
 import json, os, sys
 event = json.loads(os.environ["BENCH_EVENT"])
-class Context:
-    function_name = "bench"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
-    aws_request_id = "00000000-0000-4000-8000-000000000000"
+context = type("Context", (), json.loads(os.environ["BENCH_CONTEXT"]))()
 import app
-response = app.lambda_handler(event, Context())
+response = app.lambda_handler(event, context)
 sys.stdout.flush()
 result = {"status": response["statusCode"], "peak_rss_kb": PEAK_RSS}
 os.write(1, ("BENCH_RESULT " + json.dumps(result) + "\\n").encode())
@@ -184,6 +180,7 @@ def python_env(root: Path, store_uri: str, extra: dict[str, str]) -> dict[str, s
             "AWS_LAMBDA_FUNCTION_NAME": "bench",
             "AWS_REGION": "eu-west-1",
             "LAMBDA_TASK_ROOT": str(root / "task"),
+            "BENCH_CONTEXT": json.dumps(CONTEXT.attributes()),  # the cold child's Lambda context
             **extra,
         },
     )

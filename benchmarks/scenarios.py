@@ -6,16 +6,15 @@ from the built layer), so it imports ``gpt_auth`` only inside functions.
 
 from __future__ import annotations
 
-import base64
 import copy
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
+from localdev.invoke import load_event
+from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN, FakeLambdaContext, template_resource, with_form
+from localdev.samples import SAMPLE_ACCESS_TOKEN
 
 SETTINGS = {
     "GOOGLE_CLIENT_ID": "bench-google-client.apps.example",
@@ -29,12 +28,7 @@ SETTINGS = {
 GPT_CALLBACK = "https://chatgpt.com/aip/g-bench0123/oauth/callback"
 PROVIDER_NONCE = "bench-nonce-0123456789"  # the provider stub signs id_tokens with it
 PROVIDER_CODE = "4/0AbCdEfGhIjKlMnOpQrStUvWxYz"
-SAMPLE_ACCESS_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"
-
-
-def load_event(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
-    return event
+CONTEXT = FakeLambdaContext(function_name="bench", aws_request_id="00000000-0000-4000-8000-000000000000")
 
 
 def token_check_events(count: int) -> list[dict[str, Any]]:
@@ -45,14 +39,12 @@ def token_check_events(count: int) -> list[dict[str, Any]]:
 
     config = get_settings()
     db.collection(db.SESSIONS).delete_many({"access_token_hash": hash_token(SAMPLE_ACCESS_TOKEN)})
-    issued = sessions.create_session(
+    sessions.create_session(
         user_id="bench-user",
         client_id=config.gpt_client_id,
         scope="",
         lifetimes=sessions.Lifetimes.from_settings(config),
-    )
-    db.collection(db.SESSIONS).update_one(
-        {"_id": issued.family_id}, {"$set": {"access_token_hash": hash_token(SAMPLE_ACCESS_TOKEN)}}
+        access_token=SAMPLE_ACCESS_TOKEN,
     )
     return [load_event("test_endpoint_valid")] * count
 
@@ -69,19 +61,14 @@ def token_endpoint_events(count: int) -> list[dict[str, Any]]:
         code = issue_code(
             client_id=config.gpt_client_id, redirect_uri=GPT_CALLBACK, user_id="bench-user", scope=""
         )
-        form = urlencode(
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": GPT_CALLBACK,
-                "client_id": config.gpt_client_id,
-                "client_secret": config.gpt_client_secret,
-            }
-        )
-        event = copy.deepcopy(template)
-        event["headers"]["content-length"] = str(len(form))
-        event["body"] = base64.b64encode(form.encode()).decode()
-        events.append(event)
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": GPT_CALLBACK,
+            "client_id": config.gpt_client_id,
+            "client_secret": config.gpt_client_secret,
+        }
+        events.append(with_form(copy.deepcopy(template), form))
     return events
 
 
@@ -129,10 +116,10 @@ class Scenario:
 
 
 SCENARIOS = (
-    Scenario("testEndpoint", "TestEndpointFunction", "POST /", token_check_events, 200, ("data",)),
+    Scenario(ACTION, template_resource(ACTION), "POST /", token_check_events, 200, ("data",)),
     Scenario(
-        "googleAuthentication",
-        "GoogleAuthenticationFunction",
+        TOKEN,
+        template_resource(TOKEN),
         "POST /",
         token_endpoint_events,
         200,
@@ -140,8 +127,8 @@ SCENARIOS = (
         one_use=True,
     ),
     Scenario(
-        "googleAuthorization",
-        "GoogleAuthorizationFunction",
+        AUTHORIZATION,
+        template_resource(AUTHORIZATION),
         "GET /callback",
         callback_events,
         302,

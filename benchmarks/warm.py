@@ -13,21 +13,14 @@ import os
 import sys
 import time
 
-from scenarios import SCENARIOS
-
-
-class Context:
-    function_name = "bench"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
-    aws_request_id = "00000000-0000-4000-8000-000000000000"
+from scenarios import CONTEXT, SCENARIOS
 
 
 def main(function: str, count: int) -> None:
     scenario = next(s for s in SCENARIOS if s.function == function)
     app = importlib.import_module("app")
     warmup = min(50, count)
-    context = Context()
+    context = CONTEXT
     samples = []
     reusable = None if scenario.one_use else scenario.events(1)[0]
     for i in range(warmup + count):

@@ -30,6 +30,7 @@ from urllib.parse import urlencode, urlsplit
 
 from localdev.emulator import DEFAULT_FUNCTIONS, FunctionUrlEmulator, make_emulator_server
 from localdev.env_file import load_env_file
+from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN
 from localdev.manifest import SCOPES, ActionUrls, build_manifest
 from localdev.simulator import LocalSite, Simulator, SimulatorConfig
 from localdev.stand_in import SAMPLE_USERS, StandIn, google_stand_in
@@ -57,19 +58,19 @@ class LocalUrls:
 
     @property
     def authorization(self) -> str:
-        return self.function("googleAuthorization")
+        return self.function(AUTHORIZATION)
 
     @property
     def token(self) -> str:
-        return self.function("googleAuthentication")
+        return self.function(TOKEN)
 
     @property
     def test_endpoint(self) -> str:
-        return self.function("testEndpoint")
+        return self.function(ACTION)
 
     @property
     def google_redirect(self) -> str:
-        return f"{self.base}/googleAuthorization/callback"
+        return f"{self.authorization}callback"
 
     @property
     def simulator_callback(self) -> str:

@@ -53,20 +53,23 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from localdev.lambda_env import (
+    FUNCTION_MOUNTS,
+    FUNCTION_TIMEOUT,
+    FakeLambdaContext,
+    event_body,
+    handler_module,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
 # Mount name (as in the template) -> module whose ``lambda_handler`` serves it.
 DEFAULT_FUNCTIONS: dict[str, str | Handler] = {
-    "googleAuthorization": "functions.google_authorization.app",
-    "googleAuthentication": "functions.google_authentication.app",
-    "testEndpoint": "functions.test_endpoint.app",
+    mount: handler_module(package) for mount, package in FUNCTION_MOUNTS.items()
 }
-DEFAULT_TIMEOUT = 15.0  # template.yaml Globals: Timeout
-MEMORY_MB = 512  # template.yaml Globals: MemorySize
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation limit
-TEXT_MEDIA_TYPES = frozenset({"application/json", "application/xml", "application/javascript"})
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"})
 
 log = logging.getLogger("localdev.emulator")
@@ -74,35 +77,6 @@ log = logging.getLogger("localdev.emulator")
 
 class InvalidResponse(Exception):
     """The handler returned something Lambda cannot turn into an HTTP response."""
-
-
-@dataclass
-class LambdaContext:
-    """The context object a Lambda handler receives (the attributes Python's runtime sets)."""
-
-    function_name: str
-    aws_request_id: str
-    deadline: float
-    memory_limit_in_mb: int = MEMORY_MB
-    function_version: str = "$LATEST"
-    identity: Any = None
-    client_context: Any = None
-    tenant_id: str | None = None
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
-
-    @property
-    def log_group_name(self) -> str:
-        return f"/aws/lambda/{self.function_name}"
-
-    @property
-    def log_stream_name(self) -> str:
-        return f"local/[$LATEST]{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
 @dataclass
@@ -181,18 +155,7 @@ def build_event(request: Request, raw_path: str, request_id: str, function_name:
         event["queryStringParameters"] = params
     body = request.get_data(cache=False)
     if body:
-        media_type = (request.mimetype or "").lower()
-        text = None
-        if media_type.startswith("text/") or media_type in TEXT_MEDIA_TYPES:
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-        if text is None:
-            event["body"] = base64.b64encode(body).decode("ascii")
-            event["isBase64Encoded"] = True
-        else:
-            event["body"] = text
+        event["body"], event["isBase64Encoded"] = event_body(body, request.mimetype or "")
     return event
 
 
@@ -276,7 +239,7 @@ class FunctionUrlEmulator:
         self,
         functions: Mapping[str, str | Handler] | None = None,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = FUNCTION_TIMEOUT,
         one_at_a_time: bool = True,
     ) -> None:
         self.functions = {
@@ -333,7 +296,14 @@ class FunctionUrlEmulator:
                 request_id,
             )
         lock = function.lock if self.one_at_a_time else None
-        context = LambdaContext(function.name, request_id, time.monotonic() + self.timeout)
+        # The account and region say "local": nothing here is the deployed function.
+        context = FakeLambdaContext(
+            function_name=function.name,
+            aws_request_id=request_id,
+            deadline=time.monotonic() + self.timeout,
+            region="local",
+            account_id="000000000000",
+        )
         outcome: dict[str, Any] = {}
 
         def run() -> None:

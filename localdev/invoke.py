@@ -6,7 +6,7 @@ prints the response. Without ``EVENT`` it runs every file in ``events/``, each o
 and checks each answer against the status ``index.json`` documents.
 
 Settings: the environment, then ``.env``, then the sample values the events are written for
-(``localdev.seed.SAMPLE_SETTINGS``). The store is always the embedded one, so seeding never touches yours.
+(``localdev.samples.SAMPLE_SETTINGS``). The store is always the embedded one, so seeding never touches yours.
 """
 
 from __future__ import annotations
@@ -17,17 +17,19 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from localdev.env_file import load_env_file
+from localdev.lambda_env import FUNCTION_MOUNTS, FakeLambdaContext, handler_module
+from localdev.samples import SAMPLE_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 INDEX = EVENTS / "index.json"
 
-FUNCTIONS = ("google_authorization", "google_authentication", "test_endpoint")
+INVOKE_REQUEST_ID = "00000000-0000-4000-8000-00000000face"
+FUNCTIONS = tuple(FUNCTION_MOUNTS.values())
 
 
 def function_name(name: str) -> str:
@@ -48,28 +50,19 @@ def event_path(name: str) -> Path:
     raise ValueError(f"No event file {name!r}; the samples are in events/ (make invoke lists them).")
 
 
+def load_event(name: str) -> dict[str, Any]:
+    """A payload 2.0 event from ``events/<name>.json``."""
+    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    return event
+
+
 def index() -> dict[str, dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = json.loads(INDEX.read_text())
     return entries
 
 
-@dataclass(frozen=True)
-class LambdaContext:
-    """What the handlers and Powertools' Logger read from Lambda's context."""
-
-    function_name: str
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = "00000000-0000-4000-8000-00000000face"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:eu-west-1:123456789012:function:{self.function_name}"
-
-
 def prepare_environment(env_file: Path | None) -> None:
     """Settings for invoking: environment, then ``env_file``, then samples; the embedded store."""
-    from localdev.seed import SAMPLE_SETTINGS
-
     load_env_file(env_file)
     for name, value in SAMPLE_SETTINGS.items():
         os.environ.setdefault(name, value)
@@ -79,7 +72,7 @@ def prepare_environment(env_file: Path | None) -> None:
 
 
 def handler_of(function: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    module = importlib.import_module(f"functions.{function}.app")
+    module = importlib.import_module(handler_module(function))
     handler: Callable[[dict[str, Any], Any], dict[str, Any]] = module.lambda_handler
     return handler
 
@@ -119,7 +112,8 @@ def invoke(
     seeded = str(entry["seed"]) if entry and entry.get("seed") else None
     if seeded:
         seed_event(event, seeded)
-    response = handler_of(function)(event, LambdaContext(function_name=f"local-{function}"))
+    context = FakeLambdaContext(function_name=f"local-{function}", aws_request_id=INVOKE_REQUEST_ID)
+    response = handler_of(function)(event, context)
     return response, entry, seeded
 
 

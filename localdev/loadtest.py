@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 from localdev.doc_block import write_block
+from localdev.lambda_env import ACTION, TOKEN
 from localdev.nx_server import NxServer, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +111,7 @@ def use_store(store_uri: str, database: str) -> None:
 
 def token_call(base: str, user_session: requests.Session, form: dict[str, str]) -> requests.Response:
     return user_session.post(
-        f"{base}/googleAuthentication/",
+        f"{base}/{TOKEN}/",
         data=form,
         auth=(CLIENT_ID, CLIENT_SECRET),
         timeout=TIMEOUT,
@@ -182,7 +183,7 @@ def drive(base: str, user: User, run: Run, refresh_share: float, seed: int) -> N
                 run,
                 "action",
                 lambda: user.session.post(
-                    f"{base}/testEndpoint/",
+                    f"{base}/{ACTION}/",
                     json={"name": user.name},
                     headers={"Authorization": f"Bearer {user.access_token}"},
                     timeout=TIMEOUT,
@@ -211,7 +212,7 @@ def audit(base: str, users: list[User]) -> list[str]:
             problems.append(f"{user.name}: its last refresh token was refused ({answer.status_code})")
             continue
         hello = user.session.post(
-            f"{base}/testEndpoint/",
+            f"{base}/{ACTION}/",
             json={"name": user.name},
             headers={"Authorization": f"Bearer {answer.json()['access_token']}"},
             timeout=TIMEOUT,

@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from functions.test_endpoint.app import MAX_NAME_LENGTH
+from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN
+
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_PATH = ROOT / "manifest.json"
 MAX_MANIFEST_CHARS = 10_000
@@ -37,14 +40,8 @@ OPERATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SCHEME_NAME = "googleSignIn"
-# testEndpoint's limit (functions/test_endpoint/app.py MAX_NAME_LENGTH; a test keeps them equal).
-MAX_NAME_LENGTH = 200
-# The mount points of the local Function URL emulator (docs/local-development.md).
-LOCAL_MOUNTS = {
-    "authorization": "googleAuthorization",
-    "token": "googleAuthentication",
-    "action": "testEndpoint",
-}
+# The mount points of the local Function URL emulator (docs/local-development.md), by role.
+LOCAL_MOUNTS = {"authorization": AUTHORIZATION, "token": TOKEN, "action": ACTION}
 # The stack outputs (template.yaml) that hold the three URLs, in ActionUrls' order.
 URL_OUTPUTS = ("AuthorizationUrl", "TokenUrl", "ActionUrl")
 # What the GPT asks for at sign-in: the scopes our backend asks Google for.
@@ -83,11 +80,7 @@ class ActionUrls:
         return cls(**{role: f"{base}/{mount}/" for role, mount in LOCAL_MOUNTS.items()})
 
 
-PLACEHOLDER_URLS = ActionUrls(
-    authorization=f"https://{PLACEHOLDER_DOMAIN}/googleAuthorization/",
-    token=f"https://{PLACEHOLDER_DOMAIN}/googleAuthentication/",
-    action=f"https://{PLACEHOLDER_DOMAIN}/testEndpoint/",
-)
+PLACEHOLDER_URLS = ActionUrls.local(f"https://{PLACEHOLDER_DOMAIN}")
 
 
 def build_manifest(urls: ActionUrls) -> dict[str, Any]:
@@ -410,9 +403,9 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument(
             "--region", help="AWS region of the stack (default: samconfig.toml, then AWS_REGION)"
         )
-        sub.add_argument("--authorization-url", help="googleAuthorization's function URL")
-        sub.add_argument("--token-url", help="googleAuthentication's function URL")
-        sub.add_argument("--action-url", help="testEndpoint's function URL")
+        sub.add_argument("--authorization-url", help=f"{AUTHORIZATION}'s function URL")
+        sub.add_argument("--token-url", help=f"{TOKEN}'s function URL")
+        sub.add_argument("--action-url", help=f"{ACTION}'s function URL")
     write.add_argument("--output", type=Path, default=MANIFEST_PATH)
     check.add_argument("path", nargs="?", type=Path, default=MANIFEST_PATH)
     check.add_argument("--local", action="store_true", help="allow http:// on loopback")

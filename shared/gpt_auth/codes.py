@@ -35,11 +35,20 @@ class CodeGrant:
 
 
 def issue_code(
-    *, client_id: str, redirect_uri: str, user_id: str, scope: str, now: datetime | None = None
+    *,
+    client_id: str,
+    redirect_uri: str,
+    user_id: str,
+    scope: str,
+    now: datetime | None = None,
+    code: str | None = None,
 ) -> str:
-    """Mint and store a new code; returns the code itself (only its hash is stored)."""
+    """Mint and store a new code; returns the code itself (only its hash is stored).
+
+    ``code`` stores that value instead of a minted one (local seeding of the sample events).
+    """
     when = now or db.now()
-    code = mint(AUTHORIZATION_CODE)
+    code = code or mint(AUTHORIZATION_CODE)
     db.collection(db.AUTHORIZATION_CODES).insert_one(
         {
             "_id": hash_token(code),

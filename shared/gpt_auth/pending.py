@@ -29,10 +29,13 @@ class PendingRequest:
     callback_uri: str
 
 
-def create(request: PendingRequest, now: datetime | None = None) -> str:
-    """Store ``request``; returns its id, to send to the provider as ``state``."""
+def create(request: PendingRequest, now: datetime | None = None, *, request_id: str | None = None) -> str:
+    """Store ``request``; returns its id, to send to the provider as ``state``.
+
+    ``request_id`` stores it under that id instead of a minted one (local seeding of the sample events).
+    """
     when = now or db.now()
-    request_id = mint(AUTHORIZATION_REQUEST)
+    request_id = request_id or mint(AUTHORIZATION_REQUEST)
     db.collection(db.AUTHORIZATION_REQUESTS).insert_one(
         {
             "_id": hash_token(request_id),

@@ -100,10 +100,16 @@ def create_session(
     lifetimes: Lifetimes,
     code_hash: str | None = None,
     now: datetime | None = None,
+    access_token: str | None = None,
+    refresh_token: str | None = None,
 ) -> IssuedTokens:
-    """Start a new token family and return its first token pair."""
+    """Start a new token family and return its first token pair.
+
+    ``access_token`` and ``refresh_token`` make that pair instead of minted tokens (local seeding
+    of the sample events).
+    """
     when = now or db.now()
-    access, refresh = mint(ACCESS_TOKEN), mint(REFRESH_TOKEN)
+    access, refresh = access_token or mint(ACCESS_TOKEN), refresh_token or mint(REFRESH_TOKEN)
     family_id = secrets.token_urlsafe(16)
     refresh_expires = when + timedelta(seconds=lifetimes.refresh)
     refresh_hash = hash_token(refresh)

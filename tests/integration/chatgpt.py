@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from localdev.dev import LocalUrls
+
 GPT_CALLBACK = "https://chatgpt.com/aip/g-Integration01/oauth/callback"
 TIMEOUT = 10
 
@@ -57,16 +59,9 @@ class ChatGpt:
     redirect_uri: str = GPT_CALLBACK
 
     @property
-    def authorization_url(self) -> str:
-        return f"{self.base}/googleAuthorization/"
-
-    @property
-    def token_url(self) -> str:
-        return f"{self.base}/googleAuthentication/"
-
-    @property
-    def action_url(self) -> str:
-        return f"{self.base}/testEndpoint/"
+    def urls(self) -> LocalUrls:
+        """The functions' URLs under the emulator at ``base``."""
+        return LocalUrls(self.base)
 
     def authorize(self, **overrides: str | None) -> requests.Response:
         """ChatGPT's authorization request (not followed); ``None`` leaves a parameter out."""
@@ -78,7 +73,7 @@ class ChatGpt:
             "scope": "",
         } | overrides
         sent = {name: value for name, value in params.items() if value is not None}
-        return requests.get(self.authorization_url, params=sent, allow_redirects=False, timeout=TIMEOUT)
+        return requests.get(self.urls.authorization, params=sent, allow_redirects=False, timeout=TIMEOUT)
 
     def sign_in(self, user: str = "alice@example.com", **overrides: str | None) -> SignIn:
         """The whole browser journey: authorize, consent at the provider as ``user``, our callback."""
@@ -94,10 +89,10 @@ class ChatGpt:
         client_secret = self.client_secret if secret is None else secret
         if basic:
             return requests.post(
-                self.token_url, data=data, auth=(self.client_id, client_secret), timeout=TIMEOUT
+                self.urls.token, data=data, auth=(self.client_id, client_secret), timeout=TIMEOUT
             )
         credentials = {"client_id": self.client_id, "client_secret": client_secret}
-        return requests.post(self.token_url, data=data | credentials, timeout=TIMEOUT)
+        return requests.post(self.urls.token, data=data | credentials, timeout=TIMEOUT)
 
     def exchange(
         self, code: str, *, basic: bool = False, redirect_uri: str | None = None
@@ -114,7 +109,7 @@ class ChatGpt:
 
     def call_action(self, access_token: str, name: str = "Ada") -> requests.Response:
         return requests.post(
-            self.action_url,
+            self.urls.test_endpoint,
             json={"name": name},
             headers={"Authorization": f"Bearer {access_token}"},
             timeout=TIMEOUT,

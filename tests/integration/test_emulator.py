@@ -17,9 +17,8 @@ import pytest
 import requests
 
 from localdev.emulator import FunctionUrlEmulator, serve_in_thread
+from localdev.samples import SAMPLE_ACCESS_TOKEN
 from localdev.seed import seed_session_for
-
-SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"
 
 
 @contextmanager
@@ -56,12 +55,12 @@ def recorder() -> Iterator[tuple[str, Recorder]]:
 
 def test_test_endpoint_says_hello_over_http(emulator):
     # GIVEN a session whose access token is known
-    seed_session_for(SAMPLE_TOKEN)
+    seed_session_for(SAMPLE_ACCESS_TOKEN)
     # WHEN a client calls the action through the emulator
     response = requests.post(
         f"{emulator}/testEndpoint/",
         json={"name": "Ada"},
-        headers={"Authorization": f"Bearer {SAMPLE_TOKEN}"},
+        headers={"Authorization": f"Bearer {SAMPLE_ACCESS_TOKEN}"},
         timeout=10,
     )
     # THEN the real handler answers, mapped to HTTP

@@ -106,22 +106,22 @@ def test_a_standard_oauth_client_completes_the_flow(chatgpt: ChatGpt, auth_metho
         token_endpoint_auth_method=auth_method,
     )
     # WHEN it builds the authorization URL and the person signs in at the provider
-    url, state = session.create_authorization_url(chatgpt.authorization_url)
+    url, state = session.create_authorization_url(chatgpt.urls.authorization)
     provider_url = location(requests.get(url, allow_redirects=False, timeout=10))
     provider_redirect = consent(provider_url, sub="carol@example.com")
     gpt_redirect = location(requests.get(provider_redirect, allow_redirects=False, timeout=10))
     # AND it fetches the token from the callback URL (authlib checks the state itself)
-    token = session.fetch_token(chatgpt.token_url, authorization_response=gpt_redirect)
+    token = session.fetch_token(chatgpt.urls.token, authorization_response=gpt_redirect)
     # THEN its token works for the action
     assert query_of(gpt_redirect)["state"] == state
     assert token["token_type"].lower() == "bearer"
-    assert session.post(chatgpt.action_url, json={"name": "Carol"}, timeout=10).text == "Hello Carol"
+    assert session.post(chatgpt.urls.test_endpoint, json={"name": "Carol"}, timeout=10).text == "Hello Carol"
     # WHEN it refreshes
-    refreshed = session.refresh_token(chatgpt.token_url)
+    refreshed = session.refresh_token(chatgpt.urls.token)
     # THEN it holds rotated tokens, and the new access token works
     assert refreshed["refresh_token"] != token["refresh_token"]
     assert refreshed["access_token"] != token["access_token"]
-    assert session.post(chatgpt.action_url, json={"name": "Carol"}, timeout=10).status_code == 200
+    assert session.post(chatgpt.urls.test_endpoint, json={"name": "Carol"}, timeout=10).status_code == 200
 
 
 def test_token_requests_reach_the_handler_as_base64_form_bodies(chatgpt: ChatGpt, configure):

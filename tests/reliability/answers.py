@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from localdev.lambda_env import ACTION, AUTHORIZATION
 from tests.reliability.cases import GPT_CALLBACK, Case
 
 # RFC 6749 5.2: error_description is %x20-21 / %x23-5B / %x5D-7E, and we never echo markup.
@@ -67,7 +68,7 @@ def check_answer(case: Case, answer: Answer) -> None:
         return
     assert "location" not in answer.headers, f"{case.id}: a {answer.status} that redirects"
     content_type = answer.headers.get("content-type", "")
-    if case.function == "googleAuthorization":
+    if case.function == AUTHORIZATION:
         assert content_type.startswith("text/html"), f"{case.id}: {content_type}"
         _check_page(case, answer.body)
     elif answer.status >= 400:
@@ -105,7 +106,7 @@ def _check_json_error(case: Case, answer: Answer) -> None:
     if case.error is not None:
         assert payload["error"] == case.error, f"{case.id}: {payload}"
     assert DESCRIPTION.fullmatch(payload["error_description"]), f"{case.id}: {payload['error_description']!r}"
-    if answer.status == 401 and case.function == "testEndpoint":
+    if answer.status == 401 and case.function == ACTION:
         assert answer.headers["www-authenticate"].startswith('Bearer error="invalid_token"'), case.id
     if answer.status == 405:
         assert answer.headers["allow"], case.id

@@ -25,7 +25,9 @@ from gpt_auth import codes, sessions
 from gpt_auth.settings import get_settings
 from gpt_auth.tokens import AUTHORIZATION_CODE, AUTHORIZATION_REQUEST, mint
 from gpt_auth.web import MAX_BODY_CHARS as LIMIT
-from localdev.seed import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS, seed_pending_request
+from localdev.lambda_env import ACTION, AUTHORIZATION, FORM, FUNCTION_MOUNTS, TOKEN, handler_module, with_body
+from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS
+from localdev.seed import seed_pending_request
 from tests.support.events import load_event
 
 GPT_CALLBACK = SAMPLE_GPT_CALLBACK
@@ -43,23 +45,17 @@ SCRIPT = "<script>alert(1)</script>"
 MARKUP = '"><img src=x onerror=alert(1)>'
 CRLF = "\r\nSet-Cookie: pwned=1\r\n"
 
-FUNCTIONS = {
-    "googleAuthorization": "functions.google_authorization.app",
-    "googleAuthentication": "functions.google_authentication.app",
-    "testEndpoint": "functions.test_endpoint.app",
-}
+FUNCTIONS = {mount: handler_module(package) for mount, package in FUNCTION_MOUNTS.items()}
 SAMPLE_EVENTS = {
-    "googleAuthorization": "google_authorization_authorize",
-    "googleAuthentication": "google_authentication_code_post",
-    "testEndpoint": "test_endpoint_valid",
+    AUTHORIZATION: "google_authorization_authorize",
+    TOKEN: "google_authentication_code_post",
+    ACTION: "test_endpoint_valid",
 }
 DEFAULT_HEADERS: dict[str, dict[str, str]] = {
-    "googleAuthorization": {},
-    "googleAuthentication": {"content-type": "application/x-www-form-urlencoded"},
-    "testEndpoint": {"content-type": "application/json", "authorization": "Bearer @ACCESS@"},
+    AUTHORIZATION: {},
+    TOKEN: {"content-type": FORM},
+    ACTION: {"content-type": "application/json", "authorization": "Bearer @ACCESS@"},
 }
-# What AWS hands the handler as text; every other body arrives base64-encoded.
-TEXT_TYPES = ("application/json", "application/xml", "application/javascript")
 
 
 @dataclass(frozen=True)
@@ -145,16 +141,7 @@ def event_for(case: Case, live: Live) -> dict[str, Any]:
     event.pop("body", None)
     event["isBase64Encoded"] = False
     if body:
-        headers["content-length"] = str(len(body))
-        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        try:
-            text = body.decode() if media_type.startswith("text/") or media_type in TEXT_TYPES else None
-        except UnicodeDecodeError:
-            text = None
-        if text is None:
-            event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
-        else:
-            event["body"] = text
+        with_body(event, body, headers.get("content-type", ""))
     event.update(case.event_changes or {})
     return event
 
@@ -197,7 +184,7 @@ OVER_LIMIT = b"x" * (LIMIT + 1)
 
 
 def _authorization_cases() -> list[Case]:
-    fn = "googleAuthorization"
+    fn = AUTHORIZATION
 
     def page(id: str, status: int, error: str | None = None, **kwargs: Any) -> Case:
         return Case(f"authorize/{id}", fn, status, error, **{"method": "GET", **kwargs})
@@ -314,7 +301,7 @@ def _authorization_cases() -> list[Case]:
 
 
 def _token_cases() -> list[Case]:
-    fn = "googleAuthentication"
+    fn = TOKEN
     form = "application/x-www-form-urlencoded"
 
     def token(id: str, status: int, error: str | None, body: str | bytes, **kwargs: Any) -> Case:
@@ -555,7 +542,7 @@ def _token_cases() -> list[Case]:
 
 
 def _action_cases() -> list[Case]:
-    fn = "testEndpoint"
+    fn = ACTION
     hello = b'{"name": "Ada"}'
 
     def action(id: str, status: int, error: str | None, body: bytes = hello, **kwargs: Any) -> Case:

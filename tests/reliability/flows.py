@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 from functions.google_authentication import app as token_app
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from localdev.lambda_env import FakeLambdaContext
+from localdev.lambda_env import FakeLambdaContext, with_form
 from tests.support.events import load_event
 from tests.support.fake_idp import FakeIdp
-from tests.support.token_requests import POST_AUTH, REDIRECT_URI, with_form
+from tests.support.token_requests import POST_AUTH, REDIRECT_URI
 
 
 def authorize_event(**changes: str) -> dict[str, Any]:

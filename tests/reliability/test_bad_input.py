@@ -7,6 +7,7 @@ import importlib
 import pytest
 
 from gpt_auth import db
+from localdev.lambda_env import AUTHORIZATION
 from tests.reliability.answers import Answer, check_answer
 from tests.reliability.cases import CASES, FUNCTIONS, Case, Live, event_for
 
@@ -24,7 +25,7 @@ def test_bad_input_gets_a_clear_4xx(case: Case, lambda_context):
 
 def test_a_refused_sign_in_request_stores_nothing(lambda_context):
     # Every refused authorization request leaves only the pending sign-in Live.make() seeded.
-    refused = [c for c in CASES if c.function == "googleAuthorization" and c.path == "/" and c.status != 302]
+    refused = [c for c in CASES if c.function == AUTHORIZATION and c.path == "/" and c.status != 302]
     for case in refused:
         live = Live.make()
         handler = importlib.import_module(FUNCTIONS[case.function]).lambda_handler

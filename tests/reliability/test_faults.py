@@ -19,7 +19,7 @@ from functions.google_authentication import app as token_app
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
 from gpt_auth import db, provider
-from localdev.lambda_env import FakeLambdaContext
+from localdev.lambda_env import ACTION, AUTHORIZATION, FUNCTION_TIMEOUT, TOKEN, FakeLambdaContext
 from localdev.nx_server import NxServer, free_port
 from tests.reliability.flows import (
     action_event,
@@ -37,7 +37,6 @@ from tests.support.events import load_event
 from tests.support.fake_idp import FakeIdp
 from tests.support.token_requests import refresh
 
-FUNCTION_TIMEOUT = 15  # template.yaml Globals: Timeout
 # gpt_auth.db: server selection gives up after 2 s; a connection that goes silent mid-request
 # after 3 s, and then the one retry pymongo makes waits for server selection again.
 UNREACHABLE_WITHIN = 4  # seconds
@@ -250,15 +249,15 @@ BAD_SETTINGS: dict[str, tuple[str, str | None]] = {
     "GOOGLE_REDIRECT_URI not a URL": ("GOOGLE_REDIRECT_URI", "callback"),
 }
 SETTINGS_ROUTES = {
-    "googleAuthorization": (
+    AUTHORIZATION: (
         authorization_app.lambda_handler,
         lambda: load_event("google_authorization_authorize"),
     ),
-    "googleAuthentication": (
+    TOKEN: (
         token_app.lambda_handler,
         lambda: token_event({"grant_type": "refresh_token", "refresh_token": WELL_FORMED["refresh"]}),
     ),
-    "testEndpoint": (action_app.lambda_handler, lambda: action_event(WELL_FORMED["access"])),
+    ACTION: (action_app.lambda_handler, lambda: action_event(WELL_FORMED["access"])),
 }
 
 

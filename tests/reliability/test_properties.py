@@ -24,6 +24,7 @@ from urllib3.util import parse_url
 from gpt_auth import redirects, settings
 from gpt_auth.errors import HttpError, description_text, shown
 from gpt_auth.web import Request
+from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN
 from tests.reliability.answers import DESCRIPTION, HEADER_VALUE
 from tests.reliability.cases import BASIC, CLIENT_ID, CLIENT_SECRET, FUNCTIONS, GPT_CALLBACK, Live
 
@@ -32,9 +33,9 @@ RFC6749_TEXT = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
 # --- requests ------------------------------------------------------------------------------------
 
 ROUTES = {
-    "googleAuthorization": (("GET", "/"), ("GET", "/callback")),
-    "googleAuthentication": (("POST", "/"),),
-    "testEndpoint": (("POST", "/"),),
+    AUTHORIZATION: (("GET", "/"), ("GET", "/callback")),
+    TOKEN: (("POST", "/"),),
+    ACTION: (("POST", "/"),),
 }
 header_names = st.sampled_from(
     ["content-type", "authorization", "content-length", "openai-conversation-id", "openai-gpt-id", "x-any"]
@@ -98,9 +99,7 @@ any_routes = st.tuples(
 
 
 @st.composite
-def events(
-    draw: st.DrawFn, routes: tuple[tuple[str, str], ...] = ROUTES["googleAuthorization"]
-) -> dict[str, Any]:
+def events(draw: st.DrawFn, routes: tuple[tuple[str, str], ...] = ROUTES[AUTHORIZATION]) -> dict[str, Any]:
     """Payload 2.0 events as AWS shapes them, mostly for one of ``routes``, with any content."""
     method, path = draw(st.one_of(st.sampled_from(routes), any_routes))
     event: dict[str, Any] = {

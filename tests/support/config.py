@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import pytest
 
 from gpt_auth import app_secret, db, provider, settings
-from localdev.seed import SAMPLE_SETTINGS
+from localdev.samples import SAMPLE_SETTINGS
 
 # The sample events carry the clients of SAMPLE_SETTINGS.
 TEST_SETTINGS = {

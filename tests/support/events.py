@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from localdev import invoke
+from localdev.invoke import EVENTS, load_event
 from localdev.seed import seed_event
 
-EVENTS = invoke.EVENTS
-
-
-def load_event(name: str) -> dict[str, Any]:
-    """A payload 2.0 event from ``events/<name>.json``."""
-    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
-    return event
+__all__ = ["EVENTS", "event_index", "load_event", "seeded_event"]
 
 
 def event_index() -> dict[str, dict[str, Any]]:

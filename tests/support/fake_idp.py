@@ -17,7 +17,7 @@ import responses
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from localdev.seed import SAMPLE_SETTINGS
+from localdev.samples import SAMPLE_SETTINGS
 
 ISSUER = "https://idp.test"
 GOOGLE_CLIENT_ID = SAMPLE_SETTINGS["GOOGLE_CLIENT_ID"]

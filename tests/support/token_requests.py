@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from functions.google_authentication import app
 from gpt_auth import codes, sessions
-from localdev.lambda_env import FakeLambdaContext
-from localdev.seed import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS
+from localdev.lambda_env import FakeLambdaContext, with_body, with_form
+from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS
 from tests.support.events import load_event
 
 REDIRECT_URI = SAMPLE_GPT_CALLBACK
@@ -22,22 +20,10 @@ POST_AUTH = {
 }
 
 
-def with_form(event: dict[str, Any], form: dict[str, str] | list[tuple[str, str]]) -> dict[str, Any]:
-    """The event with its body replaced by ``form``, base64-encoded as AWS sends it."""
-    body = urlencode(form)
-    event["body"] = base64.b64encode(body.encode()).decode()
-    event["isBase64Encoded"] = True
-    event["headers"]["content-length"] = str(len(body))
-    return event
-
-
 def with_json(event: dict[str, Any], body: str) -> dict[str, Any]:
     """The event with ``body`` as a plain application/json body."""
     event["headers"]["content-type"] = "application/json"
-    event["headers"]["content-length"] = str(len(body.encode()))
-    event["isBase64Encoded"] = False
-    event["body"] = body
-    return event
+    return with_body(event, body.encode(), "application/json")
 
 
 def call(event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:

@@ -190,11 +190,11 @@ def test_a_bad_max_age_is_named(monkeypatch, secretsmanager, raw, configure):
 def test_without_a_secret_arn_neither_boto3_nor_parameters_is_imported():
     # GIVEN a fresh interpreter with settings in the environment only
     code = (
-        "import sys, types; from functions.test_endpoint import app; from gpt_auth import settings;"
+        "import sys; from functions.test_endpoint import app; from gpt_auth import settings;"
+        "from localdev.lambda_env import FakeLambdaContext;"
         "settings.get_settings();"
-        "context = types.SimpleNamespace(function_name='f', memory_limit_in_mb=128,"
-        " invoked_function_arn='arn:aws:lambda:eu-west-1:1:function:f', aws_request_id='r');"
-        "app.lambda_handler({'rawPath': '/', 'requestContext': {'http': {'method': 'POST'}}}, context);"
+        "event = {'rawPath': '/', 'requestContext': {'http': {'method': 'POST'}}};"
+        "app.lambda_handler(event, FakeLambdaContext());"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'boto3' or m.startswith('botocore.')"
         " or m.startswith('aws_lambda_powertools.utilities.parameters')))"
     )

@@ -18,6 +18,7 @@ import pytest
 from functions.google_authentication import app
 from gpt_auth import codes, db, grants, sessions
 from gpt_auth.tokens import hash_token
+from localdev.lambda_env import with_form
 from localdev.nx_server import free_port
 from tests.support.events import event_index, load_event, seeded_event
 from tests.support.paths import ROOT
@@ -31,7 +32,6 @@ from tests.support.token_requests import (
     new_code,
     refresh,
     signed_in,
-    with_form,
     with_json,
 )
 

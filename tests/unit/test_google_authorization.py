@@ -20,7 +20,8 @@ import responses
 from functions.google_authorization import app
 from gpt_auth import db, metrics, pending, pkce, provider
 from localdev.nx_server import free_port
-from localdev.seed import SAMPLE_GPT_CALLBACK, seed_pending_request
+from localdev.samples import SAMPLE_GPT_CALLBACK
+from localdev.seed import seed_pending_request
 from tests.support.events import event_index, load_event, seeded_event
 from tests.support.fake_idp import ISSUER, FakeIdp
 from tests.support.logs import emf_counts

@@ -10,11 +10,11 @@ import pytest
 from functions.test_endpoint import app
 from gpt_auth import sessions
 from localdev.nx_server import free_port
+from localdev.samples import SAMPLE_ACCESS_TOKEN
 from localdev.seed import seed_session_for
 from tests.support.events import event_index, load_event, seeded_event
 
 CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "test_endpoint")
-SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -33,7 +33,7 @@ def test_every_event_gets_its_documented_status(name, store, lambda_context):
 
 
 def test_valid_call_says_hello(lambda_context):
-    seed_session_for(SAMPLE_TOKEN)
+    seed_session_for(SAMPLE_ACCESS_TOKEN)
     response = app.lambda_handler(load_event("test_endpoint_valid"), lambda_context)
     assert response["statusCode"] == 200
     assert response["body"] == "Hello Ada"
@@ -56,7 +56,7 @@ def test_real_session_token_works_and_stops_after_revocation(lambda_context):
 
 
 def test_expired_token_is_401(lambda_context, monkeypatch):
-    seed_session_for(SAMPLE_TOKEN)
+    seed_session_for(SAMPLE_ACCESS_TOKEN)
     from datetime import timedelta
 
     from gpt_auth import db
@@ -88,7 +88,7 @@ def test_malformed_token_never_reaches_the_database(lambda_context, monkeypatch)
     ],
 )
 def test_name_validation(body, message, lambda_context):
-    seed_session_for(SAMPLE_TOKEN)
+    seed_session_for(SAMPLE_ACCESS_TOKEN)
     event = load_event("test_endpoint_valid")
     event["body"] = body
     response = app.lambda_handler(event, lambda_context)
@@ -126,7 +126,7 @@ def test_missing_setting_is_a_clear_500_naming_it(lambda_context, configure):
 
 def test_logs_hold_no_token_or_secret(read_logs, lambda_context, app_settings):
     # GIVEN a live token, and requests that succeed and fail
-    seed_session_for(SAMPLE_TOKEN)
+    seed_session_for(SAMPLE_ACCESS_TOKEN)
     issued = sessions.create_session(
         user_id="u",
         client_id="gpt-client",
@@ -147,7 +147,7 @@ def test_logs_hold_no_token_or_secret(read_logs, lambda_context, app_settings):
     assert requests[0]["correlation_id"] == "5b6a8f0e-1d1c-4c5e-9a4e-000000000001"
     text = "\n".join(json.dumps(line) for line in lines)
     for secret in (
-        SAMPLE_TOKEN,
+        SAMPLE_ACCESS_TOKEN,
         issued.access_token,
         issued.refresh_token,
         app_settings["GPT_CLIENT_SECRET"],
