@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gpt_auth import sessions
-from gpt_auth.errors import BadRequest, InvalidToken
+from gpt_auth.errors import BadRequest, InvalidToken, MissingToken
 from gpt_auth.log import logger
 from gpt_auth.routing import Router
 from gpt_auth.web import Request, text_response
@@ -19,9 +19,12 @@ router = Router()
 
 
 def bearer_token(request: Request) -> str:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("Send the access token in the header 'Authorization: Bearer TOKEN'.")
+    """The bearer token; ``MissingToken`` without one, ``InvalidToken`` for an empty one."""
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise MissingToken("Send the access token in the header 'Authorization: Bearer TOKEN'.")
+    if not token.strip():
+        raise InvalidToken("The Authorization header says Bearer but carries no token.")
     return token.strip()
 
 

@@ -41,13 +41,28 @@ _INDEXES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     ],
 }
 
+MAX_POOL_SIZE = 2
+
+# Server error codes that mean the store refuses to serve us until an operator acts: our
+# credentials or roles (AuthenticationFailed, Unauthorized), Atlas's proxy refusals (AtlasError:
+# "bad auth", "you are over your space quota", "user is not allowed to do action"), a full disk.
+REFUSAL_CODES: dict[int, str] = {
+    13: "Unauthorized",
+    18: "AuthenticationFailed",
+    8000: "AtlasError",
+    14031: "OutOfDiskSpace",
+}
+
 # Fail fast: an unreachable database becomes a 503 within a few seconds, far inside the
 # function timeout, instead of pymongo's default 30 s server selection.
 CLIENT_OPTIONS: dict[str, Any] = {
     "serverSelectionTimeoutMS": 2000,
     "connectTimeoutMS": 2000,
     "socketTimeoutMS": 3000,
-    "maxPoolSize": 10,
+    # One request at a time per container: 2 connections cover a request plus a connection being
+    # replaced, and keep containers x 2 (+ pymongo's monitor connections) under the cluster's
+    # connection limit (docs/deploy.md, "Concurrency and connections").
+    "maxPoolSize": MAX_POOL_SIZE,
     "tz_aware": True,
     "appname": "gpt-google-auth",
 }
@@ -112,11 +127,20 @@ def outage_answer(exc: Exception) -> ServiceUnavailable | None:
     """The 503 for an exception that means the store cannot serve now, else None.
 
     Server selection and connection failures, timeouts and unmet write concerns are outages: the
-    request may succeed in a moment, so the caller is told to retry, never given a 500.
+    request may succeed in a moment, so the caller is told to retry, never given a 500. A server
+    refusal with a code of ``REFUSAL_CODES`` (bad credentials or roles, Atlas's quota) is one too,
+    logged as an error since it lasts until an operator acts; the client learns only "unavailable".
     """
-    from pymongo.errors import ConnectionFailure, ExecutionTimeout, WriteConcernError
+    from pymongo.errors import ConnectionFailure, ExecutionTimeout, OperationFailure, WriteConcernError
 
-    if not isinstance(exc, (ConnectionFailure, ExecutionTimeout, WriteConcernError)):
-        return None
-    logger.warning("database unavailable", extra={"error_type": type(exc).__name__})
-    return ServiceUnavailable("The session store is unreachable; try again in a moment.")
+    if isinstance(exc, (ConnectionFailure, ExecutionTimeout, WriteConcernError)):
+        logger.warning("database unavailable", extra={"error_type": type(exc).__name__})
+        return ServiceUnavailable("The session store is unreachable; try again in a moment.")
+    if isinstance(exc, OperationFailure) and exc.code in REFUSAL_CODES:
+        # The code names the cause; the server's message is not logged (it may quote a user name).
+        logger.error(
+            "database refused the request",
+            extra={"error_type": type(exc).__name__, "code": exc.code, "code_name": REFUSAL_CODES[exc.code]},
+        )
+        return ServiceUnavailable("The session store refused to serve this request; try again later.")
+    return None

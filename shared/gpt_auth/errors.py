@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 BASIC_REALM = "gpt-google-auth"
+BEARER_REALM = "gpt-google-auth"
 
 # RFC 6749 5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (no double quote, no backslash).
 _NOT_DESCRIPTION_TEXT = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
@@ -67,6 +68,18 @@ class InvalidToken(HttpError):
             description,
             headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'},
         )
+
+
+class MissingToken(InvalidToken):
+    """RFC 6750 3.1: the request carries no bearer token at all (no Authorization, or another scheme).
+
+    The challenge then names only the realm: no ``error``, since the client may simply not have
+    known that this resource needs a token.
+    """
+
+    def __init__(self, description: str):
+        super().__init__(description)
+        self.headers = {"WWW-Authenticate": f'Bearer realm="{BEARER_REALM}"'}
 
 
 class InvalidClient(HttpError):

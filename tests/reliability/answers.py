@@ -107,6 +107,10 @@ def _check_json_error(case: Case, answer: Answer) -> None:
         assert payload["error"] == case.error, f"{case.id}: {payload}"
     assert DESCRIPTION.fullmatch(payload["error_description"]), f"{case.id}: {payload['error_description']!r}"
     if answer.status == 401 and case.function == ACTION:
-        assert answer.headers["www-authenticate"].startswith('Bearer error="invalid_token"'), case.id
+        sent = case.request_headers().get("authorization", "")
+        if sent.split(" ", 1)[0].lower() != "bearer":  # RFC 6750 3.1: no token, no error named
+            assert answer.headers["www-authenticate"] == 'Bearer realm="gpt-google-auth"', case.id
+        else:
+            assert answer.headers["www-authenticate"].startswith('Bearer error="invalid_token"'), case.id
     if answer.status == 405:
         assert answer.headers["allow"], case.id

@@ -26,7 +26,9 @@ def test_every_event_gets_its_documented_status(name, store, lambda_context):
     response = app.lambda_handler(event, lambda_context)
     # THEN the status is the documented one, with the right shape
     assert response["statusCode"] == meta["status"], response["body"]
-    if meta["status"] == 401:
+    if name == "test_endpoint_no_token":  # RFC 6750 3.1: no token, no error in the challenge
+        assert response["headers"]["WWW-Authenticate"] == 'Bearer realm="gpt-google-auth"'
+    elif meta["status"] == 401:
         assert response["headers"]["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
     if meta["status"] in (400, 401, 405):
         assert json.loads(response["body"])["error"]

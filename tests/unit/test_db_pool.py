@@ -1,0 +1,30 @@
+"""One container holds at most two pooled connections to the store, whatever the URI asks."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from gpt_auth import db, settings
+
+
+@pytest.mark.nx
+def test_the_pool_holds_at_most_two_connections(nx_server, monkeypatch):
+    # GIVEN a real server and a URI that asks for a bigger pool
+    monkeypatch.setenv("MONGODB_URI", nx_server.uri + "&maxPoolSize=50")
+    monkeypatch.setenv("MONGODB_DATABASE", "pool")
+    settings.reset()
+    db.reset()
+    coll = db.collection(db.USERS)
+    # WHEN eight threads use the store at once
+    threads = [threading.Thread(target=lambda: [coll.find_one({"x": i}) for i in range(20)]) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # THEN the client was built with a pool of two, and never opened more
+    assert db.MAX_POOL_SIZE == 2
+    pool = next(iter(db._client._topology._servers.values())).pool
+    assert pool.opts.max_pool_size == 2
+    assert len(pool.conns) <= 2
