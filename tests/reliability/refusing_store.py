@@ -79,10 +79,9 @@ class RefusingStore:
                 header = _read(conn, 16)
                 length, request_id, _, opcode = struct.unpack("<iiii", header)
                 body = _read(conn, length - 16)
-                if opcode == OP_QUERY:  # flags, full collection name, skip, limit, document
-                    start = body.index(b"\0", 4) + 9
-                else:  # OP_MSG: flags, section kind 0, document
-                    start = 5
+                # OP_QUERY: flags, full collection name, skip, limit, document.
+                # OP_MSG: flags, section kind 0, document.
+                start = body.index(b"\0", 4) + 9 if opcode == OP_QUERY else 5
                 size = struct.unpack("<i", body[start : start + 4])[0]
                 command = next(iter(bson.decode(body[start : start + size])))
                 if command.lower() in ("ismaster", "hello"):

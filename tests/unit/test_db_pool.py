@@ -17,8 +17,13 @@ def test_the_pool_holds_at_most_two_connections(nx_server, monkeypatch):
     settings.reset()
     db.reset()
     coll = db.collection(db.USERS)
+
     # WHEN eight threads use the store at once
-    threads = [threading.Thread(target=lambda: [coll.find_one({"x": i}) for i in range(20)]) for _ in range(8)]
+    def use() -> None:
+        for i in range(20):
+            coll.find_one({"x": i})
+
+    threads = [threading.Thread(target=use) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
