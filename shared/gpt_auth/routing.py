@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gpt_auth import db
+from gpt_auth.origin import require_cloudfront
 from gpt_auth.errors import ConfigError, HttpError, MethodNotAllowed, NotFound, ServerMisconfigured, shown
 from gpt_auth.log import logger
 from gpt_auth.metrics import count_outcome, publish
@@ -97,6 +98,7 @@ class Router:
         logger.set_correlation_id(headers.get("openai-conversation-id"))
         gpt_id = headers.get("openai-gpt-id")
         try:
+            require_cloudfront(headers)  # first: a direct call learns nothing about the request
             request = Request.from_event(event)
             result = self._find(request)(request)
         except Exception as exc:
