@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gpt_auth import db
-from gpt_auth.origin import require_cloudfront
 from gpt_auth.errors import ConfigError, HttpError, MethodNotAllowed, NotFound, ServerMisconfigured, shown
 from gpt_auth.log import logger
 from gpt_auth.metrics import count_outcome, publish
+from gpt_auth.origin import require_cloudfront
 from gpt_auth.web import Request, error_page, error_response
 
 if TYPE_CHECKING:
