@@ -10,13 +10,15 @@ Settings it sets: ``OIDC_ISSUER`` (the stand-in), ``GOOGLE_CLIENT_ID``/``GOOGLE_
 ``ALLOWED_REDIRECT_URIS`` (``$ALLOWED_REDIRECT_URIS`` or the two ChatGPT patterns, plus the
 simulator's local callback). Settings it honours from the environment: ``GPT_CLIENT_ID`` and
 ``GPT_CLIENT_SECRET`` (local defaults otherwise), ``MONGODB_URI`` (the embedded in-memory store
-otherwise), ``MONGODB_DATABASE``, the token lifetimes and log settings, each also from ``.env``
-where the environment leaves it unset. ``APP_SECRET_ARN`` is ignored: local runs read no AWS secret.
+otherwise; a store on another machine only with ``DEV_ALLOW_REMOTE_MONGODB=1``),
+``MONGODB_DATABASE``, the token lifetimes and log settings, each also from ``.env`` where the
+environment leaves it unset. ``APP_SECRET_ARN`` is ignored: local runs read no AWS secret.
 """
 
 from __future__ import annotations
 
 import errno
+import ipaddress
 import json
 import logging
 import os
@@ -43,8 +45,70 @@ LOCAL_GOOGLE_CLIENT_SECRET = "local-google-secret"
 SAMPLE_GPT_CALLBACK = "https://chatgpt.com/aip/g-local0000/oauth/callback"
 
 
+REMOTE_STORE_OPT_IN = "DEV_ALLOW_REMOTE_MONGODB"
+
+
 class DevError(Exception):
     """A problem the user can fix; the message says how."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.startswith("/") or host.endswith(".sock"):  # a Unix socket
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def store_hosts(uri: str) -> list[str]:
+    """The hosts a ``mongodb://`` or ``mongodb+srv://`` URI names, without any DNS lookup.
+
+    Raises
+    ------
+    DevError
+        When the URI cannot be parsed (its text, which may hold a password, is not repeated).
+    """
+    if uri.startswith("mongodb+srv://"):
+        netloc = uri[len("mongodb+srv://") :].split("/", 1)[0].split("?", 1)[0]
+        return [netloc.rpartition("@")[2].lower()]  # SRV names a DNS record: never loopback here
+    from pymongo.errors import ConfigurationError
+    from pymongo.uri_parser import parse_uri
+
+    try:
+        nodes = parse_uri(uri)["nodelist"]
+    except (ConfigurationError, ValueError) as exc:  # InvalidURI is a ConfigurationError
+        raise DevError(
+            f"MONGODB_URI is not a valid MongoDB URI (pymongo: {type(exc).__name__}); "
+            "check its hosts and ports."
+        ) from None
+    return [str(host).lower() for host, _ in nodes]
+
+
+def check_store_is_local(env: Mapping[str, str]) -> None:
+    """Refuse a ``MONGODB_URI`` on another machine unless ``DEV_ALLOW_REMOTE_MONGODB`` says yes.
+
+    make dev's Google stand-in signs in any user id typed on its consent page, so sessions it
+    mints in a shared or deployed store would look like real users' sessions there.
+
+    Raises
+    ------
+    DevError
+        Naming the remote host and the opt-in setting.
+    """
+    uri = env.get("MONGODB_URI", "").strip()
+    if not uri.startswith(("mongodb://", "mongodb+srv://")):
+        return  # unset or mongomock: the embedded store; anything else is refused by the settings
+    remote = [host for host in store_hosts(uri) if not _is_loopback(host)]
+    if not remote or env.get(REMOTE_STORE_OPT_IN, "").strip().lower() in ("1", "true", "yes"):
+        return
+    raise DevError(
+        f"MONGODB_URI points at {', '.join(remote)}, not this machine. make dev's Google stand-in "
+        "signs in any user id typed on its consent page, so the sessions it mints would sit in that "
+        "store beside real users' sessions. Use a local store (leave MONGODB_URI unset for the "
+        "embedded one, or a mongodb://127.0.0.1 URI), or set "
+        f"{REMOTE_STORE_OPT_IN}=1 to use that store anyway."
+    )
 
 
 @dataclass(frozen=True)
@@ -186,6 +250,7 @@ def serve(port: int) -> None:
     DevError
         When the port is taken or a setting from the environment is malformed.
     """
+    check_store_is_local(os.environ)
     emulator = FunctionUrlEmulator()
     site = LocalSite(emulator)  # the simulator joins once the port, hence its callback, is known
     try:

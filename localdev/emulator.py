@@ -22,6 +22,9 @@ result without ``statusCode`` is Lambda's shorthand: 200, ``application/json``, 
 JSON. A handler that raises, returns something Lambda cannot map, or runs past its timeout
 answers 502 ``Internal Server Error`` (logged with the request id), never a hang.
 
+Requests whose ``Host`` is not the server's own loopback address (``127.0.0.1:<port>`` or
+``localhost:<port>``) get 403 before anything else: a DNS-rebinding defence (``localdev.loopback``).
+
 One request at a time per function: each function has a lock, as one Lambda container handles
 one request at a time. A request that waits longer than the function's timeout for the lock
 gets 429, as a throttled Function URL does. Handlers are imported on their first request (a cold
@@ -60,6 +63,7 @@ from localdev.lambda_env import (
     event_body,
     handler_module,
 )
+from localdev.loopback import host_refusal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -260,6 +264,9 @@ class FunctionUrlEmulator:
         return failures
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        refusal = host_refusal(environ)
+        if refusal is not None:
+            return refusal(environ, start_response)
         request = Request(environ)
         started = time.perf_counter()
         raw_path = _raw_path(environ)

@@ -8,7 +8,9 @@ do, over real HTTP, so the timeline on the page shows real requests and response
 
 Tokens stay on the server, per browser session (a random cookie id); the page shows them only
 masked (a prefix and the length), as it does codes, secrets and authorization headers in the
-timeline. The page is plain HTML forms and works without JavaScript.
+timeline. The page is plain HTML forms and works without JavaScript. Each form carries the browser
+session's CSRF token, and a POST without it is refused (403); a request whose ``Host`` is not
+the server's loopback address is refused too (``localdev.loopback``, DNS rebinding).
 
 Routes: ``GET /`` the page; ``POST /simulator/start``, ``GET /simulator/callback``,
 ``POST /simulator/hello``, ``POST /simulator/refresh``, ``POST /simulator/reset``;
@@ -35,6 +37,7 @@ import jinja2
 import requests
 from werkzeug.wrappers import Request, Response
 
+from localdev.loopback import host_refusal
 from localdev.manifest import SCOPES, ActionUrls, build_manifest, render
 
 COOKIE = "gpt_simulator"
@@ -180,6 +183,8 @@ class BrowserSession:
     refresh_token: str | None = None
     expires_at: float | None = None
     previous_access_token: str | None = None
+    # Every form of the page carries it; a POST without it came from elsewhere (CSRF).
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     greeting: str | None = None
     notice: str | None = None
     notice_is_error: bool = False
@@ -204,8 +209,9 @@ class Simulator:
     # -- WSGI ---------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
-        response = self.handle(request)
+        response = host_refusal(environ)
+        if response is None:
+            response = self.handle(Request(environ))
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
@@ -231,7 +237,14 @@ class Simulator:
             return _redirect(self.config.origin + "/")
         session, is_new = self._session_for(request)
         with session.lock:
-            response = route(request, session)
+            if request.method == "POST" and not _same_token(request.form.get("csrf", ""), session.csrf):
+                response = _plain(
+                    403,
+                    "Refused: this form was not sent by the simulator page open in this browser (its "
+                    f"CSRF token is missing or stale). Reload {self.config.origin}/ and try again.",
+                )
+            else:
+                response = route(request, session)
         if is_new:
             response.set_cookie(COOKIE, session.id, httponly=True, samesite="Lax", path="/")
         return response
@@ -484,6 +497,10 @@ def _template() -> jinja2.Template:
         undefined=jinja2.StrictUndefined,
     )
     return environment.get_template("simulator.html")
+
+
+def _same_token(sent: str, expected: str) -> bool:
+    return secrets.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode())
 
 
 def _redirect(location: str) -> Response:

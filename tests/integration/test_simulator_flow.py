@@ -54,9 +54,17 @@ def local(stand_in: StandIn, configure: Callable[..., None]) -> Iterator[Local]:
         yield Local(urls.base, site.simulator)
 
 
+def press(local: Local, browser: requests.Session, path: str, **fields: str) -> requests.Response:
+    """Submit one of the page's forms as a browser does: load the page, send the form and its CSRF token."""
+    page = browser.get(f"{local.base}/", timeout=TIMEOUT).text
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token, page[:500]
+    return browser.post(f"{local.base}{path}", data={"csrf": token.group(1), **fields}, timeout=TIMEOUT)
+
+
 def sign_in(local: Local, browser: requests.Session, token_auth: str = "client_secret_post") -> str:
     """Click "Sign in", consent as the sample user at the stand-in; returns the page at the end."""
-    consent = browser.post(f"{local.base}/simulator/start", data={"token_auth": token_auth}, timeout=TIMEOUT)
+    consent = press(local, browser, "/simulator/start", token_auth=token_auth)
     assert consent.status_code == 200 and "Authorize Client" in consent.text, consent.text[:500]
     page = browser.post(consent.url, data={"sub": "ada@example.com"}, timeout=TIMEOUT)
     assert page.url == f"{local.base}/", page.url
@@ -64,11 +72,11 @@ def sign_in(local: Local, browser: requests.Session, token_auth: str = "client_s
 
 
 def greet(local: Local, browser: requests.Session, name: str) -> str:
-    return browser.post(f"{local.base}/simulator/hello", data={"name": name}, timeout=TIMEOUT).text
+    return press(local, browser, "/simulator/hello", name=name).text
 
 
 def refresh(local: Local, browser: requests.Session) -> str:
-    return browser.post(f"{local.base}/simulator/refresh", timeout=TIMEOUT).text
+    return press(local, browser, "/simulator/refresh").text
 
 
 @pytest.mark.parametrize("token_auth", ["client_secret_post", "client_secret_basic"])
@@ -129,6 +137,6 @@ def test_revoked_sign_in_shows_401_then_a_refused_refresh(local):
 def test_start_over_forgets_the_tokens(local):
     browser = requests.Session()
     sign_in(local, browser)
-    page = browser.post(f"{local.base}/simulator/reset", timeout=TIMEOUT).text
+    page = press(local, browser, "/simulator/reset").text
     assert "Not signed in." in page and "No requests yet" in page
     assert local.browser_session(browser).access_token is None

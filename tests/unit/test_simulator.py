@@ -6,6 +6,7 @@ The whole flow against the running functions is in tests/integration/test_simula
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -42,8 +43,15 @@ def get(client: Client, path: str, **kw):
     return client.get(path, base_url=BASE, **kw)
 
 
-def post(client: Client, path: str, **kw):
-    return client.post(path, base_url=BASE, **kw)
+def csrf_token(client: Client, base: str = BASE) -> str:
+    """The CSRF token the page's forms carry for this browser (the client's cookie)."""
+    page = client.get("/", base_url=base).get_data(as_text=True)
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def post(client: Client, path: str, data: dict[str, str] | None = None, **kw):
+    """A form the page sends: its CSRF token included."""
+    return client.post(path, base_url=BASE, data={"csrf": csrf_token(client), **(data or {})}, **kw)
 
 
 def test_mask_shows_a_prefix_and_the_length_only():
@@ -158,7 +166,7 @@ def test_token_endpoint_down_is_a_clear_step_not_a_crash():
     # GIVEN the functions are not running (nothing listens on the port)
     dead = make_client(f"http://127.0.0.1:{free_port()}")
     base = dead.application.config.origin
-    start = dead.post("/simulator/start", base_url=base)
+    start = dead.post("/simulator/start", base_url=base, data={"csrf": csrf_token(dead, base)})
     state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
     # WHEN the callback comes back with a code
     dead.get(f"/simulator/callback?code=gac_{'x' * 43}&state={state}", base_url=base)
