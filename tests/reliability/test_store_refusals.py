@@ -10,7 +10,6 @@ import json
 
 import pytest
 
-from gpt_auth import db, settings
 from tests.reliability.flows import store_routes
 from tests.reliability.refusing_store import RefusingStore, refusal
 
@@ -27,18 +26,12 @@ REFUSALS = {
 }
 
 
-def use_store(monkeypatch: pytest.MonkeyPatch, uri: str) -> None:
-    monkeypatch.setenv("MONGODB_URI", uri)
-    settings.reset()
-    db.reset()
-
-
 @pytest.mark.parametrize("case", REFUSALS)
-def test_a_store_refusal_is_a_503_on_every_route(case, monkeypatch, read_logs):
+def test_a_store_refusal_is_a_503_on_every_route(case, configure, read_logs):
     credentials, reply = REFUSALS[case]
     with RefusingStore(reply) as store:
         # GIVEN a store that refuses us (our credentials, our roles, or its quota)
-        use_store(monkeypatch, store.uri(credentials))
+        configure(MONGODB_URI=store.uri(credentials))
         # WHEN every route that needs the store is called
         answers = {name: call() for name, call in store_routes(WELL_FORMED).items()}
         # THEN the refusal reached pymongo from the server, and every route answers 503
@@ -57,10 +50,10 @@ def test_a_store_refusal_is_a_503_on_every_route(case, monkeypatch, read_logs):
     assert all(reply["errmsg"] not in json.dumps(line) for line in read_logs())
 
 
-def test_another_server_error_stays_a_500(monkeypatch):
+def test_another_server_error_stays_a_500(configure):
     # GIVEN a store answering an error that is not an outage nor a refusal (a bug of ours: BadValue)
     with RefusingStore(refusal(2, "BadValue", "unknown operator: $nope")) as store:
-        use_store(monkeypatch, store.uri())
+        configure(MONGODB_URI=store.uri())
         # WHEN the action checks a well-formed token
         result = store_routes(WELL_FORMED)["action"]()
     # THEN it is the internal error it is, not a retry-later

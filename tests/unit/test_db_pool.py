@@ -6,16 +6,13 @@ import threading
 
 import pytest
 
-from gpt_auth import db, settings
+from gpt_auth import db
 
 
 @pytest.mark.nx
-def test_the_pool_holds_at_most_two_connections(nx_server, monkeypatch):
+def test_the_pool_holds_at_most_two_connections(nx_server, configure):
     # GIVEN a real server and a URI that asks for a bigger pool
-    monkeypatch.setenv("MONGODB_URI", nx_server.uri + "&maxPoolSize=50")
-    monkeypatch.setenv("MONGODB_DATABASE", "pool")
-    settings.reset()
-    db.reset()
+    configure(MONGODB_URI=nx_server.uri + "&maxPoolSize=50", MONGODB_DATABASE="pool")
     coll = db.collection(db.USERS)
 
     # WHEN eight threads use the store at once

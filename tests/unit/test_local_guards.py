@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from werkzeug.test import Client
@@ -15,8 +14,8 @@ from localdev.dev import REMOTE_STORE_OPT_IN, DevError, check_store_is_local
 from localdev.emulator import FunctionUrlEmulator
 from localdev.manifest import ActionUrls
 from localdev.simulator import LocalSite, Simulator, SimulatorConfig
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://127.0.0.1:3999"
 
 

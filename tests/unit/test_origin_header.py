@@ -10,7 +10,6 @@ import pytest
 from functions.google_authentication import app as token_app
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth import db, settings
 from gpt_auth.origin import ORIGIN_HEADER
 from localdev.nx_server import free_port
 from tests.reliability.flows import action_event, authorize_event, token_event
@@ -35,8 +34,8 @@ def call(
 
 
 @pytest.fixture
-def one_host(monkeypatch):
-    monkeypatch.setenv("ORIGIN_SECRET", SECRET)
+def one_host(configure):
+    configure(ORIGIN_SECRET=SECRET)
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -45,11 +44,9 @@ def one_host(monkeypatch):
     [None, "", SECRET[:-1], SECRET + "x", SECRET.lower()],
     ids=["none", "empty", "short", "long", "case"],
 )
-def test_without_the_secret_every_function_answers_403(one_host, route, sent, lambda_context, monkeypatch):
+def test_without_the_secret_every_function_answers_403(one_host, route, sent, lambda_context, configure):
     # GIVEN a store that cannot be reached: a refusal must come before any store call
-    monkeypatch.setenv("MONGODB_URI", f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
-    settings.reset()
-    db.reset()
+    configure(MONGODB_URI=f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
     # WHEN a function is called without CloudFront's header, or with another value
     response = call(route, lambda_context, sent)
     # THEN it is a 403 that says to use the one host, a page for the browser route
@@ -75,8 +72,8 @@ def test_without_the_setting_no_header_is_needed(lambda_context):
 
 
 @pytest.mark.parametrize("value", ["short", "x" * 40 + " y", "x" * 40 + '"'], ids=["short", "space", "quote"])
-def test_a_malformed_origin_secret_is_a_500_naming_it(value, monkeypatch, lambda_context):
-    monkeypatch.setenv("ORIGIN_SECRET", value)
+def test_a_malformed_origin_secret_is_a_500_naming_it(value, configure, lambda_context):
+    configure(ORIGIN_SECRET=value)
     response = call("action", lambda_context, value)
     assert response["statusCode"] == 500
     assert "ORIGIN_SECRET" in json.loads(response["body"])["error_description"]

@@ -7,7 +7,6 @@ with those values would contain, not just that a name appears in the template.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,8 @@ from cfnlint.decode import decode
 
 from gpt_auth import metrics
 from gpt_auth.origin import MIN_SECRET_LENGTH, ORIGIN_HEADER
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = {
     "GoogleAuthorizationFunction": "AuthorizationConcurrency",
     "GoogleAuthenticationFunction": "TokenConcurrency",
@@ -157,7 +156,7 @@ def test_alarms_watch_throttles_5xx_and_refresh_token_reuse(template):
         assert ("AWS/Lambda", "Url5xxCount", dims) in watched, function
     # The reuse metric as the functions publish it: our namespace, Powertools' service dimension
     env = template["Globals"]["Function"]["Environment"]["Variables"]
-    reuse = getattr(metrics, "REFRESH_TOKEN_REUSE", "RefreshTokenReuse")
+    reuse = metrics.REFRESH_TOKEN_REUSE
     service = json.dumps([{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}], sort_keys=True)
     assert (env["POWERTOOLS_METRICS_NAMESPACE"], reuse, service) in watched
     # AND each notifies the topic when AlarmEmail is set, which by default it is not
