@@ -63,6 +63,9 @@ CLIENT_OPTIONS: dict[str, Any] = {
     # replaced, and keep containers x 2 (+ pymongo's monitor connections) under the cluster's
     # connection limit (docs/deploy.md, "Concurrency and connections").
     "maxPoolSize": MAX_POOL_SIZE,
+    # Where several requests share a client (make dev's three functions, the tests), one waits at
+    # most this long for a pooled connection, then answers 503; in Lambda it never waits.
+    "waitQueueTimeoutMS": 2000,
     "tz_aware": True,
     "appname": "gpt-google-auth",
 }
