@@ -1,5 +1,8 @@
 """``make revoke USER=<email or sub>`` / ``CLIENT=<GPT client id>``: sign users out of the GPT.
 
+``USER`` is a verified e-mail address, a provider ``sub`` (at any issuer; one nobody recorded is
+taken at the configured provider), or a whole user id ``<issuer>#<sub>``.
+
 Works on the store the settings name (environment, then ``.env``): ``MONGODB_URI``, or the
 deployed secret through ``APP_SECRET_ARN``. The embedded store lives only inside the process
 that runs it, so it is refused here.
@@ -33,12 +36,11 @@ def run(user: str | None, client: str | None) -> tuple[int, str]:
         user_ids = revocation.user_ids_for(user)
         if not user_ids:
             return 1, f"No user with e-mail {user!r} in {_store_label()}; nothing revoked."
-        if "@" in user:
-            parts.append(f"user {user} (sub {', '.join(user_ids)})")
-        elif db.collection(db.USERS).find_one({"_id": user}, {"_id": 1}) is None:
-            parts.append(f"sub {user} (no such user recorded)")
-        else:
-            parts.append(f"user with sub {user}")
+        recorded = db.collection(db.USERS).count_documents({"_id": {"$in": user_ids}})
+        ids = ", ".join(user_ids)
+        parts.append(
+            f"user {user} (user id {ids})" if recorded else f"{user} (user id {ids}; no such user recorded)"
+        )
     if client:
         parts.append(f"GPT client {client}")
     result = revocation.revoke(user_ids=user_ids, client_id=client)
@@ -50,7 +52,9 @@ def run(user: str | None, client: str | None) -> tuple[int, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make revoke", description=__doc__.splitlines()[0])
-    parser.add_argument("--user", help="the user's e-mail address or Google sub")
+    parser.add_argument(
+        "--user", help="a verified e-mail address, a provider sub, or a user id <issuer>#<sub>"
+    )
     parser.add_argument("--client", help="a GPT client id: revoke every session issued to it")
     args = parser.parse_args(argv)
     if not (args.user or args.client):

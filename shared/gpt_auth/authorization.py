@@ -131,9 +131,7 @@ def finish(params: Mapping[str, str]) -> str:
         client_secret=config.google_client_secret,
     )
     claims = idp.verify_id_token(id_token, client_id=config.google_client_id, nonce=request.nonce)
-    user_id = users.upsert_user(
-        sub=claims["sub"], issuer=idp.issuer, email=_text(claims.get("email")), name=_text(claims.get("name"))
-    )
+    user_id = users.upsert_user(issuer=idp.issuer, claims=claims)
     our_code = codes.issue_code(
         client_id=request.client_id, redirect_uri=request.redirect_uri, user_id=user_id, scope=request.scope
     )
@@ -192,7 +190,3 @@ def _default_callback(domain_name: str | None) -> str:
     if not domain_name:
         raise ConfigError("GOOGLE_REDIRECT_URI is not set and the request names no domain to build it from.")
     return f"https://{domain_name}/callback"
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gpt_auth import db, sessions
+from gpt_auth import db, provider, sessions, users
+from gpt_auth.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -21,16 +22,31 @@ class Revoked:
 
 
 def user_ids_for(who: str) -> list[str]:
-    """Ids (Google ``sub``) of the users ``who`` names: an e-mail address, else a ``sub`` itself.
+    """Ids (``<issuer>#<sub>``, see ``gpt_auth.users``) of the users ``who`` names.
 
-    An e-mail matches as given or in lower case; a ``sub`` is returned as is even when the
-    ``users`` collection does not know it, so its sessions can still be revoked.
+    ``who`` is a whole user id, a verified e-mail address (as given or in lower case), or a
+    provider ``sub`` (at any issuer). A ``sub`` nobody recorded names that subject at the
+    configured provider, so its sessions can still be revoked; an unknown e-mail names nobody.
     """
     who = who.strip()
-    if "@" not in who:
-        return [who] if who else []
-    users = db.collection(db.USERS).find({"email": {"$in": sorted({who, who.lower()})}}, {"_id": 1})
-    return sorted(str(user["_id"]) for user in users)
+    if not who:
+        return []
+    issuer, separator, _ = who.partition(users.ID_SEPARATOR)
+    if separator and "://" in issuer:
+        return [who]
+    records = db.collection(db.USERS)
+    found = {str(user["_id"]) for user in records.find({"sub": who}, {"_id": 1})}
+    if "@" in who:
+        emails = sorted({who, who.lower()})
+        found |= {str(user["_id"]) for user in records.find({"email": {"$in": emails}}, {"_id": 1})}
+    elif not found:
+        found = {users.user_id(configured_issuer(), who)}
+    return sorted(found)
+
+
+def configured_issuer() -> str:
+    """The issuer of the configured provider: ``OIDC_ISSUER``, else Google's."""
+    return get_settings().oidc_issuer or provider.GOOGLE.issuer
 
 
 def revoke(

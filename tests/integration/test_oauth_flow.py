@@ -88,11 +88,32 @@ def test_the_person_at_google_is_the_user_of_the_session(chatgpt: ChatGpt):
 
     alice = tokens_of(chatgpt.exchange(chatgpt.sign_in("alice@example.com").code))
     bob = tokens_of(chatgpt.exchange(chatgpt.sign_in("bob@example.com").code))
-    # THEN each has a user record (from the verified ID token) and their own session
-    users = {user["email"] for user in db.collection(db.USERS).find()}
-    assert users == {"alice@example.com", "bob@example.com"}
+    # THEN each has a user record (from the verified ID token), keyed on issuer and subject, and
+    # their own session; the stand-in does not say it verified their e-mails, so none is kept
+    from gpt_auth import settings, users
+
+    issuer = settings.get_settings().oidc_issuer
+    records = list(db.collection(db.USERS).find())
+    assert {user["_id"] for user in records} == {
+        users.user_id(issuer, "alice@example.com"),
+        users.user_id(issuer, "bob@example.com"),
+    }
+    assert not any("email" in user for user in records)
     assert alice["access_token"] != bob["access_token"]
     assert db.collection(db.SESSIONS).count_documents({}) == 2
+
+
+def test_a_verified_email_is_kept_and_names_the_user_for_revocation(chatgpt: ChatGpt):
+    from gpt_auth import db, revocation, settings, users
+
+    # GIVEN Ada, whom the stand-in knows with a verified e-mail, signs in
+    tokens_of(chatgpt.exchange(chatgpt.sign_in("ada@example.com").code))
+    # THEN her e-mail is stored, and `make revoke USER=ada@example.com` finds her
+    ada = db.collection(db.USERS).find_one({"email": "ada@example.com"})
+    assert ada is not None and ada["_id"] == users.user_id(
+        settings.get_settings().oidc_issuer, "ada@example.com"
+    )
+    assert revocation.user_ids_for("ada@example.com") == [ada["_id"]]
 
 
 @pytest.mark.parametrize("auth_method", ["client_secret_basic", "client_secret_post"])

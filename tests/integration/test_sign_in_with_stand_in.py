@@ -15,7 +15,7 @@ import requests
 
 from functions.google_authorization import app
 from functions.test_endpoint import app as test_endpoint
-from gpt_auth import codes, db
+from gpt_auth import codes, db, settings, users
 from tests.support.events import load_event
 from tests.support.token_requests import exchange
 
@@ -76,16 +76,18 @@ def test_sign_in_ends_at_the_gpt_with_a_code_that_redeems_once(store, lambda_con
     # AND the code redeems once, bound to the GPT client, its callback, alice and the (empty) scope
     grant = codes.redeem_code(back["code"])
     assert grant is not None
+    alice = users.user_id(settings.get_settings().oidc_issuer, "alice@example.com")
     assert (grant.client_id, grant.redirect_uri, grant.user_id, grant.scope) == (
         "gpt-client",
         GPT_CALLBACK,
-        "alice@example.com",
+        alice,
         "",
     )
     assert codes.redeem_code(back["code"]) is None
-    # AND alice is a user, with no provider token stored
-    user = db.collection(db.USERS).find_one({"_id": "alice@example.com"})
-    assert user["email"] == "alice@example.com"
+    # AND alice is a user keyed on issuer and subject, with no provider token stored, and no
+    # e-mail: the provider did not say it verified it
+    user = db.collection(db.USERS).find_one({"_id": alice})
+    assert user["sub"] == "alice@example.com" and "email" not in user
     assert set(user) <= {"_id", "sub", "issuer", "email", "name", "created_at", "last_login_at"}
 
 
@@ -96,13 +98,20 @@ def test_the_gpts_scope_is_bound_to_the_code(lambda_context):
     assert codes.redeem_code(back["code"]).scope == "profile tasks.read"
 
 
-def test_the_name_the_provider_sends_is_stored(oidc_issuer, lambda_context):
-    requests.put(
-        f"{oidc_issuer}/users/carol", json={"email": "carol@example.com", "name": "Carol"}, timeout=5
-    )
+def test_the_name_and_verified_email_the_provider_sends_are_stored(oidc_issuer, lambda_context):
+    claims = {"email": "carol@example.com", "email_verified": True, "name": "Carol"}
+    requests.put(f"{oidc_issuer}/users/carol", json=claims, timeout=5)
     callback(lambda_context, consent(authorize(lambda_context), sub="carol"))
-    user = db.collection(db.USERS).find_one({"_id": "carol"})
+    user = db.collection(db.USERS).find_one({"_id": users.user_id(oidc_issuer, "carol")})
     assert (user["email"], user["name"]) == ("carol@example.com", "Carol")
+
+
+def test_an_email_the_provider_does_not_verify_is_not_stored(oidc_issuer, lambda_context):
+    claims = {"email": "ceo@example.com", "email_verified": False, "name": "Eve"}
+    requests.put(f"{oidc_issuer}/users/eve", json=claims, timeout=5)
+    callback(lambda_context, consent(authorize(lambda_context), sub="eve"))
+    user = db.collection(db.USERS).find_one({"_id": users.user_id(oidc_issuer, "eve")})
+    assert user["name"] == "Eve" and "email" not in user
 
 
 def test_refusing_at_the_provider_sends_access_denied_to_the_gpt(lambda_context):

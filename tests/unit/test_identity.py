@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from functions.test_endpoint import app
-from gpt_auth import sessions
+from gpt_auth import db, revocation, sessions, settings, users
 from tests.support.events import load_event
 
 LIFETIMES = sessions.Lifetimes(3600, 86400, grace=120, max_age=7 * 86400)
@@ -23,3 +25,96 @@ def test_the_action_accepts_only_sessions_of_the_configured_gpt_client(store, la
     assert action_status(ours.access_token, lambda_context) == 200
     assert action_status(theirs.access_token, lambda_context) == 401
     assert sessions.session_for_access_token(theirs.access_token, client_id="other-gpt") is not None
+
+
+# Users are keyed on issuer and subject; an e-mail is kept only when the provider verified it.
+
+GOOGLE = "https://accounts.google.com"
+OTHER_ISSUER = "https://login.example.org"
+
+
+def sign_in(sub: str, *, issuer: str = GOOGLE, **claims: object) -> str:
+    return users.upsert_user(issuer=issuer, claims={"sub": sub, **claims})
+
+
+def stored(user_id: str) -> dict:
+    return db.collection(db.USERS).find_one({"_id": user_id})
+
+
+def test_the_user_id_is_issuer_and_subject_as_one_stable_string(store):
+    user_id = sign_in("108234567890", email="ada@example.com", email_verified=True)
+    assert user_id == "https://accounts.google.com#108234567890"
+    assert user_id == users.user_id(GOOGLE, "108234567890") == users.user_id(GOOGLE + "/", "108234567890")
+    assert sign_in("108234567890") == user_id  # the next sign-in finds the same user
+    assert (stored(user_id)["issuer"], stored(user_id)["sub"]) == (GOOGLE, "108234567890")
+
+
+def test_one_subject_at_two_issuers_is_two_users(store):
+    at_google, elsewhere = sign_in("42"), sign_in("42", issuer=OTHER_ISSUER)
+    assert at_google != elsewhere
+    assert db.collection(db.USERS).count_documents({"sub": "42"}) == 2
+
+
+@pytest.mark.parametrize("verified", [True, "true"])
+def test_a_verified_email_is_stored(store, verified):
+    user_id = sign_in("s-1", email="ada@example.com", email_verified=verified)
+    assert stored(user_id)["email"] == "ada@example.com"
+    assert revocation.user_ids_for("ada@example.com") == [user_id]
+
+
+@pytest.mark.parametrize(
+    "claims", [{}, {"email_verified": False}, {"email_verified": "false"}, {"email_verified": 1}]
+)
+def test_an_unverified_email_is_not_stored_nor_matched(store, claims):
+    # GIVEN a provider that sends an e-mail without saying it verified it
+    user_id = sign_in("s-1", email="ceo@example.com", **claims)
+    # THEN the e-mail is not kept, and revoking by it matches nobody
+    assert "email" not in stored(user_id)
+    assert revocation.user_ids_for("ceo@example.com") == []
+
+
+def test_an_email_no_longer_verified_is_dropped(store):
+    user_id = sign_in("s-1", email="ada@example.com", email_verified=True)
+    sign_in("s-1", email="ada@example.com", email_verified=False)
+    assert "email" not in stored(user_id)
+    assert revocation.user_ids_for("ada@example.com") == []
+
+
+def test_someone_elses_unverified_email_cannot_make_them_a_revocation_target(store):
+    ada = sign_in("s-ada", email="ada@example.com", email_verified=True)
+    sign_in("s-mallory", issuer=OTHER_ISSUER, email="ada@example.com", email_verified=False)
+    assert revocation.user_ids_for("ada@example.com") == [ada]
+
+
+def test_revoking_by_sub_finds_the_user_at_every_issuer(store):
+    at_google, elsewhere = sign_in("42"), sign_in("42", issuer=OTHER_ISSUER)
+    assert revocation.user_ids_for("42") == sorted([at_google, elsewhere])
+    assert revocation.user_ids_for(at_google) == [at_google]  # a whole user id works too
+
+
+def test_revoking_an_unrecorded_sub_names_it_at_the_configured_provider(store):
+    assert revocation.user_ids_for("never-seen") == [users.user_id(GOOGLE, "never-seen")]
+
+
+def test_revoking_an_unrecorded_sub_with_another_provider_uses_its_issuer(store, monkeypatch):
+    monkeypatch.setenv("OIDC_ISSUER", OTHER_ISSUER)
+    settings.reset()
+    assert revocation.user_ids_for("never-seen") == [users.user_id(OTHER_ISSUER, "never-seen")]
+
+
+@pytest.mark.nx
+@pytest.mark.parametrize("named_by", ["email", "sub", "user id"])
+def test_make_revoke_names_a_user_by_email_sub_or_user_id(nx_server, monkeypatch, capsys, named_by):
+    from localdev import revoke
+
+    # GIVEN a store on a wire-protocol server, and Ada signed in at Google with a verified e-mail
+    monkeypatch.setenv("MONGODB_URI", nx_server.uri)
+    monkeypatch.setenv("MONGODB_DATABASE", f"revoke_by_{named_by.replace(' ', '_')}")
+    ada = sign_in("108234567890", email="ada@example.com", email_verified=True)
+    issued = sessions.create_session(user_id=ada, client_id="gpt-client", scope="", lifetimes=LIFETIMES)
+    who = {"email": "ada@example.com", "sub": "108234567890", "user id": ada}[named_by]
+    # WHEN the operator runs `make revoke USER=<who>`
+    assert revoke.main(["--user", who]) == 0
+    # THEN her session is gone and the command names her user id
+    assert ada in capsys.readouterr().out
+    assert sessions.session_for_access_token(issued.access_token) is None

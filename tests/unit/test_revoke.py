@@ -13,11 +13,17 @@ from tests.support.stores import skip_on_nx
 LIFETIMES = sessions.Lifetimes(3600, 86400, grace=120, max_age=7 * 86400)
 
 
+GOOGLE = "https://accounts.google.com"
+ADA = users.user_id(GOOGLE, "sub-ada")
+
+
 def sign_in(sub: str, email: str | None, client_id: str = "gpt-client") -> sessions.IssuedTokens:
-    """A user record as the authorization step writes it, and a session issued to it."""
+    """A user record as the authorization step writes it (a verified e-mail), and a session issued to it."""
+    user_id = users.user_id(GOOGLE, sub)
     if email is not None:
-        users.upsert_user(sub=sub, issuer="https://accounts.google.com", email=email, name=sub.title())
-    return sessions.create_session(user_id=sub, client_id=client_id, scope="openid", lifetimes=LIFETIMES)
+        claims = {"sub": sub, "email": email, "email_verified": True, "name": sub.title()}
+        user_id = users.upsert_user(issuer=GOOGLE, claims=claims)
+    return sessions.create_session(user_id=user_id, client_id=client_id, scope="openid", lifetimes=LIFETIMES)
 
 
 def can_call_the_action(issued: sessions.IssuedTokens, lambda_context) -> bool:
@@ -50,7 +56,7 @@ def test_revoking_a_user_by_email_ends_all_their_sessions_only(store, lambda_con
 
 def test_an_email_matches_in_lower_case_too(store):
     sign_in("sub-ada", "ada@example.com")
-    assert revocation.user_ids_for("Ada@Example.com") == ["sub-ada"]
+    assert revocation.user_ids_for("Ada@Example.com") == [ADA]
     assert revocation.user_ids_for("nobody@example.com") == []
 
 
@@ -74,7 +80,7 @@ def test_revoking_a_client_ends_its_sessions_only(store, lambda_context):
 def test_a_user_and_a_client_together_narrow_the_revocation(store):
     sign_in("sub-ada", "ada@example.com", client_id="gpt-client")
     keep = sign_in("sub-ada", "ada@example.com", client_id="other-gpt")
-    assert revocation.revoke(user_ids=["sub-ada"], client_id="gpt-client").sessions == 1
+    assert revocation.revoke(user_ids=[ADA], client_id="gpt-client").sessions == 1
     assert can_refresh(keep, client_id="other-gpt")
 
 
@@ -85,11 +91,11 @@ def test_an_unredeemed_code_cannot_mint_a_session_after_revocation(store):
     code = codes.issue_code(
         client_id="gpt-client",
         redirect_uri="https://chatgpt.com/aip/g-1/oauth/callback",
-        user_id="sub-ada",
+        user_id=ADA,
         scope="",
     )
     # WHEN she is revoked before the code is redeemed
-    result = revocation.revoke(user_ids=["sub-ada"])
+    result = revocation.revoke(user_ids=[ADA])
     # THEN the code is void
     assert result.codes == 1
     assert codes.redeem_code(code) is None
@@ -97,8 +103,8 @@ def test_an_unredeemed_code_cannot_mint_a_session_after_revocation(store):
 
 def test_revoking_twice_counts_nothing_the_second_time(store):
     sign_in("sub-ada", "ada@example.com")
-    assert revocation.revoke(user_ids=["sub-ada"]).sessions == 1
-    assert revocation.revoke(user_ids=["sub-ada"]) == revocation.Revoked(sessions=0, codes=0)
+    assert revocation.revoke(user_ids=[ADA]).sessions == 1
+    assert revocation.revoke(user_ids=[ADA]) == revocation.Revoked(sessions=0, codes=0)
 
 
 def test_naming_nobody_is_refused(store):
