@@ -76,6 +76,7 @@ def callback_events(count: int) -> list[dict[str, Any]]:
     """googleAuthorization ``GET /callback``: one pending sign-in per event (a state works once)."""
     from gpt_auth import pending
     from gpt_auth.settings import get_settings
+    from localdev.samples import SAMPLE_SIGN_IN_COOKIE  # the template event's browser
 
     config = get_settings()
     template = load_event("google_authorization_callback_unknown_state")
@@ -90,7 +91,8 @@ def callback_events(count: int) -> list[dict[str, Any]]:
                 nonce=PROVIDER_NONCE,
                 code_verifier="v" * 64,
                 callback_uri=config.google_redirect_uri or "https://bench.example/callback",
-            )
+            ),
+            browser=SAMPLE_SIGN_IN_COOKIE,
         )
         event = copy.deepcopy(template)
         event["rawQueryString"] = urlencode(

@@ -9,7 +9,7 @@ from gpt_auth import codes, db, pending, sessions
 from gpt_auth.settings import get_settings
 from gpt_auth.tokens import hash_token
 from localdev.lambda_env import body_text
-from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_USER
+from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SIGN_IN_COOKIE, SAMPLE_USER
 
 
 def seed_session_for(access_token: str, *, user_id: str = SAMPLE_USER, scope: str = "") -> str:
@@ -71,8 +71,10 @@ def seed_pending_request(
     redirect_uri: str = SAMPLE_GPT_CALLBACK,
     state: str = "gpt-state-8f2c",
     scope: str = "",
+    browser: str = SAMPLE_SIGN_IN_COOKIE,
 ) -> None:
-    """Make ``request_id`` (our state at the provider) a live pending sign-in of the GPT client."""
+    """Make ``request_id`` (our state at the provider) a live pending sign-in of the GPT client,
+    started by the browser whose sign-in cookie is ``browser``."""
     config = get_settings()
     # Seeding twice starts over.
     db.collection(db.AUTHORIZATION_REQUESTS).delete_one({"_id": hash_token(request_id)})
@@ -87,6 +89,7 @@ def seed_pending_request(
             callback_uri="https://localhost/callback",
         ),
         request_id=request_id,
+        browser=browser,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth import authorization
+from gpt_auth import authorization, sign_in_cookie
 from gpt_auth.log import logger
 from gpt_auth.routing import Router
 from gpt_auth.web import Request, redirect
@@ -22,12 +22,15 @@ router = Router(error_page_title="Sign-in failed")
 @router.get("/")
 def authorize(request: Request) -> dict[str, Any]:
     domain_name = (request.event.get("requestContext") or {}).get("domainName")
-    return redirect(authorization.begin(request.query(), domain_name=domain_name))
+    browser = sign_in_cookie.value_for(request)
+    response = redirect(authorization.begin(request.query(), domain_name=domain_name, browser=browser))
+    response["cookies"] = [sign_in_cookie.set_cookie(browser, request)]
+    return response
 
 
 @router.get("/callback")
 def callback(request: Request) -> dict[str, Any]:
-    return redirect(authorization.finish(request.query()))
+    return redirect(authorization.finish(request.query(), browser=sign_in_cookie.presented(request)))
 
 
 @router.get("/privacy")

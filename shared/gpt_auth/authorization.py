@@ -22,12 +22,18 @@ MAX_PARAM_CHARS = 2000
 SHOWN_URI_CHARS = 100  # of a refused redirect_uri: a whole ChatGPT callback fits
 
 UNKNOWN_REQUEST = (
-    "This sign-in request is unknown, expired (they last 10 minutes) or already used, so there is "
-    "no safe way back to ChatGPT. Start the sign-in again from ChatGPT."
+    "This sign-in request is unknown, expired (they last 10 minutes), already used, or was started "
+    "in another browser, so there is no safe way back to ChatGPT. Start the sign-in again from "
+    "ChatGPT in this browser."
+)
+NO_COOKIE = (
+    "This browser did not bring back the sign-in cookie set when the sign-in started: the sign-in "
+    "was started in another browser, or this browser blocks cookies for this site. Start the "
+    "sign-in again from ChatGPT in this browser, with cookies allowed for this site."
 )
 
 
-def begin(params: Mapping[str, str], *, domain_name: str | None) -> str:
+def begin(params: Mapping[str, str], *, domain_name: str | None, browser: str) -> str:
     """Check the GPT's authorization request, store it, and return where to send the browser.
 
     Parameters
@@ -37,6 +43,9 @@ def begin(params: Mapping[str, str], *, domain_name: str | None) -> str:
     domain_name
         This function's domain (``requestContext.domainName``), for our callback URL when
         ``GOOGLE_REDIRECT_URI`` is not set.
+    browser
+        The value of the sign-in cookie the response sets (``gpt_auth.sign_in_cookie``); only its
+        hash is stored with the pending request.
 
     Returns
     -------
@@ -70,7 +79,8 @@ def begin(params: Mapping[str, str], *, domain_name: str | None) -> str:
             nonce=nonce,
             code_verifier=verifier,
             callback_uri=callback_uri,
-        )
+        ),
+        browser=browser,
     )
     logger.info("sign-in started", extra={"gpt_id": redirects.gpt_id(redirect_uri), "provider": idp.name})
     return idp.authorization_url(
@@ -82,22 +92,27 @@ def begin(params: Mapping[str, str], *, domain_name: str | None) -> str:
     )
 
 
-def finish(params: Mapping[str, str]) -> str:
+def finish(params: Mapping[str, str], *, browser: str | None) -> str:
     """Complete a sign-in at the provider's callback; returns the GPT's callback URL.
 
     On success that URL carries our one-time ``code`` and the GPT's ``state``; when the provider
-    answered ``error``, it carries ``error=access_denied`` and the GPT's ``state``.
+    answered ``error``, it carries ``error=access_denied`` and the GPT's ``state``. ``browser`` is
+    the sign-in cookie the browser presented (None: none); without the one the pending request is
+    bound to, nothing is consumed and the provider is not called.
 
     Raises
     ------
     RequestRefused
-        The pending request is unknown, expired or already used (there is nowhere safe to redirect).
+        No sign-in cookie, or the pending request is unknown, expired, already used or bound to
+        another browser (there is nowhere safe to redirect).
     UpstreamError
         The provider failed, refused the code, or sent an ID token we refuse.
     """
     config = get_settings()
+    if browser is None:
+        raise RequestRefused(NO_COOKIE)
     provider_error = params.get("error")
-    request = pending.consume(params.get("state", ""))
+    request = pending.consume(params.get("state", ""), browser=browser)
     if provider_error is not None:
         logger.info("provider refused the sign-in", extra={"provider_error": provider_error[:64]})
         if request is None:

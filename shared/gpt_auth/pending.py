@@ -2,7 +2,9 @@
 
 Each one lives ten minutes and is used once: the provider's callback consumes it atomically, so
 a replayed callback finds nothing. It is stored under the SHA-256 of its id; the id itself only
-travels as our ``state`` through the provider.
+travels as our ``state`` through the provider. It is bound to the browser that started it: only
+the SHA-256 of that browser's sign-in cookie is stored (``browser_hash``), and only a callback
+presenting that cookie consumes it (``gpt_auth.sign_in_cookie``).
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ class PendingRequest:
     callback_uri: str
 
 
-def create(request: PendingRequest, now: datetime | None = None, *, request_id: str | None = None) -> str:
-    """Store ``request``; returns its id, to send to the provider as ``state``.
+def create(
+    request: PendingRequest, *, browser: str, now: datetime | None = None, request_id: str | None = None
+) -> str:
+    """Store ``request``, bound to the ``browser``'s sign-in cookie; returns its id (our ``state``).
 
     ``request_id`` stores it under that id instead of a minted one (local seeding of the sample events).
     """
@@ -40,6 +44,7 @@ def create(request: PendingRequest, now: datetime | None = None, *, request_id: 
         {
             "_id": hash_token(request_id),
             **asdict(request),
+            "browser_hash": hash_token(browser),
             "created_at": when,
             "expires_at": when + timedelta(seconds=REQUEST_TTL_SECONDS),
         }
@@ -47,12 +52,20 @@ def create(request: PendingRequest, now: datetime | None = None, *, request_id: 
     return request_id
 
 
-def consume(request_id: str, now: datetime | None = None) -> PendingRequest | None:
-    """Take the pending request out of the store. None when malformed, unknown, expired or used."""
+def consume(request_id: str, *, browser: str, now: datetime | None = None) -> PendingRequest | None:
+    """Take the pending request out of the store.
+
+    None when malformed, unknown, expired, used, or bound to another browser's cookie; a request
+    presented with the wrong cookie stays in the store for the browser that started it.
+    """
     if not is_well_formed(request_id, AUTHORIZATION_REQUEST):
         return None
     record = db.collection(db.AUTHORIZATION_REQUESTS).find_one_and_delete(
-        {"_id": hash_token(request_id), "expires_at": {"$gt": now or db.now()}}
+        {
+            "_id": hash_token(request_id),
+            "browser_hash": hash_token(browser),
+            "expires_at": {"$gt": now or db.now()},
+        }
     )
     if record is None:
         return None

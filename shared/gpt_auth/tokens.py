@@ -10,6 +10,7 @@ ACCESS_TOKEN = "gat_"
 REFRESH_TOKEN = "grt_"
 AUTHORIZATION_CODE = "gac_"
 AUTHORIZATION_REQUEST = "gar_"  # our state at the provider: a pending sign-in
+SIGN_IN_COOKIE = "gsc_"  # binds a pending sign-in to the browser that started it
 
 # token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet.
 _BODY = re.compile(r"[A-Za-z0-9_-]{43}")

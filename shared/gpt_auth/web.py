@@ -75,6 +75,14 @@ class Request:
     def media_type(self) -> str:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
+    def cookie(self, name: str) -> str | None:
+        """The first value of cookie ``name`` in the event's ``cookies`` (payload 2.0), or None."""
+        for item in self.event.get("cookies") or []:
+            key, sep, value = str(item).partition("=")
+            if sep and key.strip() == name:
+                return value.strip()
+        return None
+
     def query(self) -> dict[str, str]:
         """Query parameters; a repeated parameter is an error (RFC 6749 3.1)."""
         return _single_values(self.raw_query, "query")

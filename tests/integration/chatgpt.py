@@ -4,12 +4,14 @@ ChatGPT sends the person to the authorization URL (``client_id``, its callback, 
 empty ``scope``), receives ``code`` and ``state`` at its callback, exchanges the code at the
 token URL with a form body (client credentials in the body or in HTTP Basic), calls the action
 with the access token, and refreshes. Its callback is on chatgpt.com, which is never contacted:
-the code and state are read from the last redirect's ``Location``.
+the code and state are read from the last redirect's ``Location``. The person's browser keeps
+cookies (``ChatGpt.browser``), so our sign-in cookie set at the authorization URL comes back
+with the provider's redirect to our callback.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -57,6 +59,7 @@ class ChatGpt:
     client_id: str
     client_secret: str
     redirect_uri: str = GPT_CALLBACK
+    browser: requests.Session = field(default_factory=requests.Session)  # the person's, with its cookies
 
     @property
     def urls(self) -> LocalUrls:
@@ -73,13 +76,13 @@ class ChatGpt:
             "scope": "",
         } | overrides
         sent = {name: value for name, value in params.items() if value is not None}
-        return requests.get(self.urls.authorization, params=sent, allow_redirects=False, timeout=TIMEOUT)
+        return self.browser.get(self.urls.authorization, params=sent, allow_redirects=False, timeout=TIMEOUT)
 
     def sign_in(self, user: str = "alice@example.com", **overrides: str | None) -> SignIn:
         """The whole browser journey: authorize, consent at the provider as ``user``, our callback."""
         provider_url = location(self.authorize(**overrides))
         provider_redirect = consent(provider_url, sub=user)
-        gpt_redirect = location(requests.get(provider_redirect, allow_redirects=False, timeout=TIMEOUT))
+        gpt_redirect = location(self.browser.get(provider_redirect, allow_redirects=False, timeout=TIMEOUT))
         return SignIn(gpt_redirect, provider_url, provider_redirect)
 
     def token(

@@ -128,9 +128,10 @@ def test_a_standard_oauth_client_completes_the_flow(chatgpt: ChatGpt, auth_metho
     )
     # WHEN it builds the authorization URL and the person signs in at the provider
     url, state = session.create_authorization_url(chatgpt.urls.authorization)
-    provider_url = location(requests.get(url, allow_redirects=False, timeout=10))
+    browser = requests.Session()  # the person's browser keeps our sign-in cookie
+    provider_url = location(browser.get(url, allow_redirects=False, timeout=10))
     provider_redirect = consent(provider_url, sub="carol@example.com")
-    gpt_redirect = location(requests.get(provider_redirect, allow_redirects=False, timeout=10))
+    gpt_redirect = location(browser.get(provider_redirect, allow_redirects=False, timeout=10))
     # AND it fetches the token from the callback URL (authlib checks the state itself)
     token = session.fetch_token(chatgpt.urls.token, authorization_response=gpt_redirect)
     # THEN its token works for the action

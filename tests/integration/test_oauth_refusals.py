@@ -121,7 +121,7 @@ def test_consent_refused_at_google_reaches_the_gpt_as_access_denied(chatgpt: Cha
     provider_redirect = consent(provider_url, action="deny")
     assert query_of(provider_redirect)["error"] == "access_denied"
     # WHEN Google sends them back to our callback
-    back = location(requests.get(provider_redirect, allow_redirects=False, timeout=10))
+    back = location(chatgpt.browser.get(provider_redirect, allow_redirects=False, timeout=10))
     # THEN the GPT's callback gets access_denied with its own state, and no code
     assert back.startswith(GPT_CALLBACK + "?")
     params = query_of(back)

@@ -33,11 +33,13 @@ def query_of(url):
 
 
 def authorize(lambda_context, **changes):
-    """ChatGPT's authorization request; returns our redirect to the provider."""
+    """ChatGPT's authorization request, from the browser of the sample callback event (it presents
+    that event's sign-in cookie); returns our redirect to the provider."""
     event = load_event("google_authorization_authorize")
     event["rawQueryString"] = urlencode(
         dict(parse_qsl(event["rawQueryString"], keep_blank_values=True)) | changes
     )
+    event["cookies"] = load_event("google_authorization_callback_unknown_state")["cookies"]
     response = app.lambda_handler(event, lambda_context)
     assert response["statusCode"] == 302, response["body"]
     return response["headers"]["Location"]

@@ -34,6 +34,10 @@ PAGE_TAGS = {
 }
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\bat 0x[0-9a-f]+")
 PROVIDER_HOSTS = {"accounts.google.com"}
+# The one cookie any answer may set: the sign-in cookie of GET / (gpt_auth.sign_in_cookie).
+SIGN_IN_SET_COOKIE = re.compile(
+    r"(__Host-)?gpt_auth_signin=gsc_[A-Za-z0-9_-]{43}; Path=/; Max-Age=600; HttpOnly(; Secure)?; SameSite=Lax"
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Answer:
     @classmethod
     def from_result(cls, result: dict[str, Any]) -> Answer:
         headers = {str(k).lower(): str(v) for k, v in (result.get("headers") or {}).items()}
+        if result.get("cookies"):  # one Set-Cookie each, as a Function URL sends them
+            headers["set-cookie"] = ", ".join(str(cookie) for cookie in result["cookies"])
         return cls(result["statusCode"], headers, result.get("body") or "")
 
     def json(self) -> Any:
@@ -61,7 +67,9 @@ def check_answer(case: Case, answer: Answer) -> None:
     assert answer.status < 500, case.id
     for name, value in answer.headers.items():
         assert HEADER_VALUE.fullmatch(value), f"{case.id}: header {name} carries {value!r}"
-    assert "set-cookie" not in answer.headers, case.id
+    if "set-cookie" in answer.headers:
+        assert case.function == "googleAuthorization" and case.path == "/", f"{case.id}: sets a cookie"
+        assert SIGN_IN_SET_COOKIE.fullmatch(answer.headers["set-cookie"]), f"{case.id}: sets a cookie"
     assert not TRACEBACK.search(answer.body), f"{case.id}: a stack trace in {answer.body[:300]!r}"
     if answer.status in (301, 302, 303, 307, 308):
         _check_redirect(case, answer.headers["location"])

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from gpt_auth import codes, sessions
+from gpt_auth import codes, sessions, sign_in_cookie
 from gpt_auth.settings import get_settings
 from gpt_auth.tokens import AUTHORIZATION_CODE, AUTHORIZATION_REQUEST, mint
 from gpt_auth.web import MAX_BODY_CHARS as LIMIT
 from localdev.lambda_env import ACTION, AUTHORIZATION, FORM, FUNCTION_MOUNTS, TOKEN, handler_module, with_body
-from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS
+from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS, SAMPLE_SIGN_IN_COOKIE
 from localdev.seed import seed_pending_request
 from tests.support.events import load_event
 
@@ -51,8 +51,18 @@ SAMPLE_EVENTS = {
     TOKEN: "google_authentication_code_post",
     ACTION: "test_endpoint_valid",
 }
+OTHER_BROWSER = "gsc_" + "B" * 43
+
+
+def sign_in_cookies(value: str) -> str:
+    """A Cookie header carrying ``value`` under both names of the sign-in cookie: over https
+    (in-process events) the handler reads the ``__Host-`` one, over the emulator's plain http the
+    other. The browser of every case presents SAMPLE_SIGN_IN_COOKIE, which @PENDING@ is bound to."""
+    return f"{sign_in_cookie.HTTPS_NAME}={value}; {sign_in_cookie.NAME}={value}"
+
+
 DEFAULT_HEADERS: dict[str, dict[str, str]] = {
-    AUTHORIZATION: {},
+    AUTHORIZATION: {"cookie": sign_in_cookies(SAMPLE_SIGN_IN_COOKIE)},
     TOKEN: {"content-type": FORM},
     ACTION: {"content-type": "application/json", "authorization": "Bearer @ACCESS@"},
 }
@@ -133,6 +143,9 @@ def event_for(case: Case, live: Live) -> dict[str, Any]:
         **{k: live.fill(v) for k, v in case.request_headers().items()},
     }
     body = live.fill_bytes(case.body)
+    cookie_header = headers.pop("cookie", "")  # a Function URL moves Cookie into ``cookies``
+    if cookie_header:
+        event["cookies"] = [c.strip() for c in cookie_header.split(";") if c.strip()]
     event["headers"] = headers
     event["rawPath"] = case.path
     event["rawQueryString"] = live.fill(case.query)
@@ -296,6 +309,31 @@ def _authorization_cases() -> list[Case]:
             query="error=" + _q(MARKUP) + "&state=@PENDING@",
         ),
         callback("wrong method POST", 405, method="POST", query="code=c&state=@PENDING@"),
+        callback("no sign-in cookie", 400, query="code=c&state=@PENDING@", headers={"cookie": None}),
+        callback(
+            "another browser's sign-in cookie",
+            400,
+            query="code=c&state=@PENDING@",
+            headers={"cookie": sign_in_cookies(OTHER_BROWSER)},
+        ),
+        callback(
+            "sign-in cookie with markup",
+            400,
+            query="code=c&state=@PENDING@",
+            headers={"cookie": sign_in_cookies(_q(SCRIPT))},
+        ),
+        callback(
+            "sign-in cookie of 4000",
+            400,
+            query="code=c&state=@PENDING@",
+            headers={"cookie": sign_in_cookies("gsc_" + "A" * 4000)},
+        ),
+        callback(
+            "provider error, no sign-in cookie",
+            400,
+            query="error=access_denied&state=@PENDING@",
+            headers={"cookie": None},
+        ),
     ]
     return cases
 

@@ -17,10 +17,12 @@ from tests.support.token_requests import POST_AUTH, REDIRECT_URI
 
 
 def authorize_event(**changes: str) -> dict[str, Any]:
-    """ChatGPT's authorization request (events/google_authorization_authorize.json), parameters changed."""
+    """ChatGPT's authorization request (events/google_authorization_authorize.json), parameters
+    changed, from the browser of the sample callback events (it presents their sign-in cookie)."""
     event = load_event("google_authorization_authorize")
     query = dict(parse_qsl(event["rawQueryString"], keep_blank_values=True)) | changes
     event["rawQueryString"] = urlencode(query)
+    event["cookies"] = load_event("google_authorization_callback_unknown_state")["cookies"]
     return event
 
 

@@ -22,9 +22,11 @@ from gpt_auth import db, provider
 from gpt_auth.log import logger
 from localdev.lambda_env import FakeLambdaContext
 from localdev.nx_server import free_port
-from tests.reliability.cases import BASIC, CASES, FUNCTIONS, Live, event_for
+from localdev.samples import SAMPLE_SIGN_IN_COOKIE
+from tests.reliability.cases import BASIC, CASES, FUNCTIONS, OTHER_BROWSER, Live, event_for
 from tests.reliability.flows import (
     action_event,
+    authorize_event,
     callback_event,
     location_query,
     start_sign_in,
@@ -75,6 +77,20 @@ def test_no_secret_reaches_any_log(store, fake_idp, app_settings, everything_log
     ]
     secrets += [fake_idp.issued_id_tokens[0], fake_idp.issued_id_tokens[0].split(".")[1]]
     secrets.append(fake_idp.token_forms[0]["code_verifier"])
+    # AND a sign-in from a browser without a sign-in cookie yet, and that cookie refused elsewhere
+    first_visit = authorize_event()
+    del first_visit["cookies"]
+    started = authorization_app.lambda_handler(first_visit, context)
+    fresh_cookie = started["cookies"][0].split(";")[0]
+    fresh_state = location_query(started)["state"]
+    fake_idp.nonce = location_query(started)["nonce"]
+    elsewhere = callback_event(code="provider-code-elsewhere", state=fresh_state)
+    elsewhere["cookies"] = [fresh_cookie.replace(fresh_cookie[-8:], "A" * 8)]
+    assert authorization_app.lambda_handler(elsewhere, context)["statusCode"] == 400
+    callback = callback_event(code="provider-code-fresh", state=fresh_state)
+    callback["cookies"] = [fresh_cookie]
+    assert authorization_app.lambda_handler(callback, context)["statusCode"] == 302
+    secrets += [fresh_cookie.partition("=")[2], fresh_state, SAMPLE_SIGN_IN_COOKIE, OTHER_BROWSER]
     status, pair, _ = token_call({"grant_type": "authorization_code", "code": back["code"]})
     assert status == 200
     # AND the action, a rotation, a retry with the previous token

@@ -20,7 +20,7 @@ import responses
 from functions.google_authorization import app
 from gpt_auth import db, metrics, pending, pkce, provider
 from localdev.nx_server import free_port
-from localdev.samples import SAMPLE_GPT_CALLBACK
+from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SIGN_IN_COOKIE
 from localdev.seed import seed_pending_request
 from tests.support.events import event_index, load_event, seeded_event
 from tests.support.fake_idp import ISSUER, FakeIdp
@@ -32,10 +32,12 @@ DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"
 
 
 def authorize_event(**changes):
-    """The valid authorization event with query parameters changed (None removes one)."""
+    """The valid authorization event with query parameters changed (None removes one), from the
+    browser of the sample callback events (it presents their sign-in cookie)."""
     event = load_event("google_authorization_authorize")
     query = dict(parse_qsl(event["rawQueryString"], keep_blank_values=True)) | changes
     event["rawQueryString"] = urlencode({k: v for k, v in query.items() if v is not None})
+    event["cookies"] = load_event("google_authorization_callback_unknown_state")["cookies"]
     return event
 
 
@@ -77,7 +79,7 @@ def test_every_event_gets_its_documented_status(name, store, lambda_context):
 
 def test_authorize_redirects_to_google_with_our_callback_nonce_and_pkce(lambda_context):
     # WHEN ChatGPT's authorization request arrives
-    response = app.lambda_handler(load_event("google_authorization_authorize"), lambda_context)
+    response = app.lambda_handler(authorize_event(), lambda_context)
     # THEN the browser goes to Google with our fixed callback, our scope and our own state
     url, query = location(response)
     assert url == "https://accounts.google.com/o/oauth2/v2/auth"
@@ -88,7 +90,7 @@ def test_authorize_redirects_to_google_with_our_callback_nonce_and_pkce(lambda_c
     assert query["code_challenge_method"] == "S256"
     assert query["state"] != "gpt-state-8f2c" and query["nonce"]
     # AND the pending sign-in remembers the GPT's request and the PKCE verifier behind the challenge
-    stored = pending.consume(query["state"])
+    stored = pending.consume(query["state"], browser=SAMPLE_SIGN_IN_COOKIE)
     assert stored is not None
     assert (stored.redirect_uri, stored.state, stored.scope) == (SAMPLE_GPT_CALLBACK, "gpt-state-8f2c", "")
     assert stored.nonce == query["nonce"]

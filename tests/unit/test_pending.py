@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from gpt_auth import db, pending
-from gpt_auth.tokens import AUTHORIZATION_REQUEST, mint
+from gpt_auth.tokens import AUTHORIZATION_REQUEST, SIGN_IN_COOKIE, mint
 
 REQUEST = pending.PendingRequest(
     client_id="gpt-client",
@@ -16,39 +16,44 @@ REQUEST = pending.PendingRequest(
     code_verifier="v" * 86,
     callback_uri="https://fn.example/callback",
 )
+BROWSER = mint(SIGN_IN_COOKIE)
 
 
 def test_a_pending_request_is_consumed_once(store):
     # GIVEN a stored request
-    request_id = pending.create(REQUEST)
+    request_id = pending.create(REQUEST, browser=BROWSER)
     # WHEN the callback consumes it twice
-    first, second = pending.consume(request_id), pending.consume(request_id)
+    first, second = pending.consume(request_id, browser=BROWSER), pending.consume(request_id, browser=BROWSER)
     # THEN the first gets it back whole and the second nothing
     assert first == REQUEST
     assert second is None
 
 
 def test_only_the_hash_of_the_id_is_stored(store):
-    request_id = pending.create(REQUEST)
+    request_id = pending.create(REQUEST, browser=BROWSER)
     assert request_id.startswith(AUTHORIZATION_REQUEST)
     assert request_id not in repr(list(db.collection(db.AUTHORIZATION_REQUESTS).find()))
 
 
 def test_an_expired_request_is_refused(store):
-    request_id = pending.create(REQUEST, now=db.now() - timedelta(seconds=pending.REQUEST_TTL_SECONDS + 1))
-    assert pending.consume(request_id) is None
+    request_id = pending.create(
+        REQUEST, browser=BROWSER, now=db.now() - timedelta(seconds=pending.REQUEST_TTL_SECONDS + 1)
+    )
+    assert pending.consume(request_id, browser=BROWSER) is None
 
 
 def test_a_request_just_inside_its_ten_minutes_works(store):
-    request_id = pending.create(REQUEST, now=db.now() - timedelta(seconds=pending.REQUEST_TTL_SECONDS - 5))
-    assert pending.consume(request_id) == REQUEST
+    request_id = pending.create(
+        REQUEST, browser=BROWSER, now=db.now() - timedelta(seconds=pending.REQUEST_TTL_SECONDS - 5)
+    )
+    assert pending.consume(request_id, browser=BROWSER) == REQUEST
 
 
 def test_unknown_or_malformed_ids_are_refused(store):
-    pending.create(REQUEST)
-    assert pending.consume(mint(AUTHORIZATION_REQUEST)) is None
-    assert pending.consume("") is None
-    assert pending.consume("gac_" + "a" * 43) is None
+    pending.create(REQUEST, browser=BROWSER)
+    assert pending.consume(mint(AUTHORIZATION_REQUEST), browser=BROWSER) is None
+    assert pending.consume("", browser=BROWSER) is None
+    assert pending.consume("gac_" + "a" * 43, browser=BROWSER) is None
     assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 1
 
 
@@ -57,4 +62,13 @@ def test_malformed_ids_cost_no_database_call(monkeypatch):
         raise AssertionError("the store was queried for a malformed id")
 
     monkeypatch.setattr(db, "collection", no_database)
-    assert pending.consume("not-a-request-id") is None
+    assert pending.consume("not-a-request-id", browser=BROWSER) is None
+
+
+def test_another_browsers_cookie_consumes_nothing(store):
+    # GIVEN a request started by one browser
+    request_id = pending.create(REQUEST, browser=BROWSER)
+    # WHEN another browser's cookie is presented with its id
+    assert pending.consume(request_id, browser=mint(SIGN_IN_COOKIE)) is None
+    # THEN it is still there for the browser that started it
+    assert pending.consume(request_id, browser=BROWSER) == REQUEST
