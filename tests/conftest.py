@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import responses
+from cfnlint.decode import decode
 
 from localdev.lambda_env import FakeLambdaContext
 from localdev.nx_server import NxServer
 from tests.support import config, hypothesis_profiles, stores
 from tests.support.fake_idp import ISSUER, FakeIdp
 from tests.support.logs import captured_logs
+from tests.support.paths import ROOT
 
 if TYPE_CHECKING:
     from localdev.stand_in import StandIn
@@ -74,6 +77,15 @@ def store(request: pytest.FixtureRequest) -> str:
     if request.param == stores.NX:
         request.getfixturevalue("nx_store")
     return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    """template.yaml as cfn-lint reads it (its tags resolved), as plain dicts and lists."""
+    parsed, problems = decode(str(ROOT / "template.yaml"))
+    assert not problems, problems
+    loaded: dict[str, Any] = json.loads(json.dumps(parsed))
+    return loaded
 
 
 @pytest.fixture

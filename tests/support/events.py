@@ -8,7 +8,10 @@ from localdev import invoke
 from localdev.invoke import EVENTS, load_event
 from localdev.seed import seed_event
 
-__all__ = ["EVENTS", "event_index", "load_event", "seeded_event"]
+__all__ = ["EVENTS", "EVENT_NAMES", "event_index", "load_event", "seeded_event"]
+
+# Every sample event file's name, without .json.
+EVENT_NAMES = sorted(path.stem for path in EVENTS.glob("*.json") if path.name != "index.json")
 
 
 def event_index() -> dict[str, dict[str, Any]]:

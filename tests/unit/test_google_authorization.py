@@ -6,60 +6,22 @@ tests/integration/test_sign_in_with_stand_in.py.
 
 from __future__ import annotations
 
-import html
 import json
-import os
-import subprocess
-import sys
-import time
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 import responses
 
 from functions.google_authorization import app
-from gpt_auth import db, metrics, pending, pkce, provider
-from localdev.nx_server import free_port
+from gpt_auth import db, metrics, pending, pkce
 from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SIGN_IN_COOKIE
 from localdev.seed import seed_pending_request
+from tests.support.authorization import assert_page, authorize_event, callback_event, location, start
 from tests.support.events import event_index, load_event, seeded_event
-from tests.support.fake_idp import ISSUER, FakeIdp
+from tests.support.fake_idp import ISSUER
 from tests.support.logs import emf_counts
-from tests.support.paths import ROOT
 
 CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "google_authorization")
 DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"
-
-
-def authorize_event(**changes):
-    """The valid authorization event with query parameters changed (None removes one), from the
-    browser of the sample callback events (it presents their sign-in cookie)."""
-    event = load_event("google_authorization_authorize")
-    query = dict(parse_qsl(event["rawQueryString"], keep_blank_values=True)) | changes
-    event["rawQueryString"] = urlencode({k: v for k, v in query.items() if v is not None})
-    event["cookies"] = load_event("google_authorization_callback_unknown_state")["cookies"]
-    return event
-
-
-def callback_event(**query):
-    event = load_event("google_authorization_callback_unknown_state")
-    event["rawQueryString"] = urlencode(query)
-    return event
-
-
-def location(response):
-    """The Location split into (URL without query, single-valued query)."""
-    parts = urlsplit(response["headers"]["Location"])
-    query = {name: values[0] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
-    return f"{parts.scheme}://{parts.netloc}{parts.path}", query
-
-
-def assert_page(response, status, *texts):
-    assert response["statusCode"] == status, response["body"]
-    assert response["headers"]["Content-Type"].startswith("text/html")
-    assert "Location" not in response["headers"]
-    for text in texts:
-        assert html.escape(text) in response["body"], f"{text!r} not on the page"
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -219,13 +181,6 @@ def test_a_callback_with_a_pending_sign_in_but_no_code_is_a_400_page(lambda_cont
 # --- the provider stubbed at its HTTP edge -------------------------------------------------------
 
 
-def start(lambda_context, issuer=ISSUER, **changes):
-    """Run the authorization request; returns the query of the provider URL it redirects to."""
-    url, query = location(app.lambda_handler(authorize_event(**changes), lambda_context))
-    assert url == f"{issuer}/authorize"
-    return query
-
-
 def test_fake_provider_sign_in_issues_a_code(fake_idp, lambda_context):
     sent = start(lambda_context)
     fake_idp.nonce = sent["nonce"]
@@ -276,28 +231,6 @@ def test_discovery_failure_at_authorize_is_a_502_page_and_nothing_stored(fake_id
     assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 0
 
 
-@pytest.mark.parametrize("kind", ["down", "slow"])
-def test_token_endpoint_down_or_slow_is_a_502_page_within_the_timeout(
-    kind, http_mock, monkeypatch, lambda_context, request, configure
-):
-    # GIVEN a provider whose token endpoint refuses connections, or accepts and never answers
-    port = free_port() if kind == "down" else request.getfixturevalue("black_hole")
-    issuer = "http://localhost:9"  # only a local http issuer may name local http endpoints
-    configure(OIDC_ISSUER=issuer)
-    monkeypatch.setattr(provider, "TIMEOUT", (0.5, 1.0))  # the real one is (3.05, 5)
-    fake = FakeIdp(http_mock, issuer=issuer, token_endpoint=f"http://127.0.0.1:{port}/token")
-    http_mock.add_passthru(f"http://127.0.0.1:{port}")
-    sent = start(lambda_context, issuer)
-    fake.nonce = sent["nonce"]
-    # WHEN the callback exchanges the code
-    started = time.monotonic()
-    response = app.lambda_handler(callback_event(code="provider-code", state=sent["state"]), lambda_context)
-    # THEN a 502 page says so, within the read timeout
-    assert time.monotonic() - started < 3
-    expected = "could not be reached" if kind == "down" else "did not answer in time"
-    assert_page(response, 502, expected, "exchanging the sign-in code")
-
-
 def test_nothing_secret_in_the_store_or_the_logs(fake_idp, read_logs, lambda_context, app_settings):
     # GIVEN a whole sign-in, plus a refused and a replayed callback
     sent = start(lambda_context, scope="profile")
@@ -327,22 +260,3 @@ def test_nothing_secret_in_the_store_or_the_logs(fake_idp, read_logs, lambda_con
         assert secret not in stored
         assert secret not in logged
     assert fake_idp.token_forms[0]["code_verifier"] not in logged
-
-
-def test_authorize_with_google_loads_neither_requests_nor_google_auth(app_settings):
-    # GIVEN a fresh interpreter (a cold Lambda container)
-    probe = (
-        "import json, sys\n"
-        "from functions.google_authorization import app\n"
-        "event = json.load(open('events/google_authorization_authorize.json'))\n"
-        "assert app.router.resolve(event)['statusCode'] == 302\n"
-        "print(json.dumps(sorted(m for m in ('requests', 'google.auth', 'jwt') if m in sys.modules)))\n"
-    )
-    env = {**os.environ, **app_settings}
-    # WHEN it answers ChatGPT's authorization request with Google's built-in endpoints
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    # THEN none of the provider client's heavy imports were loaded
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.splitlines()[-1]) == []

@@ -4,39 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from functions.test_endpoint import app
-from gpt_auth import codes, revocation, sessions, users
+from gpt_auth import codes, revocation
 from localdev import revoke
-from tests.support.events import load_event
+from tests.support.revocation import ADA, can_call_the_action, can_refresh, sign_in
 from tests.support.stores import skip_on_nx
-
-LIFETIMES = sessions.Lifetimes(3600, 86400, grace=120, max_age=7 * 86400)
-
-
-GOOGLE = "https://accounts.google.com"
-ADA = users.user_id(GOOGLE, "sub-ada")
-
-
-def sign_in(sub: str, email: str | None, client_id: str = "gpt-client") -> sessions.IssuedTokens:
-    """A user record as the authorization step writes it (a verified e-mail), and a session issued to it."""
-    user_id = users.user_id(GOOGLE, sub)
-    if email is not None:
-        claims = {"sub": sub, "email": email, "email_verified": True, "name": sub.title()}
-        user_id = users.upsert_user(issuer=GOOGLE, claims=claims)
-    return sessions.create_session(user_id=user_id, client_id=client_id, scope="openid", lifetimes=LIFETIMES)
-
-
-def can_call_the_action(issued: sessions.IssuedTokens, lambda_context) -> bool:
-    event = load_event("test_endpoint_valid")
-    event["headers"]["authorization"] = f"Bearer {issued.access_token}"
-    return app.lambda_handler(event, lambda_context)["statusCode"] == 200
-
-
-def can_refresh(issued: sessions.IssuedTokens, client_id: str = "gpt-client") -> bool:
-    return (
-        sessions.rotate_refresh_token(issued.refresh_token, client_id=client_id, lifetimes=LIFETIMES)
-        is not None
-    )
 
 
 def test_revoking_a_user_by_email_ends_all_their_sessions_only(store, lambda_context):
@@ -127,20 +98,3 @@ def test_the_command_needs_a_user_or_a_client(capsys):
         revoke.main([])
     assert stopped.value.code == 2
     assert "make revoke USER=<email or sub>" in capsys.readouterr().err
-
-
-@pytest.mark.nx
-def test_the_command_revokes_on_a_real_server(nx_server, monkeypatch, capsys, lambda_context):
-    # GIVEN a store on a wire-protocol server, and Ada signed in
-    monkeypatch.setenv("MONGODB_URI", nx_server.uri)
-    monkeypatch.setenv("MONGODB_DATABASE", "revoke_command")
-    ada = sign_in("sub-ada", "ada@example.com")
-    # WHEN the operator runs the command
-    assert revoke.main(["--user", "ada@example.com"]) == 0
-    # THEN it says what it did, without credentials, and the session is refused
-    out = capsys.readouterr().out
-    assert "Revoked 1 session(s)" in out and "sub-ada" in out and "127.0.0.1" in out
-    assert not can_call_the_action(ada, lambda_context)
-    # and an unknown e-mail is an error that says nothing was revoked
-    assert revoke.main(["--user", "nobody@example.com"]) == 1
-    assert "nothing revoked" in capsys.readouterr().err

@@ -6,32 +6,16 @@ The whole flow against the running functions is in tests/integration/test_simula
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from werkzeug.test import Client
 
-from localdev.manifest import ActionUrls, manifest_problems
-from localdev.nx_server import free_port
-from localdev.simulator import COOKIE, Simulator, SimulatorConfig, mask, mask_body, mask_header, mask_url
+from localdev.manifest import manifest_problems
+from localdev.simulator import COOKIE, mask, mask_body, mask_header, mask_url
+from tests.support.simulator import BASE, SECRET, csrf_token, make_client
 
-BASE = "http://127.0.0.1:3999"
-SECRET = "gpt-secret-value-0123456789"
 TOKEN = "gat_" + "A" * 43
-
-
-def make_client(base: str = BASE, **config) -> Client:
-    sim = Simulator(
-        SimulatorConfig(
-            urls=ActionUrls.local(base),
-            client_id="gpt-client",
-            client_secret=SECRET,
-            callback_url=f"{base}/simulator/callback",
-            **config,
-        )
-    )
-    return Client(sim)
 
 
 @pytest.fixture
@@ -41,12 +25,6 @@ def client() -> Client:
 
 def get(client: Client, path: str, **kw):
     return client.get(path, base_url=BASE, **kw)
-
-
-def csrf_token(client: Client, base: str = BASE) -> str:
-    """The CSRF token the page's forms carry for this browser (the client's cookie)."""
-    page = client.get("/", base_url=base).get_data(as_text=True)
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
 
 
 def post(client: Client, path: str, data: dict[str, str] | None = None, **kw):
@@ -160,21 +138,6 @@ def test_action_and_refresh_need_a_sign_in_first(client):
     assert "Sign in first" in get(client, "/").get_data(as_text=True)
     post(client, "/simulator/refresh")
     assert "There is no refresh token yet" in get(client, "/").get_data(as_text=True)
-
-
-def test_token_endpoint_down_is_a_clear_step_not_a_crash():
-    # GIVEN the functions are not running (nothing listens on the port)
-    dead = make_client(f"http://127.0.0.1:{free_port()}")
-    base = dead.application.config.origin
-    start = dead.post("/simulator/start", base_url=base, data={"csrf": csrf_token(dead, base)})
-    state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
-    # WHEN the callback comes back with a code
-    dead.get(f"/simulator/callback?code=gac_{'x' * 43}&state={state}", base_url=base)
-    # THEN the timeline shows the attempted request and says there was no response
-    text = dead.get("/", base_url=base).get_data(as_text=True)
-    assert "Token exchange: the authorization code for tokens" in text
-    assert "No response: ConnectionError. Is the local system running" in text
-    assert 'id="sign-in-state">Not signed in.' in text
 
 
 def test_page_on_another_host_name_redirects_to_the_configured_origin(client):

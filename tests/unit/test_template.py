@@ -7,23 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-
-import pytest
-from cfnlint.decode import decode
 
 from gpt_auth.app_secret import SECRET_KEYS
-from tests.support.paths import ROOT
 
 FUNCTIONS = ("GoogleAuthorizationFunction", "GoogleAuthenticationFunction", "TestEndpointFunction")
-
-
-@pytest.fixture(scope="module")
-def template():
-    parsed, problems = decode(str(ROOT / "template.yaml"))
-    assert not problems, problems
-    return json.loads(json.dumps(parsed))  # plain dicts and lists
 
 
 def secret_arn(template):
@@ -115,43 +102,6 @@ def test_each_path_pattern_reaches_its_function(template):
         )  # AllViewerExceptHost
         assert behavior["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
         assert behavior["FunctionAssociations"][0]["EventType"] == "viewer-request"
-
-
-@pytest.mark.skipif(shutil.which("node") is None, reason="node runs the CloudFront function's JavaScript")
-def test_the_path_function_strips_the_prefix_the_handlers_do_not_know(template):
-    # GIVEN the CloudFront function's code as deployed
-    code = template["Resources"]["PathRouter"]["Properties"]["FunctionCode"]
-    uris = [
-        "/authorize",
-        "/authorize/",
-        "/authorize/callback",
-        "/token",
-        "/hello",
-        "/hello/",
-        "/",
-        "/authorizex",
-        "/x",
-    ]
-    runner = (
-        code
-        + "\nconst uris = JSON.parse(process.argv[1]);"
-        + "\nconsole.log(JSON.stringify(uris.map(u => handler({request: {uri: u, querystring: {}}}))));"
-    )
-    # WHEN it handles viewer requests
-    out = subprocess.run(["node", "-e", runner, json.dumps(uris)], capture_output=True, text=True, check=True)
-    results = dict(zip(uris, json.loads(out.stdout), strict=True))
-    # THEN known prefixes are stripped to the paths the handlers route, the rest answer 404
-    assert {u: r["uri"] for u, r in results.items() if "uri" in r} == {
-        "/authorize": "/",
-        "/authorize/": "/",
-        "/authorize/callback": "/callback",
-        "/token": "/",
-        "/hello": "/",
-        "/hello/": "/",
-    }
-    for uri in ("/", "/authorizex", "/x"):
-        assert results[uri]["statusCode"] == 404
-        assert json.loads(results[uri]["body"]["data"])["error"] == "not_found"
 
 
 def _references(value, names):
