@@ -5,11 +5,8 @@ from __future__ import annotations
 from functions.test_endpoint import app
 from gpt_auth import sessions, users
 from tests.support.events import load_event
+from tests.support.identity import GOOGLE, LIFETIMES
 
-LIFETIMES = sessions.Lifetimes(3600, 86400, grace=120, max_age=7 * 86400)
-
-
-GOOGLE = "https://accounts.google.com"
 ADA = users.user_id(GOOGLE, "sub-ada")
 
 

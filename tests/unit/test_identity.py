@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from functions.test_endpoint import app
-from gpt_auth import db, revocation, sessions, settings, users
+from gpt_auth import db, revocation, sessions, users
 from tests.support.events import load_event
-
-LIFETIMES = sessions.Lifetimes(3600, 86400, grace=120, max_age=7 * 86400)
+from tests.support.identity import GOOGLE, LIFETIMES, OTHER_ISSUER, sign_in
 
 
 def action_status(access_token: str, lambda_context) -> int:
@@ -28,13 +27,6 @@ def test_the_action_accepts_only_sessions_of_the_configured_gpt_client(store, la
 
 
 # Users are keyed on issuer and subject; an e-mail is kept only when the provider verified it.
-
-GOOGLE = "https://accounts.google.com"
-OTHER_ISSUER = "https://login.example.org"
-
-
-def sign_in(sub: str, *, issuer: str = GOOGLE, **claims: object) -> str:
-    return users.upsert_user(issuer=issuer, claims={"sub": sub, **claims})
 
 
 def stored(user_id: str) -> dict:
@@ -96,25 +88,6 @@ def test_revoking_an_unrecorded_sub_names_it_at_the_configured_provider(store):
     assert revocation.user_ids_for("never-seen") == [users.user_id(GOOGLE, "never-seen")]
 
 
-def test_revoking_an_unrecorded_sub_with_another_provider_uses_its_issuer(store, monkeypatch):
-    monkeypatch.setenv("OIDC_ISSUER", OTHER_ISSUER)
-    settings.reset()
+def test_revoking_an_unrecorded_sub_with_another_provider_uses_its_issuer(store, configure):
+    configure(OIDC_ISSUER=OTHER_ISSUER)
     assert revocation.user_ids_for("never-seen") == [users.user_id(OTHER_ISSUER, "never-seen")]
-
-
-@pytest.mark.nx
-@pytest.mark.parametrize("named_by", ["email", "sub", "user id"])
-def test_make_revoke_names_a_user_by_email_sub_or_user_id(nx_server, monkeypatch, capsys, named_by):
-    from localdev import revoke
-
-    # GIVEN a store on a wire-protocol server, and Ada signed in at Google with a verified e-mail
-    monkeypatch.setenv("MONGODB_URI", nx_server.uri)
-    monkeypatch.setenv("MONGODB_DATABASE", f"revoke_by_{named_by.replace(' ', '_')}")
-    ada = sign_in("108234567890", email="ada@example.com", email_verified=True)
-    issued = sessions.create_session(user_id=ada, client_id="gpt-client", scope="", lifetimes=LIFETIMES)
-    who = {"email": "ada@example.com", "sub": "108234567890", "user id": ada}[named_by]
-    # WHEN the operator runs `make revoke USER=<who>`
-    assert revoke.main(["--user", who]) == 0
-    # THEN her session is gone and the command names her user id
-    assert ada in capsys.readouterr().out
-    assert sessions.session_for_access_token(issued.access_token) is None
