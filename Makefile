@@ -20,7 +20,7 @@ export SAM_CLI_TELEMETRY := 0
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt layers/dependencies/requirements.txt pyproject.toml
+$(VENV)/.installed: requirements-dev.txt layers/base-requirements.txt layers/google-requirements.txt pyproject.toml
 	@test -n "$(PYTHON313)" || { echo "python3.13 not found: install it (e.g. 'pyenv install 3.13.0') or set PYTHON313=/path/to/python3.13"; exit 1; }
 	test -x $(PY) || $(PYTHON313) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt

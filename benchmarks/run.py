@@ -1,13 +1,16 @@
 """``make bench``: our built functions measured side by side with the Node.js references.
 
-For each function (as ``sam build`` leaves it: the code in ``task/``, both layers merged in
+For each function (as ``sam build`` leaves it: the code in ``task/``, its layers merged in
 ``opt/python`` as Lambda extracts them) and each Node reference, in one run and interleaved:
 
 - the cold path: a fresh process imports the handler, answers one real request of its main
   route against a local nx-27017 server, and exits at once; wall time and peak RSS;
+- the deployed path the same way: settings from the secret (``APP_SECRET_ARN``), served by
+  moto's Secrets Manager behind the Parameters and Secrets extension stand-in, beside a Node
+  reference that reads the same secret through the AWS SDK v3 before its query;
 - the Python floor the same way: only pymongo and one ``find_one``, in the same layout;
 - warm in-process latency of the handler, on the embedded store and on nx-27017;
-- the deployment size: each function's and each layer's zip.
+- the deployment size: each function's and each layer's zip, and each function with its layers.
 
 Prints the tables, writes ``benchmarks/results/latest.json`` (and ``latest.md``) and
 ``benchmarks/summary.json``, and puts the tables into ``docs/performance.md`` between its bench
@@ -17,6 +20,7 @@ markers. ``--render-only SUMMARY`` only renders a saved report into that file.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -34,14 +38,30 @@ from typing import Any
 
 from benchmarks.provider_stub import ProviderStub
 from benchmarks.scenarios import CONTEXT, SCENARIOS, SETTINGS, Scenario
+from gpt_auth.app_secret import SECRET_KEYS
 from localdev.doc_block import markers, write_block
 from localdev.nx_server import NxServer
+from localdev.secrets_extension import (
+    FAKE_CREDENTIALS,
+    REGION,
+    SecretsExtension,
+    moto_secrets_manager,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 NODE_DIR = BENCH / "node"
 BUILD = ROOT / ".aws-sam" / "build"
-LAYERS = ("SharedLayer", "DependenciesLayer")
+SECRET = "@secret"  # the key suffix of a subject whose settings come from the secret
+# Deployed size (function plus its layers, zipped) each function is to stay within, in MB.
+SIZE_TARGETS_MB = {
+    "GoogleAuthenticationFunction": 5,
+    "GoogleAuthorizationFunction": 9,
+    "TestEndpointFunction": 9,
+}
+# The deployed path's targets: ours from the secret over ours from the environment, and over the
+# Node reference that reads the same secret.
+SECRET_OVER_ENV_TARGET, SECRET_OVER_NODE_TARGET = 1.15, 0.9
 RESULTS = BENCH / "results"
 SUMMARY = BENCH / "summary.json"
 DOC = ROOT / "docs" / "performance.md"
@@ -127,12 +147,34 @@ def bench_result(stdout: str) -> dict[str, Any]:
     raise RuntimeError(f"no BENCH_RESULT line in: {stdout[-1000:]}")
 
 
+@functools.cache
+def function_layers(function_dir: str) -> tuple[str, ...]:
+    """Our layers of one built function, in the order Lambda merges them (Globals' first).
+
+    The Parameters and Secrets extension's layer is AWS's: the stand-in plays it here.
+    """
+    from cfnlint.decode import decode
+
+    parsed, problems = decode(str(BUILD / "template.yaml"))
+    if problems or parsed is None:
+        raise SystemExit(f"{BUILD / 'template.yaml'}: {problems}")
+    listed = [
+        *parsed["Globals"]["Function"].get("Layers", []),
+        *parsed["Resources"][function_dir]["Properties"].get("Layers", []),
+    ]
+    return tuple(
+        layer["Ref"]
+        for layer in listed
+        if isinstance(layer, dict) and layer.get("Ref") in parsed["Resources"]
+    )
+
+
 def lambda_root(function_dir: str, base: Path, extra_layers: list[Path]) -> Path:
     """``task/`` and ``opt/python`` as Lambda lays out the function and its layers."""
     root = base / function_dir
     if not root.exists():
         shutil.copytree(BUILD / function_dir, root / "task")
-        for layer in [*(BUILD / name for name in LAYERS), *extra_layers]:
+        for layer in [*(BUILD / name for name in function_layers(function_dir)), *extra_layers]:
             shutil.copytree(layer / "python", root / "opt" / "python", dirs_exist_ok=True)
     return root
 
@@ -212,19 +254,58 @@ class Subject:
         return status
 
 
+@dataclass(frozen=True)
+class ServedSecret:
+    """The settings secret as the deployed functions read it: its ARN, the moto endpoint the Node
+    SDK calls, and what a function with the extension has in its environment."""
+
+    arn: str
+    endpoint_url: str
+    extension_env: dict[str, str]
+
+
+def without_secret_keys(env: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in env.items() if name not in SECRET_KEYS}
+
+
 def cold_subjects(
-    python: str, node: str, base: Path, store_uri: str, stub_env: dict[str, str], extra_layers: list[Path]
+    python: str,
+    node: str,
+    base: Path,
+    store_uri: str,
+    stub_env: dict[str, str],
+    extra_layers: list[Path],
+    secret: ServedSecret,
 ) -> list[Subject]:
     subjects = []
     for scenario in SCENARIOS:
         root = lambda_root(scenario.build_dir, base, extra_layers)
         env = python_env(root, store_uri, stub_env)
         subjects.append(Subject(scenario.function, scenario, [python, "-c", COLD_PYTHON], env, root))
-        if scenario is SCENARIOS[0]:  # the floor needs only the layers, which every function has
+        # The deployed path: no credential in the environment, the secret through the extension.
+        secret_env = without_secret_keys({**env, "APP_SECRET_ARN": secret.arn, **secret.extension_env})
+        subjects.append(
+            Subject(f"{scenario.function}{SECRET}", scenario, [python, "-c", COLD_PYTHON], secret_env, root)
+        )
+        if scenario is SCENARIOS[0]:  # the floor needs only the base layer, which every function has
             subjects.append(Subject(FLOOR, scenario, [python, "-c", FLOOR_PYTHON], env, root))
         for ref in scenario.references:
             ref_env = base_env(store_uri, {**stub_env, "NODE_ENV": "production"})
             subjects.append(Subject(f"node:{ref}", scenario, [node, f"{ref}.js"], ref_env, NODE_DIR))
+        ref = scenario.references[0]
+        node_secret_env = without_secret_keys(
+            {
+                **base_env(store_uri, {**stub_env, "NODE_ENV": "production"}),
+                "APP_SECRET_ARN": secret.arn,
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER": secret.endpoint_url,
+                "AWS_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
+                "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIALS["aws_secret_access_key"],
+                "AWS_SESSION_TOKEN": secret.extension_env["AWS_SESSION_TOKEN"],
+            }
+        )
+        argv = [node, "with-secret.js", ref]
+        subjects.append(Subject(f"node:{ref}{SECRET}", scenario, argv, node_secret_env, NODE_DIR))
     return subjects
 
 
@@ -268,9 +349,13 @@ def zip_size(directory: Path) -> int:
         return target.stat().st_size
 
 
-def deployment_sizes() -> dict[str, int]:
-    names = [s.build_dir for s in SCENARIOS] + ["GoogleAuthorizationFunction", *LAYERS]
-    return {name: zip_size(BUILD / name) for name in dict.fromkeys(names) if (BUILD / name).exists()}
+def deployment_sizes() -> tuple[dict[str, int], dict[str, int]]:
+    """Each built function's and layer's zip; and each function with its layers (what it deploys)."""
+    functions = list(SIZE_TARGETS_MB)
+    names = [*functions, *(layer for f in functions for layer in function_layers(f))]
+    sizes = {name: zip_size(BUILD / name) for name in dict.fromkeys(names)}
+    deployed = {f: sizes[f] + sum(sizes[layer] for layer in function_layers(f)) for f in functions}
+    return sizes, deployed
 
 
 @contextmanager
@@ -318,6 +403,90 @@ def ratios(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def met(value: float, target: float) -> str:
+    return "met" if value <= target else "not met"
+
+
+def secret_ratios(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per function measured on the deployed path: ours from the secret over ours from the
+    environment, and over the Node reference reading the same secret through the AWS SDK v3."""
+    cold = report["cold"]
+    rows = []
+    for scenario in report["scenarios"]:
+        function, ref = scenario["function"], scenario["references"][0]
+        if f"{function}{SECRET}" not in cold:
+            continue
+        ours = cold[f"{function}{SECRET}"]["median_s"]
+        rows.append(
+            {
+                "function": function,
+                "reference": ref,
+                "secret_over_environment": ratio(ours, cold[function]["median_s"]),
+                "secret_over_node_secret": ratio(ours, cold[f"node:{ref}{SECRET}"]["median_s"]),
+            }
+        )
+    return rows
+
+
+def timing(stats: dict[str, float]) -> str:
+    return f"{stats['median_s']:.3f} s ({stats['p25_s']:.3f}-{stats['p75_s']:.3f})"
+
+
+def render_secret_path(report: dict[str, Any]) -> list[str]:
+    """The deployed path's table: each function cold with its settings from the secret."""
+    rows = secret_ratios(report)
+    if not rows:
+        return []
+    cold = report["cold"]
+    lines = [
+        "",
+        "Deployed path: settings from the secret (APP_SECRET_ARN; moto's Secrets Manager behind the "
+        "Parameters and Secrets extension stand-in), interleaved with the same function on "
+        "environment settings and a Node reference reading the same secret through the AWS SDK v3",
+        "",
+        "| function | environment settings | from the secret | secret / environment "
+        f"(target {SECRET_OVER_ENV_TARGET:.2f} x) | Node + SDK v3 secret | ours / Node "
+        f"(target {SECRET_OVER_NODE_TARGET:.2f} x) | peak RSS env / secret / Node |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    routes = {s["function"]: s["route"] for s in report["scenarios"]}
+    for row in rows:
+        function, ref = row["function"], row["reference"]
+        env, ours, node = cold[function], cold[f"{function}{SECRET}"], cold[f"node:{ref}{SECRET}"]
+        over_env, over_node = row["secret_over_environment"], row["secret_over_node_secret"]
+        lines.append(
+            f"| {function} `{routes[function]}` | {timing(env)} | {timing(ours)} "
+            f"| **{over_env:.2f} x** ({met(over_env, SECRET_OVER_ENV_TARGET)}) "
+            f"| `{ref}` {timing(node)} | **{over_node:.2f} x** ({met(over_node, SECRET_OVER_NODE_TARGET)}) "
+            f"| {env['peak_rss_mb']:.0f} / {ours['peak_rss_mb']:.0f} / {node['peak_rss_mb']:.0f} MB |"
+        )
+    return lines
+
+
+def render_sizes(report: dict[str, Any]) -> list[str]:
+    sizes = report["sizes"]
+    lines = ["", "Deployment size (zipped)", "", "| artifact | zip |", "|---|---|"]
+    lines += [f"| {name} | {size / 1e6:.2f} MB |" for name, size in sizes.items()]
+    lines.append(f"| **all artifacts, each once** | **{sum(sizes.values()) / 1e6:.2f} MB** |")
+    deployed = report.get("deployed_sizes")
+    if deployed:
+        lines += [
+            "",
+            "What each function deploys: its zip and its layers' (not the extension's, which is AWS's)",
+            "",
+            "| function | layers | zipped | target |",
+            "|---|---|---|---|",
+        ]
+        for function, size in deployed.items():
+            target = SIZE_TARGETS_MB[function]
+            layers = ", ".join(report.get("function_layers", {}).get(function, []))
+            lines.append(
+                f"| {function} | {layers} | **{size / 1e6:.2f} MB** "
+                f"| {target} MB ({met(size / 1e6, target)}) |"
+            )
+    return lines
+
+
 def render(report: dict[str, Any]) -> str:
     cold = report["cold"]
     lines = [
@@ -352,16 +521,13 @@ def render(report: dict[str, Any]) -> str:
                 f"| **{row['ours_over_reference']:.2f} x** | {above} | {bound} "
                 f"| {ours['peak_rss_mb']:.0f} MB / {theirs['peak_rss_mb']:.0f} MB |"
             )
+    lines += render_secret_path(report)
     lines += ["", "Warm in-process latency of one invocation", ""]
     lines += ["| handler | store | median | p99 |", "|---|---|---|---|"]
     for key, stats in report["warm"].items():
         who, store = key.rsplit("@", 1)
         lines.append(f"| {who} | {store} | {stats['median_ms']:.3f} ms | {stats['p99_ms']:.3f} ms |")
-    lines += ["", "Deployment size (zipped)", "", "| artifact | zip |", "|---|---|"]
-    sizes = report["sizes"]
-    for name, size in sizes.items():
-        lines.append(f"| {name} | {size / 1e6:.2f} MB |")
-    lines.append(f"| **total** | **{sum(sizes.values()) / 1e6:.2f} MB** |")
+    lines += render_sizes(report)
     return "\n".join(lines)
 
 
@@ -417,12 +583,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="gpt-auth-bench-") as tmp,
         NxServer() as nx,
         ProviderStub() as stub,
+        moto_secrets_manager() as secrets_endpoint,
+        SecretsExtension(secrets_endpoint) as extension,
     ):
         base = Path(tmp)
         stub_env = stub.environment()
         python = lambda_python(args.python, base)
+        secret_value = {**{k: v for k, v in SETTINGS.items() if k in SECRET_KEYS}, "MONGODB_URI": nx.uri}
+        arn = extension.client.create_secret(
+            Name="gpt-google-auth/bench", SecretString=json.dumps(secret_value)
+        )
+        secret = ServedSecret(arn["ARN"], secrets_endpoint, extension.environment())
         with store_settings(nx.uri, stub_env):
-            subjects = cold_subjects(python, args.node, base, nx.uri, stub_env, args.extra_layer)
+            subjects = cold_subjects(python, args.node, base, nx.uri, stub_env, args.extra_layer, secret)
             # One uncounted round fills the page cache and finds routes not built yet.
             missing = {s.scenario.function for s in subjects if s.run_once(record=False) == NOT_BUILT}
             for function in sorted(missing):
@@ -450,9 +623,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     warm[f"node:{ref}@nx-27017"] = latency_summary(samples)
         report["warm"] = warm
         report["scenarios"] = [r for r in report["scenarios"] if r["function"] not in missing]
-    report["sizes"] = deployment_sizes()
-    report["sizes_total"] = sum(report["sizes"].values())
+    report["sizes"], report["deployed_sizes"] = deployment_sizes()
+    report["function_layers"] = {f: list(function_layers(f)) for f in report["deployed_sizes"]}
     report["ratios"] = ratios(report)
+    report["secret_ratios"] = secret_ratios(report)
 
     table = render(report)
     print(table)

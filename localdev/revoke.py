@@ -4,19 +4,21 @@
 taken at the configured provider), or a whole user id ``<issuer>#<sub>``.
 
 Works on the store the settings name (environment, then ``.env``): ``MONGODB_URI``, or the
-deployed secret through ``APP_SECRET_ARN``. The embedded store lives only inside the process
-that runs it, so it is refused here.
+deployed secret through ``APP_SECRET_ARN``, read here with boto3 and your AWS credentials (no
+Parameters and Secrets extension runs outside Lambda). The embedded store lives only inside the
+process that runs it, so it is refused here.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from urllib.parse import urlsplit
 
 from pymongo.errors import PyMongoError
 
-from gpt_auth import db, revocation
+from gpt_auth import app_secret, db, revocation, settings
 from gpt_auth.errors import ConfigError
 from gpt_auth.settings import get_settings
 from localdev.env_file import load_env_file
@@ -27,6 +29,32 @@ def _store_label() -> str:
     config = get_settings()
     host = urlsplit(config.mongodb_uri.split(",")[0]).hostname or "?"
     return f"database {config.mongodb_database!r} on {host}"
+
+
+def use_deployed_secret() -> None:
+    """Put the values of the secret that ``APP_SECRET_ARN`` names into the environment, read with boto3.
+
+    Raises
+    ------
+    ConfigError
+        When the secret cannot be read with these credentials, or lacks a key.
+    """
+    arn = os.environ.pop("APP_SECRET_ARN", "").strip()
+    if not arn:
+        return
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    region = arn.split(":")[3] if arn.startswith("arn:") else None
+    try:
+        client = boto3.session.Session().client("secretsmanager", region_name=region)
+        value = client.get_secret_value(SecretId=arn)
+    except (BotoCoreError, ClientError) as exc:
+        raise ConfigError(
+            f"The secret APP_SECRET_ARN names could not be read with your AWS credentials: {exc}"
+        ) from None
+    os.environ.update(app_secret.environment_from(os.environ, value.get("SecretString") or ""))
+    settings.reset()
 
 
 def run(user: str | None, client: str | None) -> tuple[int, str]:
@@ -61,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("name a user (make revoke USER=<email or sub>) or a client (CLIENT=<GPT client id>)")
     load_env_file()
     try:
+        use_deployed_secret()
         if get_settings().embedded_store:
             print(
                 "error: MONGODB_URI is not set, so this would revoke in an empty embedded store of its own. "

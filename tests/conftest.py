@@ -20,6 +20,7 @@ from tests.support.paths import ROOT
 
 if TYPE_CHECKING:
     from localdev.stand_in import StandIn
+    from tests.support.secrets import ServedSecret
 
 hypothesis_profiles.load()
 
@@ -153,3 +154,33 @@ def emulator() -> Iterator[str]:
 
     with serve_in_thread(FunctionUrlEmulator()) as server:
         yield f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture(scope="session")
+def secrets_manager() -> Iterator[str]:
+    """moto's Secrets Manager as a server on a free loopback port: its endpoint URL."""
+    from localdev.secrets_extension import moto_secrets_manager
+
+    with moto_secrets_manager() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def serve_secret(
+    secrets_manager: str, configure: Callable[..., None]
+) -> Iterator[Callable[[str | dict[str, Any]], ServedSecret]]:
+    """Call it with a secret's value (JSON text, or a dict): the secret is created in moto, served by
+    the Parameters and Secrets extension stand-in (no cache, as the template sets it), and named by
+    ``APP_SECRET_ARN``, with the stand-in's port and session token in the environment."""
+    from localdev.secrets_extension import SecretsExtension
+    from tests.support.secrets import create_secret
+
+    with SecretsExtension(secrets_manager) as extension:
+        configure(**extension.environment())
+
+        def serve(value: str | dict[str, Any]) -> ServedSecret:
+            served = create_secret(extension, value)
+            configure(APP_SECRET_ARN=served.arn)
+            return served
+
+        yield serve

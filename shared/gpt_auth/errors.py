@@ -27,7 +27,12 @@ def description_text(text: str) -> str:
 
 
 class ConfigError(Exception):
-    """A setting is missing or malformed. The message names the setting."""
+    """A setting is missing or malformed. The message names the setting and may be shown to a client;
+    ``detail`` says more for the log only (an ARN, an account id, the cause)."""
+
+    def __init__(self, message: str, *, detail: str | None = None):
+        super().__init__(message)
+        self.detail = detail
 
 
 class HttpError(Exception):

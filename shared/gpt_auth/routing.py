@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gpt_auth import db
+from gpt_auth.app_secret import SecretUnavailable
 from gpt_auth.errors import ConfigError, HttpError, MethodNotAllowed, NotFound, ServerMisconfigured, shown
 from gpt_auth.log import logger
 from gpt_auth.metrics import count_outcome, publish
@@ -27,8 +28,13 @@ ExceptionHandler = Callable[[Any], HttpError]
 
 
 def _misconfigured(exc: ConfigError) -> HttpError:
-    logger.error("configuration error", extra={"reason": str(exc)})
+    logger.error("configuration error", extra={"reason": str(exc), "detail": exc.detail})
     return ServerMisconfigured(f"The server is misconfigured: {exc}")
+
+
+def _secret_unavailable(exc: SecretUnavailable) -> HttpError:
+    logger.error("settings secret unavailable", extra={"detail": exc.detail})
+    return exc
 
 
 class Router:
@@ -40,6 +46,7 @@ class Router:
         self._exception_handlers: dict[type[Exception], ExceptionHandler] = {
             HttpError: lambda exc: exc,
             ConfigError: _misconfigured,
+            SecretUnavailable: _secret_unavailable,
         }
 
     def route(self, method: str, path: str) -> Callable[[Route], Route]:

@@ -1,8 +1,9 @@
 """Settings: read once per container, validated, with errors that name the setting.
 
 Values come from the environment. When ``APP_SECRET_ARN`` is set, the credentials and
-``MONGODB_URI`` come from that Secrets Manager secret instead (see ``gpt_auth.app_secret``), and
-are read again when its cache expires, so a rotation is picked up without a redeploy.
+``MONGODB_URI`` come from that Secrets Manager secret instead (read through the Parameters and
+Secrets Lambda Extension, see ``gpt_auth.app_secret``), and are read again once they are
+``app_secret.max_age()`` seconds old, so a rotation is picked up without a redeploy.
 """
 
 from __future__ import annotations
@@ -204,9 +205,17 @@ def get_settings() -> Settings:
     """The container's settings, loaded on first use and then reused.
 
     From the environment they are kept for the container's life. From the secret that
-    ``APP_SECRET_ARN`` names they are read again once Powertools' cache of it has expired, so a
-    rotated secret is picked up within ``gpt_auth.app_secret.max_age()`` seconds. When that re-read
-    fails, the last good settings keep serving (logged as an error) and it is tried again later.
+    ``APP_SECRET_ARN`` names they are read again once they are ``gpt_auth.app_secret.max_age()``
+    seconds old, so a rotated secret is picked up within that time. When that re-read fails, the
+    last good settings keep serving (logged as an error) and it is tried again
+    ``app_secret.RETRY_SECONDS`` later.
+
+    Raises
+    ------
+    ConfigError
+        A setting is missing or malformed, or the secret cannot be read (a 500).
+    gpt_auth.app_secret.SecretUnavailable
+        The first read of the secret failed in a way a retry may fix (a 503).
     """
     global _cached, _refresh_at
     if _cached is not None and (_refresh_at is None or time.monotonic() < _refresh_at):
@@ -216,12 +225,15 @@ def get_settings() -> Settings:
         return _cached
     try:
         fresh = load_settings(app_secret.environment_with_secret(os.environ))
-    except ConfigError as exc:
+    except (ConfigError, app_secret.SecretUnavailable) as exc:
         if _cached is None:
             raise
         from gpt_auth.log import logger
 
-        logger.error("secret refresh failed; keeping the last good settings", extra={"reason": str(exc)})
+        logger.error(
+            "secret refresh failed; keeping the last good settings",
+            extra={"reason": str(exc), "detail": getattr(exc, "detail", None)},
+        )
         _refresh_at = time.monotonic() + app_secret.RETRY_SECONDS
         return _cached
     _cached, _refresh_at = fresh, time.monotonic() + app_secret.max_age()

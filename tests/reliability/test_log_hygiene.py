@@ -12,17 +12,19 @@ import json
 import logging
 import re
 import sys
+import time
 
 import pytest
 import responses
 
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth import db, provider
-from gpt_auth.log import logger
+from gpt_auth import app_secret, db, provider, settings
+from gpt_auth.log import QUIET_LOGGERS, logger
 from localdev.lambda_env import FakeLambdaContext
 from localdev.nx_server import free_port
 from localdev.samples import SAMPLE_SIGN_IN_COOKIE
+from localdev.seed import seed_session_for
 from tests.reliability.cases import BASIC, CASES, FUNCTIONS, OTHER_BROWSER, Live, event_for
 from tests.reliability.flows import (
     action_event,
@@ -171,9 +173,65 @@ def pieces_found(secrets: list[str], text: str) -> set[str]:
 def test_the_capture_sees_every_channel(everything_logged):
     # The hygiene test proves nothing if its capture misses a channel: each must show up.
     logger.debug("product-debug-marker")
-    logging.getLogger("urllib3.connectionpool").debug("library-debug-marker")
+    logging.getLogger("google.auth.transport.requests").debug("library-debug-marker")
     print("stdout-marker")
     print("stderr-marker", file=sys.stderr)
     logged = everything_logged()
     for marker in ("product-debug-marker", "library-debug-marker", "stdout-marker", "stderr-marker"):
         assert marker in logged
+
+
+def test_the_quiet_loggers_stay_at_info_under_a_debug_root(everything_logged):
+    # GIVEN the root logger at DEBUG (everything_logged puts it there)
+    # THEN the loggers that write secrets at DEBUG still drop DEBUG records
+    for name in QUIET_LOGGERS:
+        logging.getLogger(f"{name}.anything").debug(f"{name}-debug-marker")
+        assert logging.getLogger(name).getEffectiveLevel() == logging.INFO
+    assert "-debug-marker" not in everything_logged()
+
+
+def test_the_secret_path_logs_no_piece_of_the_secret(serve_secret, everything_logged, monkeypatch, configure):
+    # GIVEN settings from the secret (moto's Secrets Manager behind the extension stand-in, which
+    # reads it with boto3 in this process, so botocore logs here too), every logger at DEBUG
+    configure(POWERTOOLS_PARAMETERS_MAX_AGE="1")
+    monkeypatch.setattr(app_secret, "RETRY_SECONDS", 0)
+    secret = {
+        "GOOGLE_CLIENT_ID": "hygiene-google-client.apps.example",
+        "GOOGLE_CLIENT_SECRET": "hygiene-google-secret-9f8e7d6c5b4a",
+        "GPT_CLIENT_ID": "hygiene-gpt-client",
+        "GPT_CLIENT_SECRET": "hygiene-gpt-secret-0a1b2c3d4e5f6a7b",
+        "MONGODB_URI": "mongomock://hygiene-user:hygiene-db-password-77@localhost",
+    }
+    served = serve_secret(secret)
+    context = FakeLambdaContext()
+    access = "gat_" + "H" * 43
+    # WHEN the action is answered from the secret's settings
+    seed_session_for(access)
+    assert action_app.lambda_handler(action_event(access), context)["statusCode"] == 200
+    # AND a rotation is read, then a throttled re-read keeps it, then a re-read of a broken secret
+    rotated = {**secret, "GPT_CLIENT_SECRET": "hygiene-rotated-secret-1122334455"}
+    served.put(rotated)
+    time.sleep(1.1)
+    assert action_app.lambda_handler(action_event(access), context)["statusCode"] == 200
+    served.extension.fault = (400, "ThrottlingException: Rate exceeded")
+    time.sleep(1.1)
+    assert action_app.lambda_handler(action_event(access), context)["statusCode"] == 200
+    served.extension.fault = None
+    served.put('{"GPT_CLIENT_SECRET": "hygiene-broken-json-secret-6677",')
+    time.sleep(1.1)
+    assert action_app.lambda_handler(action_event(access), context)["statusCode"] == 200
+    # AND a container whose first read fails: throttled, then a secret that does not exist
+    settings.reset()
+    served.extension.fault = (400, "ThrottlingException: Rate exceeded")
+    assert action_app.lambda_handler(action_event(access), context)["statusCode"] == 503
+    served.extension.fault = None
+    configure(APP_SECRET_ARN=served.arn[:-6] + "Zz9Zz9")
+    assert action_app.lambda_handler(action_event(access), context)["statusCode"] == 500
+    # THEN the log says what happened and names the secret, and holds no piece of any value in it
+    logged = everything_logged()
+    expected_lines = ("secret refresh failed", "settings secret unavailable", "configuration error")
+    for expected in (*expected_lines, served.arn):
+        assert expected in logged, f"nothing logged about {expected!r}"
+    values = [*secret.values(), rotated["GPT_CLIENT_SECRET"], "hygiene-db-password-77", "hygiene-broken-json"]
+    leaked = pieces_found([v.removeprefix("mongomock://") for v in values], logged)
+    assert not leaked, f"{len(leaked)} secret values in the logs, e.g. {sorted(leaked)[0][:8]}..."

@@ -1,15 +1,14 @@
-"""Settings from one Secrets Manager secret (moto), cached by Powertools, rotation picked up."""
+"""Settings from one Secrets Manager secret (moto server), read through the Parameters and Secrets
+extension (its local stand-in), cached, rotation picked up, the last good settings kept."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 
-import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
-from moto import mock_aws
 
 from functions.test_endpoint import app
 from gpt_auth import app_secret, db, settings
@@ -17,7 +16,6 @@ from gpt_auth.errors import ConfigError
 from localdev.seed import seed_session_for
 from tests.support.events import load_event
 
-REGION = "eu-west-1"
 SECRET = {
     "GOOGLE_CLIENT_ID": "from-secret.apps.example",
     "GOOGLE_CLIENT_SECRET": "google-secret-from-secret-0123",
@@ -27,45 +25,9 @@ SECRET = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_parameters():
-    parameters.clear_caches()
-    DEFAULT_PROVIDERS.clear()  # a new client per test, bound to this test's mock
-    yield
-    parameters.clear_caches()
-    DEFAULT_PROVIDERS.clear()
-
-
-@pytest.fixture
-def secretsmanager(monkeypatch):
-    """Moto's Secrets Manager in eu-west-1, with fake credentials so no real account is reached."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv(app_secret.MAX_AGE_SETTING, raising=False)
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name=REGION)
-
-
-def use_secret(configure, client, value: str | dict) -> str:
-    text = value if isinstance(value, str) else json.dumps(value)
-    arn = client.create_secret(Name="gpt-google-auth/app", SecretString=text)["ARN"]
-    configure(APP_SECRET_ARN=arn)
-    return arn
-
-
-def count_secret_reads() -> list[int]:
-    """Every GetSecretValue call Powertools' client makes from now on appends to the list."""
-    calls: list[int] = []
-    client = DEFAULT_PROVIDERS["secrets"].client
-    client.meta.events.register("before-call.secrets-manager.GetSecretValue", lambda **_: calls.append(1))
-    return calls
-
-
-def test_credentials_and_store_come_from_the_secret_not_the_environment(secretsmanager, configure):
+def test_credentials_and_store_come_from_the_secret_not_the_environment(serve_secret):
     # GIVEN the environment holds other (local) credentials and the secret's ARN
-    use_secret(configure, secretsmanager, SECRET)
+    serve_secret(SECRET)
     # WHEN the settings are loaded
     config = settings.get_settings()
     # THEN every credential and the store URI are the secret's
@@ -78,32 +40,30 @@ def test_credentials_and_store_come_from_the_secret_not_the_environment(secretsm
     assert config.mongodb_database == "gpt_auth_test"
 
 
-def test_a_warm_container_does_not_call_secrets_manager_per_request(
-    secretsmanager, lambda_context, configure
-):
+def test_a_warm_container_does_not_ask_the_extension_per_request(serve_secret, lambda_context):
     # GIVEN a container that served its first request from the secret
-    use_secret(configure, secretsmanager, SECRET)
+    served = serve_secret(SECRET)
     event = load_event("test_endpoint_valid")
     seed_session_for(event["headers"]["authorization"].removeprefix("Bearer "))
     assert app.lambda_handler(event, lambda_context)["statusCode"] == 200
-    reads = count_secret_reads()
+    reads = served.extension.reads
     # WHEN it serves many more
     for _ in range(20):
         assert app.lambda_handler(event, lambda_context)["statusCode"] == 200
-    # THEN Secrets Manager was not asked again
-    assert reads == []
+    # THEN the extension (and so Secrets Manager) was not asked again
+    assert served.extension.reads == reads == 1
 
 
-def test_rotation_is_picked_up_after_the_cache_expires(monkeypatch, secretsmanager, configure):
-    # GIVEN settings read from the secret, cached for one second
-    monkeypatch.setenv(app_secret.MAX_AGE_SETTING, "1")
-    arn = use_secret(configure, secretsmanager, SECRET)
+def test_rotation_is_picked_up_once_the_settings_are_max_age_old(monkeypatch, serve_secret, configure):
+    # GIVEN settings read from the secret, kept for one second
+    configure(**{app_secret.MAX_AGE_SETTING: "1"})
+    served = serve_secret(SECRET)
     db.collection(db.USERS).insert_one({"_id": "before-rotation"})
     assert settings.get_settings().gpt_client_secret == SECRET["GPT_CLIENT_SECRET"]
     # WHEN the secret is rotated (new GPT secret, new store URI)
     rotated = {**SECRET, "GPT_CLIENT_SECRET": "rotated-gpt-secret-0123456789", "MONGODB_URI": "mongomock://b"}
-    secretsmanager.put_secret_value(SecretId=arn, SecretString=json.dumps(rotated))
-    # THEN the cached value serves until the cache expires ...
+    served.put(rotated)
+    # THEN the kept value serves until it is a second old ...
     assert settings.get_settings().gpt_client_secret == SECRET["GPT_CLIENT_SECRET"]
     time.sleep(1.1)
     # ... and then the rotated one, with a new connection to the new store URI
@@ -113,15 +73,15 @@ def test_rotation_is_picked_up_after_the_cache_expires(monkeypatch, secretsmanag
 
 
 def test_a_failed_refresh_keeps_the_last_good_settings_and_logs_why(
-    monkeypatch, secretsmanager, read_logs, configure
+    monkeypatch, serve_secret, read_logs, configure
 ):
-    # GIVEN settings read from the secret, cached for one second, retried at once after a failure
-    monkeypatch.setenv(app_secret.MAX_AGE_SETTING, "1")
+    # GIVEN settings read from the secret, kept for one second, retried at once after a failure
+    configure(**{app_secret.MAX_AGE_SETTING: "1"})
     monkeypatch.setattr(app_secret, "RETRY_SECONDS", 0)
-    arn = use_secret(configure, secretsmanager, SECRET)
+    served = serve_secret(SECRET)
     assert settings.get_settings().gpt_client_id == SECRET["GPT_CLIENT_ID"]
-    # WHEN the secret is replaced by one that is not JSON, and the cache expires
-    secretsmanager.put_secret_value(SecretId=arn, SecretString="GPT_CLIENT_ID=oops")
+    # WHEN the secret is replaced by one that is not JSON, and the settings are a second old
+    served.put("GPT_CLIENT_ID=oops")
     time.sleep(1.1)
     # THEN the last good settings keep serving, and the error is logged without the value
     assert settings.get_settings().gpt_client_id == SECRET["GPT_CLIENT_ID"]
@@ -129,57 +89,123 @@ def test_a_failed_refresh_keeps_the_last_good_settings_and_logs_why(
     assert errors and "not valid JSON" in errors[0]["reason"]
     assert "oops" not in json.dumps(errors)
     # WHEN the secret is fixed, the next read picks it up
-    secretsmanager.put_secret_value(
-        SecretId=arn, SecretString=json.dumps({**SECRET, "GPT_CLIENT_ID": "fixed"})
-    )
+    served.put({**SECRET, "GPT_CLIENT_ID": "fixed"})
     assert settings.get_settings().gpt_client_id == "fixed"
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [(400, "ThrottlingException: Rate exceeded"), (500, "InternalServiceError"), (401, "bad token")],
+    ids=["throttled", "secrets-manager-failing", "refused"],
+)
+def test_a_failed_re_read_of_any_kind_keeps_the_last_good_settings(
+    monkeypatch, serve_secret, read_logs, fault, configure
+):
+    # GIVEN settings read from the secret, kept for one second
+    configure(**{app_secret.MAX_AGE_SETTING: "1"})
+    served = serve_secret(SECRET)
+    assert settings.get_settings().gpt_client_id == SECRET["GPT_CLIENT_ID"]
+    # WHEN the secret is rotated but the extension fails once they are a second old
+    served.put({**SECRET, "GPT_CLIENT_ID": "rotated"})
+    served.extension.fault = fault
+    time.sleep(1.1)
+    # THEN the last good settings serve, the failure is logged with its cause, and not retried at once
+    assert settings.get_settings().gpt_client_id == SECRET["GPT_CLIENT_ID"]
+    reads = served.extension.reads
+    assert settings.get_settings().gpt_client_id == SECRET["GPT_CLIENT_ID"]
+    assert served.extension.reads == reads
+    errors = [line for line in read_logs() if line["level"] == "ERROR"]
+    assert errors and str(fault[0]) in errors[0]["detail"]
+
+
 @pytest.mark.parametrize("missing", sorted(SECRET))
-def test_a_missing_key_is_named(secretsmanager, missing, configure):
+def test_a_missing_key_is_named(serve_secret, missing):
     # GIVEN a secret without one key, while the environment has a value for it
-    use_secret(configure, secretsmanager, {k: v for k, v in SECRET.items() if k != missing})
+    serve_secret({k: v for k, v in SECRET.items() if k != missing})
     # THEN loading fails with a message naming the key, not falling back to the environment
     with pytest.raises(ConfigError, match=f"has no {missing}"):
         settings.get_settings()
 
 
 @pytest.mark.parametrize("value", ["", "  ", 42, None])
-def test_an_empty_or_non_string_value_is_named(secretsmanager, value, configure):
-    use_secret(configure, secretsmanager, {**SECRET, "GPT_CLIENT_SECRET": value})
+def test_an_empty_or_non_string_value_is_named(serve_secret, value):
+    serve_secret({**SECRET, "GPT_CLIENT_SECRET": value})
     with pytest.raises(ConfigError, match="GPT_CLIENT_SECRET"):
         settings.get_settings()
 
 
-def test_a_malformed_json_secret_is_a_clear_error_without_its_value(secretsmanager, configure):
-    use_secret(configure, secretsmanager, '{"GPT_CLIENT_SECRET": "s3cr3t-value-in-broken-json",')
+def test_a_malformed_json_secret_is_a_clear_error_without_its_value(serve_secret):
+    serve_secret('{"GPT_CLIENT_SECRET": "s3cr3t-value-in-broken-json",')
     with pytest.raises(ConfigError, match="not valid JSON") as caught:
         settings.get_settings()
     assert "s3cr3t" not in str(caught.value)
 
 
-def test_a_secret_that_is_not_an_object_is_refused(secretsmanager, configure):
-    use_secret(configure, secretsmanager, '["GOOGLE_CLIENT_ID"]')
+def test_a_secret_that_is_not_an_object_is_refused(serve_secret):
+    serve_secret('["GOOGLE_CLIENT_ID"]')
     with pytest.raises(ConfigError, match="JSON object"):
         settings.get_settings()
 
 
-def test_an_unknown_secret_names_the_aws_error(monkeypatch, secretsmanager):
-    monkeypatch.setenv("APP_SECRET_ARN", f"arn:aws:secretsmanager:{REGION}:123456789012:secret:nope-AbCdEf")
-    with pytest.raises(ConfigError, match=r"could not be read: .*ResourceNotFoundException"):
-        settings.get_settings()
-
-
-def test_the_handler_answers_a_missing_key_with_a_500_naming_it(secretsmanager, lambda_context, configure):
-    use_secret(configure, secretsmanager, {k: v for k, v in SECRET.items() if k != "GPT_CLIENT_SECRET"})
+def test_the_handler_answers_a_missing_key_with_a_500_naming_it(serve_secret, lambda_context):
+    serve_secret({k: v for k, v in SECRET.items() if k != "GPT_CLIENT_SECRET"})
     response = app.lambda_handler(load_event("test_endpoint_unknown_token"), lambda_context)
     assert response["statusCode"] == 500
     assert "GPT_CLIENT_SECRET" in json.loads(response["body"])["error_description"]
 
 
 @pytest.mark.parametrize("raw", ["soon", "0", "-3"])
-def test_a_bad_max_age_is_named(monkeypatch, secretsmanager, raw, configure):
-    monkeypatch.setenv(app_secret.MAX_AGE_SETTING, raw)
-    use_secret(configure, secretsmanager, SECRET)
+def test_a_bad_max_age_is_named(monkeypatch, serve_secret, raw, configure):
+    configure(**{app_secret.MAX_AGE_SETTING: raw})
+    serve_secret(SECRET)
     with pytest.raises(ConfigError, match=app_secret.MAX_AGE_SETTING):
         settings.get_settings()
+
+
+@pytest.mark.parametrize("raw", ["http", "0", "70000"])
+def test_a_bad_extension_port_is_named(monkeypatch, serve_secret, raw, configure):
+    serve_secret(SECRET)
+    configure(**{app_secret.PORT_SETTING: raw})
+    with pytest.raises(ConfigError, match=app_secret.PORT_SETTING):
+        settings.get_settings()
+
+
+# What the cold path must not import: the AWS SDK, Powertools Parameters, and http.client (it
+# pulls in the email package; the extension is asked over a socket). mongomock, the embedded
+# store these runs use, loads email itself, so email is not checked here.
+HEAVY_MODULES = (
+    "sorted(m for m in sys.modules if m.split('.')[0] == 'boto3' or m.startswith('botocore.')"
+    " or m == 'http.client' or m.startswith('aws_lambda_powertools.utilities.parameters'))"
+)
+
+
+def cold_start_modules(env: dict[str, str]) -> list[str]:
+    """A fresh interpreter answers one request: the heavy modules it imported."""
+    code = (
+        "import json, sys, types; from functions.test_endpoint import app;"
+        "context = types.SimpleNamespace(function_name='f', memory_limit_in_mb=128,"
+        " invoked_function_arn='arn:aws:lambda:eu-west-1:1:function:f', aws_request_id='r');"
+        "answer = app.lambda_handler({'rawPath': '/', 'requestContext': {'http': {'method': 'POST'}},"
+        " 'headers': {'authorization': 'Bearer gat_' + 'A' * 43}}, context);"
+        f"print(json.dumps([answer['statusCode'], {HEAVY_MODULES}]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    status, modules = json.loads(out.stdout.strip().splitlines()[-1])
+    assert status == 401, out.stdout  # the request reached the token check: the settings were read
+    return modules
+
+
+def test_neither_path_imports_an_aws_sdk_or_http_client(serve_secret):
+    # GIVEN settings in the environment only, and settings from the secret through the extension
+    env = {k: v for k, v in SECRET.items() if k != "MONGODB_URI"}
+    served = serve_secret(SECRET)
+    secret_env = {"APP_SECRET_ARN": served.arn, **served.extension.environment()}
+    # WHEN a fresh interpreter answers a request each way
+    # THEN neither imported an AWS SDK module (Powertools itself imports the bare botocore package
+    # to read its version, which costs well under a millisecond) nor http.client
+    assert cold_start_modules(env) == []
+    assert cold_start_modules(secret_env) == []
+    assert served.extension.reads == 1
