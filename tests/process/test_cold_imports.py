@@ -7,7 +7,16 @@ import os
 import subprocess
 import sys
 
+from tests.support.layers import LAYERS, top_level_modules
 from tests.support.paths import ROOT
+
+SECRET = {
+    "GOOGLE_CLIENT_ID": "from-secret.apps.example",
+    "GOOGLE_CLIENT_SECRET": "google-secret-from-secret-0123",
+    "GPT_CLIENT_ID": "gpt-from-secret",
+    "GPT_CLIENT_SECRET": "gpt-secret-from-secret-0123456",
+    "MONGODB_URI": "mongomock://from-secret",
+}
 
 
 def test_authorize_with_google_loads_neither_requests_nor_google_auth(app_settings):
@@ -29,34 +38,86 @@ def test_authorize_with_google_loads_neither_requests_nor_google_auth(app_settin
     assert json.loads(done.stdout.splitlines()[-1]) == []
 
 
-def test_token_endpoint_imports_neither_google_auth_nor_requests():
-    # The token endpoint's cold start must not pay for the Google client.
-    probe = (
-        "import sys, functions.google_authentication.app; "
-        "loaded = [m for m in ('google.auth', 'google.oauth2', 'requests', 'boto3') if m in sys.modules]; "
-        "print(loaded); sys.exit(1 if loaded else 0)"
-    )
-    env = dict(os.environ)
-    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_the_token_endpoint_imports_nothing_of_the_google_layer():
+    # GIVEN the GoogleLayer's modules, and a fresh interpreter that redeems a code, refreshes
+    # the tokens, and answers a bad request, as the token endpoint
+    google_modules = top_level_modules(LAYERS / "google-requirements.txt")
+    assert {"google", "requests", "jwt", "cryptography"} <= google_modules
+    code = """
+import base64, json, sys, types
+from urllib.parse import urlencode
+from functions.google_authentication import app
+from gpt_auth import codes
+context = types.SimpleNamespace(function_name="f", memory_limit_in_mb=128,
+    invoked_function_arn="arn:aws:lambda:eu-west-1:1:function:f", aws_request_id="r")
+redirect = "https://chatgpt.com/aip/g-x/oauth/callback"
+auth = {"client_id": "gpt-client", "client_secret": "gpt-secret-value-0123456789"}
+def token(form):
+    body = base64.b64encode(urlencode({**form, **auth}).encode()).decode()
+    event = {"rawPath": "/", "requestContext": {"http": {"method": "POST"}}, "isBase64Encoded": True,
+             "headers": {"content-type": "application/x-www-form-urlencoded"}, "body": body}
+    answer = app.lambda_handler(event, context)
+    return answer["statusCode"], json.loads(answer["body"])
+issued = codes.issue_code(client_id="gpt-client", redirect_uri=redirect, user_id="u", scope="")
+status, pair = token({"grant_type": "authorization_code", "code": issued, "redirect_uri": redirect})
+assert status == 200, pair
+status, _ = token({"grant_type": "refresh_token", "refresh_token": pair["refresh_token"]})
+assert status == 200
+assert token({"grant_type": "password"})[0] == 400
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "GOOGLE_CLIENT_ID": "g",
+        "GOOGLE_CLIENT_SECRET": "g",
+        "GPT_CLIENT_ID": "gpt-client",
+        "GPT_CLIENT_SECRET": "gpt-secret-value-0123456789",
+    }
+    # WHEN it runs
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    imported = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    # THEN it imported none of them (and so runs without the GoogleLayer)
+    assert "pymongo" in imported
+    assert not imported & google_modules, sorted(imported & google_modules)
 
 
-def test_without_a_secret_arn_neither_boto3_nor_parameters_is_imported():
-    # GIVEN a fresh interpreter with settings in the environment only
+# What the cold path must not import: the AWS SDK, Powertools Parameters, and http.client (it
+# pulls in the email package; the extension is asked over a socket). mongomock, the embedded
+# store these runs use, loads email itself, so email is not checked here.
+HEAVY_MODULES = (
+    "sorted(m for m in sys.modules if m.split('.')[0] == 'boto3' or m.startswith('botocore.')"
+    " or m == 'http.client' or m.startswith('aws_lambda_powertools.utilities.parameters'))"
+)
+
+
+def cold_start_modules(env: dict[str, str]) -> list[str]:
+    """A fresh interpreter answers one request: the heavy modules it imported."""
     code = (
-        "import sys; from functions.test_endpoint import app; from gpt_auth import settings;"
-        "from localdev.lambda_env import FakeLambdaContext;"
-        "settings.get_settings();"
-        "event = {'rawPath': '/', 'requestContext': {'http': {'method': 'POST'}}};"
-        "app.lambda_handler(event, FakeLambdaContext());"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'boto3' or m.startswith('botocore.')"
-        " or m.startswith('aws_lambda_powertools.utilities.parameters')))"
+        "import json, sys, types; from functions.test_endpoint import app;"
+        "context = types.SimpleNamespace(function_name='f', memory_limit_in_mb=128,"
+        " invoked_function_arn='arn:aws:lambda:eu-west-1:1:function:f', aws_request_id='r');"
+        "answer = app.lambda_handler({'rawPath': '/', 'requestContext': {'http': {'method': 'POST'}},"
+        " 'headers': {'authorization': 'Bearer gat_' + 'A' * 43}}, context);"
+        f"print(json.dumps([answer['statusCode'], {HEAVY_MODULES}]))"
     )
-    env = {"PATH": "/usr/bin:/bin"}
-    env.update({"GOOGLE_CLIENT_ID": "g", "GOOGLE_CLIENT_SECRET": "g", "GPT_CLIENT_ID": "c"})
-    env["GPT_CLIENT_SECRET"] = "s"
-    # WHEN it loads the settings and answers a request
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    # THEN no AWS SDK module was imported (Powertools itself imports the bare botocore package
-    # to read its version, which costs well under a millisecond)
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    status, modules = json.loads(out.stdout.strip().splitlines()[-1])
+    assert status == 401, out.stdout  # the request reached the token check: the settings were read
+    return modules
+
+
+def test_neither_path_imports_an_aws_sdk_or_http_client(serve_secret):
+    # GIVEN settings in the environment only, and settings from the secret through the extension
+    env = {k: v for k, v in SECRET.items() if k != "MONGODB_URI"}
+    served = serve_secret(SECRET)
+    secret_env = {"APP_SECRET_ARN": served.arn, **served.extension.environment()}
+    # WHEN a fresh interpreter answers a request each way
+    # THEN neither imported an AWS SDK module (Powertools itself imports the bare botocore package
+    # to read its version, which costs well under a millisecond) nor http.client
+    assert cold_start_modules(env) == []
+    assert cold_start_modules(secret_env) == []
+    assert served.extension.reads == 1

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from functions.test_endpoint import app
-from gpt_auth import sessions, users
+from gpt_auth import sessions
 from localdev import revoke
 from localdev.nx_server import free_port
 from localdev.secrets_extension import FAKE_CREDENTIALS
+from tests.support import identity
+from tests.support.identity import LIFETIMES
 
 SECRET = {
     "GOOGLE_CLIENT_ID": "from-secret.apps.example",
@@ -29,20 +30,13 @@ def operator_aws(monkeypatch, secrets_manager):
 
 @pytest.mark.nx
 def test_the_command_revokes_in_the_store_the_deployed_secret_names(
-    nx_server, serve_secret, operator_aws, configure, capsys, lambda_context
+    nx_server, serve_secret, operator_aws, configure, capsys
 ):
     # GIVEN a deployed secret naming a store on a wire-protocol server, and Ada signed in there
     configure(MONGODB_DATABASE="revoke_secret")
     served = serve_secret({**SECRET, "MONGODB_URI": nx_server.uri})
-    users.upsert_user(
-        sub="sub-ada", issuer="https://accounts.google.com", email="ada@example.com", name="Ada"
-    )
-    ada = sessions.create_session(
-        user_id="sub-ada",
-        client_id="gpt-from-secret",
-        scope="",
-        lifetimes=sessions.Lifetimes(3600, 86400, grace=120, max_age=7 * 86400),
-    )
+    ada = identity.sign_in("sub-ada", email="ada@example.com", email_verified=True)
+    issued = sessions.create_session(user_id=ada, client_id="gpt-from-secret", scope="", lifetimes=LIFETIMES)
     # WHEN the operator runs the command on a machine without the extension
     configure(PARAMETERS_SECRETS_EXTENSION_HTTP_PORT=str(free_port()))
     reads = served.extension.reads
@@ -50,13 +44,7 @@ def test_the_command_revokes_in_the_store_the_deployed_secret_names(
     # THEN the session is revoked, in the store the secret names, and the extension was not asked
     assert "Revoked 1 session(s)" in capsys.readouterr().out
     assert served.extension.reads == reads
-    event = {
-        "rawPath": "/",
-        "requestContext": {"http": {"method": "POST"}},
-        "headers": {"authorization": f"Bearer {ada.access_token}", "content-type": "application/json"},
-        "body": '{"name": "Ada"}',
-    }
-    assert app.lambda_handler(event, lambda_context)["statusCode"] == 401
+    assert sessions.session_for_access_token(issued.access_token) is None
 
 
 def test_a_secret_the_operator_cannot_read_is_an_error_naming_it(
