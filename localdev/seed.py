@@ -14,15 +14,7 @@ from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SIGN_IN_COOKIE, SAMPLE_
 
 def seed_session_for(access_token: str, *, user_id: str = SAMPLE_USER, scope: str = "") -> str:
     """Make ``access_token`` valid for a new session; returns the family id."""
-    config = get_settings()
-    issued = sessions.create_session(
-        user_id=user_id,
-        client_id=config.gpt_client_id,
-        scope=scope,
-        lifetimes=sessions.Lifetimes.from_settings(config),
-        access_token=access_token,
-    )
-    return issued.family_id
+    return _new_session(user_id, scope, access_token=access_token)
 
 
 def seed_code_for(
@@ -54,12 +46,20 @@ def seed_code_for(
 
 def seed_refresh_token_for(refresh_token: str, *, user_id: str = SAMPLE_USER, scope: str = "") -> str:
     """Make ``refresh_token`` the current refresh token of a new session; returns the family id."""
+    return _new_session(user_id, scope, refresh_token=refresh_token)
+
+
+def _new_session(
+    user_id: str, scope: str, *, access_token: str | None = None, refresh_token: str | None = None
+) -> str:
+    """A new session of the GPT client with the chosen token (the other minted); its family id."""
     config = get_settings()
     issued = sessions.create_session(
         user_id=user_id,
         client_id=config.gpt_client_id,
         scope=scope,
         lifetimes=sessions.Lifetimes.from_settings(config),
+        access_token=access_token,
         refresh_token=refresh_token,
     )
     return issued.family_id

@@ -8,7 +8,7 @@ from localdev import invoke
 from localdev.invoke import EVENTS, load_event
 from localdev.seed import seed_event
 
-__all__ = ["EVENTS", "EVENT_NAMES", "event_index", "load_event", "seeded_event"]
+__all__ = ["EVENTS", "EVENT_NAMES", "answered", "event_index", "events_of", "load_event", "seeded_event"]
 
 # Every sample event file's name, without .json.
 EVENT_NAMES = sorted(path.stem for path in EVENTS.glob("*.json") if path.name != "index.json")
@@ -26,3 +26,15 @@ def seeded_event(name: str) -> dict[str, Any]:
     if seed:
         seed_event(event, seed)
     return event
+
+
+def events_of(function: str) -> list[str]:
+    """The sample events of one function (its folder name, as ``events/index.json`` gives it)."""
+    return sorted(name for name, entry in event_index().items() if entry["function"] == function)
+
+
+def answered(name: str, context: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The event's index entry, and its function's real handler's answer to it, seeded as the entry asks."""
+    entry = event_index()[name]
+    event = seeded_event(name)
+    return entry, invoke.handler_of(entry["function"])(event, context)

@@ -10,7 +10,7 @@ import base64
 import pytest
 
 from localdev import invoke
-from tests.support.events import EVENT_NAMES, event_index, load_event, seeded_event
+from tests.support.events import EVENT_NAMES, answered, event_index, load_event
 
 
 def test_every_event_file_has_an_index_entry_and_every_entry_a_file():
@@ -40,11 +40,8 @@ def test_each_event_has_the_shape_aws_sends(name):
 
 @pytest.mark.parametrize("name", EVENT_NAMES)
 def test_every_event_gets_its_documented_status(name, store, lambda_context):
-    # GIVEN the event and what its index entry asks to seed
-    entry = event_index()[name]
-    event = seeded_event(name)
-    # WHEN its function's real handler answers it
-    response = invoke.handler_of(entry["function"])(event, lambda_context)
+    # GIVEN the event and what its index entry asks to seed; WHEN its function's real handler answers it
+    entry, response = answered(name, lambda_context)
     # THEN the status is the documented one, with a content type
     assert response["statusCode"] == entry["status"], response.get("body", "")[:500]
     assert response["headers"].get("Content-Type") or response["statusCode"] in (301, 302, 303, 307)

@@ -12,11 +12,10 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from functions.google_authentication import app
 from gpt_auth import codes, db, grants, sessions
 from gpt_auth.tokens import hash_token
 from localdev.lambda_env import with_form
-from tests.support.events import event_index, load_event, seeded_event
+from tests.support.events import answered, events_of, load_event, seeded_event
 from tests.support.token_requests import (
     OTHER_CALLBACK,
     POST_AUTH,
@@ -32,16 +31,14 @@ from tests.support.token_requests import (
 
 # RFC 6749 5.2: error_description is printable ASCII without '"' and '\\'.
 RFC6749_DESCRIPTION = re.compile(r"[\x20-\x21\x23-\x5B\x5D-\x7E]+")
-CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "google_authentication")
+CASES = events_of("google_authentication")
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_every_event_gets_its_documented_status(name, store, lambda_context):
-    # GIVEN the event file and, where it documents one, a live code or refresh token
-    meta = event_index()[name]
-    event = seeded_event(name)
+    # GIVEN the event file and, where it documents one, a live code or refresh token;
     # WHEN the handler answers it
-    response = app.lambda_handler(event, lambda_context)
+    meta, response = answered(name, lambda_context)
     # THEN the status is the documented one, as JSON, never cached
     assert response["statusCode"] == meta["status"], response["body"]
     body = json.loads(response["body"])

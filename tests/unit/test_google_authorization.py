@@ -16,21 +16,19 @@ from gpt_auth import db, metrics, pending, pkce
 from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SIGN_IN_COOKIE
 from localdev.seed import seed_pending_request
 from tests.support.authorization import assert_page, authorize_event, callback_event, location, start
-from tests.support.events import event_index, load_event, seeded_event
+from tests.support.events import answered, events_of, load_event
 from tests.support.fake_idp import ISSUER
 from tests.support.logs import emf_counts
 
-CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "google_authorization")
+CASES = events_of("google_authorization")
 DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_every_event_gets_its_documented_status(name, store, lambda_context):
-    # GIVEN the event file and, where it documents one, the pending sign-in its state names
-    meta = event_index()[name]
-    event = seeded_event(name)
+    # GIVEN the event file and, where it documents one, the pending sign-in its state names;
     # WHEN the handler answers it
-    response = app.lambda_handler(event, lambda_context)
+    meta, response = answered(name, lambda_context)
     # THEN the status is the documented one: a redirect where documented, else a page
     assert response["statusCode"] == meta["status"], response["body"]
     if meta["status"] == 302:

@@ -10,18 +10,16 @@ from functions.test_endpoint import app
 from gpt_auth import sessions
 from localdev.samples import SAMPLE_ACCESS_TOKEN
 from localdev.seed import seed_session_for
-from tests.support.events import event_index, load_event, seeded_event
+from tests.support.events import answered, events_of, load_event
 
-CASES = sorted(name for name, meta in event_index().items() if meta["function"] == "test_endpoint")
+CASES = events_of("test_endpoint")
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_every_event_gets_its_documented_status(name, store, lambda_context):
-    # GIVEN the event file and, where it documents one, a live session for its token
-    meta = event_index()[name]
-    event = seeded_event(name)
+    # GIVEN the event file and, where it documents one, a live session for its token;
     # WHEN the handler answers it
-    response = app.lambda_handler(event, lambda_context)
+    meta, response = answered(name, lambda_context)
     # THEN the status is the documented one, with the right shape
     assert response["statusCode"] == meta["status"], response["body"]
     if name == "test_endpoint_no_token":  # RFC 6750 3.1: no token, no error in the challenge
