@@ -13,13 +13,18 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 
-from gpt_auth import codes, metrics, pending, pkce, provider, redirects, users
+from gpt_auth import codes, metrics, pending, pkce, provider, redirects, scopes, users
 from gpt_auth.errors import ConfigError, RequestRefused
 from gpt_auth.log import logger
 from gpt_auth.settings import get_settings
 
-MAX_PARAM_CHARS = 2000
-SHOWN_URI_CHARS = 100  # of a refused redirect_uri: a whole ChatGPT callback fits
+# What an anonymous GET / may make us store stays small (a pending request under 2 kB): ChatGPT's
+# state is a short opaque value (a UUID seen), and its scope is the GPT editor's Scope field.
+# The redirect_uri's cap is redirects.MAX_REDIRECT_URI_CHARS; the stored scope is at most
+# GOOGLE_SCOPES, whatever was asked.
+MAX_STATE_CHARS = 512
+MAX_SCOPE_CHARS = 512
+SHOWN_CHARS = 100  # of a refused client_id or redirect_uri: a whole ChatGPT callback fits
 
 UNKNOWN_REQUEST = (
     "This sign-in request is unknown, expired (they last 10 minutes), already used, or was started "
@@ -65,8 +70,16 @@ def begin(params: Mapping[str, str], *, domain_name: str | None, browser: str) -
     error = _request_error(params)
     if error is not None:
         code, description = error
-        echoed = {"state": state} if 0 < len(state) <= MAX_PARAM_CHARS else {}
-        return redirects.with_query(redirect_uri, {"error": code, "error_description": description, **echoed})
+        return _error_back(redirect_uri, state, code, description)
+    granted = scopes.granted_scope(params.get("scope", ""), config.google_scopes)
+    if granted is None:
+        offered = " ".join(config.google_scopes)
+        return _error_back(
+            redirect_uri,
+            state,
+            "invalid_scope",
+            f"None of the requested scopes is granted here; ask for some of: {offered}.",
+        )
     idp = provider.current()
     callback_uri = config.google_redirect_uri or _default_callback(domain_name)
     verifier, nonce = pkce.new_verifier(), secrets.token_urlsafe(32)
@@ -75,10 +88,11 @@ def begin(params: Mapping[str, str], *, domain_name: str | None, browser: str) -
             client_id=config.gpt_client_id,
             redirect_uri=redirect_uri,
             state=state,
-            scope=params.get("scope", ""),
+            scope=granted,
             nonce=nonce,
             code_verifier=verifier,
             callback_uri=callback_uri,
+            code_challenge=_given(params, "code_challenge"),
         ),
         browser=browser,
     )
@@ -89,6 +103,7 @@ def begin(params: Mapping[str, str], *, domain_name: str | None, browser: str) -
         state=request_id,
         nonce=nonce,
         code_challenge=pkce.s256_challenge(verifier),
+        scope=" ".join(config.google_scopes),
     )
 
 
@@ -148,7 +163,11 @@ def finish(params: Mapping[str, str], *, browser: str | None) -> str:
     claims = idp.verify_id_token(id_token, client_id=config.google_client_id, nonce=request.nonce)
     user_id = users.upsert_user(issuer=idp.issuer, claims=claims)
     our_code = codes.issue_code(
-        client_id=request.client_id, redirect_uri=request.redirect_uri, user_id=user_id, scope=request.scope
+        client_id=request.client_id,
+        redirect_uri=request.redirect_uri,
+        user_id=user_id,
+        scope=request.scope,
+        code_challenge=request.code_challenge,
     )
     logger.info("sign-in completed", extra={"gpt_id": redirects.gpt_id(request.redirect_uri)})
     metrics.count(metrics.SIGN_INS)
@@ -163,7 +182,7 @@ def _checked_client(params: Mapping[str, str], client_id: str, patterns: Iterabl
             "The client_id is unknown. Set the GPT's OAuth 'Client ID' to this server's GPT_CLIENT_ID."
             if received
             else "The request has no client_id. Open this page through the GPT's sign-in button.",
-            {"client_id received": received[:MAX_PARAM_CHARS]} if received else {},
+            {"client_id received": received[:SHOWN_CHARS]} if received else {},
         )
     redirect_uri = params.get("redirect_uri", "")
     if not redirect_uri:
@@ -173,7 +192,7 @@ def _checked_client(params: Mapping[str, str], client_id: str, patterns: Iterabl
     reason = redirects.refusal_reason(redirect_uri, patterns)
     if reason is not None:
         # A short prefix is enough to recognise a callback; the allowlist itself is never shown.
-        shown = redirect_uri[:SHOWN_URI_CHARS] + ("…" if len(redirect_uri) > SHOWN_URI_CHARS else "")
+        shown = redirect_uri[:SHOWN_CHARS] + ("…" if len(redirect_uri) > SHOWN_CHARS else "")
         details = {"redirect_uri received": shown}
         gpt = redirects.gpt_id(redirect_uri)
         if gpt:
@@ -195,10 +214,22 @@ def _request_error(params: Mapping[str, str]) -> tuple[str, str] | None:
         return "unsupported_response_type", "Only response_type=code is supported."
     if not params.get("state"):
         return "invalid_request", "state is missing."
-    for name in ("state", "scope"):
-        if len(params.get(name, "")) > MAX_PARAM_CHARS:
-            return "invalid_request", f"{name} is longer than {MAX_PARAM_CHARS} characters."
-    return None
+    for name, cap in (("state", MAX_STATE_CHARS), ("scope", MAX_SCOPE_CHARS)):
+        if len(params.get(name, "")) > cap:
+            return "invalid_request", f"{name} is longer than {cap} characters."
+    reason = pkce.challenge_error(_given(params, "code_challenge"), _given(params, "code_challenge_method"))
+    return ("invalid_request", reason) if reason is not None else None
+
+
+def _given(params: Mapping[str, str], name: str) -> str | None:
+    """A parameter's value; a blank one counts as absent (RFC 6749 3.1)."""
+    return params.get(name) or None
+
+
+def _error_back(redirect_uri: str, state: str, code: str, description: str) -> str:
+    """The GPT's callback with an RFC 6749 4.1.2.1 error, and its state when it is within bounds."""
+    echoed = {"state": state} if 0 < len(state) <= MAX_STATE_CHARS else {}
+    return redirects.with_query(redirect_uri, {"error": code, "error_description": description, **echoed})
 
 
 def _default_callback(domain_name: str | None) -> str:

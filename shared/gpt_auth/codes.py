@@ -32,6 +32,7 @@ class CodeGrant:
     user_id: str
     scope: str
     code_hash: str
+    code_challenge: str | None = None  # the GPT's PKCE S256 challenge, if its request had one
 
 
 def issue_code(
@@ -42,6 +43,7 @@ def issue_code(
     scope: str,
     now: datetime | None = None,
     code: str | None = None,
+    code_challenge: str | None = None,
 ) -> str:
     """Mint and store a new code; returns the code itself (only its hash is stored).
 
@@ -56,6 +58,7 @@ def issue_code(
             "redirect_uri": redirect_uri,
             "user_id": user_id,
             "scope": scope,
+            "code_challenge": code_challenge,
             "created_at": when,
             "expires_at": when + timedelta(seconds=CODE_TTL_SECONDS),
             "used_at": None,
@@ -98,7 +101,12 @@ def redeem_code(
             codes.update_one({"_id": code_hash, "used_at": {"$ne": None}}, {"$set": {"replayed_at": when}})
         return None
     return CodeGrant(
-        record["client_id"], record["redirect_uri"], record["user_id"], record["scope"], code_hash
+        record["client_id"],
+        record["redirect_uri"],
+        record["user_id"],
+        record["scope"],
+        code_hash,
+        record.get("code_challenge"),
     )
 
 

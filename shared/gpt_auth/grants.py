@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gpt_auth import codes, sessions
+from gpt_auth import codes, pkce, sessions
 from gpt_auth.errors import BadRequest, InvalidGrant, InvalidScope, UnsupportedGrantType
 from gpt_auth.log import logger
 from gpt_auth.settings import Settings
@@ -45,6 +45,7 @@ def issue_tokens(params: Mapping[str, str], *, client_id: str, settings: Setting
             redirect_uri=_required(params, "redirect_uri"),
             client_id=client_id,
             lifetimes=lifetimes,
+            code_verifier=params.get("code_verifier"),
         )
     if grant_type == REFRESH_TOKEN_GRANT:
         return refresh(
@@ -59,7 +60,12 @@ def issue_tokens(params: Mapping[str, str], *, client_id: str, settings: Setting
 
 
 def exchange_code(
-    code: str, *, redirect_uri: str, client_id: str, lifetimes: sessions.Lifetimes
+    code: str,
+    *,
+    redirect_uri: str,
+    client_id: str,
+    lifetimes: sessions.Lifetimes,
+    code_verifier: str | None = None,
 ) -> sessions.IssuedTokens:
     """Redeem an authorization code once and start a token family from it.
 
@@ -69,6 +75,9 @@ def exchange_code(
     """
     if not is_well_formed(code, AUTHORIZATION_CODE):
         raise InvalidGrant("The code is not an authorization code of this server.")
+    malformed = pkce.verifier_error(code_verifier)
+    if malformed is not None:  # refused before the code is spent
+        raise BadRequest(malformed)
     grant = codes.redeem_code(code, client_id=client_id, redirect_uri=redirect_uri)
     if grant is None:
         code_hash = hash_token(code)
@@ -80,6 +89,7 @@ def exchange_code(
         raise InvalidGrant("The authorization code was issued to another client.")
     if grant.redirect_uri != redirect_uri:
         raise InvalidGrant("The redirect_uri does not match the one the authorization code was issued for.")
+    pkce.check_verifier(grant.code_challenge, code_verifier)
     issued = sessions.create_session(
         user_id=grant.user_id,
         client_id=client_id,

@@ -29,6 +29,7 @@ class PendingRequest:
     nonce: str
     code_verifier: str
     callback_uri: str
+    code_challenge: str | None = None  # the GPT's own PKCE S256 challenge, when it sent one
 
 
 def create(
@@ -69,4 +70,6 @@ def consume(request_id: str, *, browser: str, now: datetime | None = None) -> Pe
     )
     if record is None:
         return None
-    return PendingRequest(**{name: record[name] for name in PendingRequest.__dataclass_fields__})
+    return PendingRequest(
+        **{name: record[name] for name in PendingRequest.__dataclass_fields__ if name in record}
+    )

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from requests import Response
 
 TIMEOUT = (3.05, 5.0)  # connect, read (seconds); the function's own timeout is 15 s
-SCOPE = "openid email profile"
 KEYS_MAX_AGE = (60, 3600, 86400)  # floor, default when not announced, ceiling (seconds)
 RETRY = "Try signing in again from ChatGPT in a moment."
 
@@ -42,15 +41,15 @@ class Provider:
     token_endpoint_auth: str = "client_secret_post"
 
     def authorization_url(
-        self, *, client_id: str, callback_uri: str, state: str, nonce: str, code_challenge: str
+        self, *, client_id: str, callback_uri: str, state: str, nonce: str, code_challenge: str, scope: str
     ) -> str:
-        """Where to send the browser to sign in (code flow, PKCE S256)."""
+        """Where to send the browser to sign in (code flow, PKCE S256), asking for ``scope``."""
         query = urlencode(
             {
                 "response_type": "code",
                 "client_id": client_id,
                 "redirect_uri": callback_uri,
-                "scope": SCOPE,
+                "scope": scope,
                 "state": state,
                 "nonce": nonce,
                 "code_challenge": code_challenge,

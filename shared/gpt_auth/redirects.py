@@ -13,8 +13,14 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlencode, urlsplit
 
+# A GPT id in a ChatGPT callback: "g-" and up to 64 characters. The ids ChatGPT hands out are
+# far shorter (40 hexadecimal characters seen), and the cap keeps a forged 8,000-character id
+# out of the store and the logs.
+GPT_ID = r"g-[A-Za-z0-9_-]{1,64}"
+MAX_REDIRECT_URI_CHARS = 256  # a ChatGPT callback is under 120; a custom pattern gets room to spare
+
 _PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]+")
-_GPT_ID = re.compile(r"/aip/(g-[A-Za-z0-9_-]+)/oauth/callback")
+_GPT_ID = re.compile(rf"/aip/({GPT_ID})/oauth/callback")
 
 
 def refusal_reason(uri: str, patterns: Iterable[re.Pattern[str]]) -> str | None:
@@ -32,6 +38,8 @@ def refusal_reason(uri: str, patterns: Iterable[re.Pattern[str]]) -> str | None:
     str or None
         A sentence for the person who configures the GPT, or None.
     """
+    if len(uri) > MAX_REDIRECT_URI_CHARS:
+        return f"It is longer than {MAX_REDIRECT_URI_CHARS} characters."
     if not _PRINTABLE_ASCII.fullmatch(uri):
         return "It contains spaces, control characters or non-ASCII characters."
     if "\\" in uri:

@@ -17,12 +17,16 @@ from urllib.parse import urlsplit
 
 from gpt_auth import app_secret
 from gpt_auth.errors import ConfigError
+from gpt_auth.redirects import GPT_ID
 from gpt_auth.setting_values import positive_seconds
 
 DEFAULT_REDIRECT_PATTERNS = (
-    r"https://chatgpt\.com/aip/g-[A-Za-z0-9_-]+/oauth/callback",
-    r"https://chat\.openai\.com/aip/g-[A-Za-z0-9_-]+/oauth/callback",
+    rf"https://chatgpt\.com/aip/{GPT_ID}/oauth/callback",
+    rf"https://chat\.openai\.com/aip/{GPT_ID}/oauth/callback",
 )
+DEFAULT_GOOGLE_SCOPES = ("openid", "email", "profile")
+# RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 EMBEDDED_MONGODB_URI = "mongomock://localhost"
 GOOGLE_API_BASE = "https://www.googleapis.com"
 DEFAULT_ACTION_RESPONSE_MAX_CHARS = 20_000
@@ -42,6 +46,7 @@ class Settings:
     mongodb_database: str = "gpt_auth"
     google_redirect_uri: str | None = None
     allowed_redirect_uris: tuple[re.Pattern[str], ...] = ()
+    google_scopes: tuple[str, ...] = DEFAULT_GOOGLE_SCOPES
     oidc_issuer: str | None = None
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 2592000
@@ -115,6 +120,25 @@ def _redirect_patterns(env: Mapping[str, str]) -> tuple[re.Pattern[str], ...]:
     return tuple(patterns)
 
 
+def _google_scopes(env: Mapping[str, str]) -> tuple[str, ...]:
+    """``GOOGLE_SCOPES``: space-separated scopes asked of Google, ``openid`` among them (we sign in
+    with its ID token); repeats dropped, order kept."""
+    raw = env.get("GOOGLE_SCOPES", "").split()
+    if not raw:
+        return DEFAULT_GOOGLE_SCOPES
+    for token in raw:
+        if not _SCOPE_TOKEN.fullmatch(token):
+            raise ConfigError(
+                f"GOOGLE_SCOPES holds {token[:80]!r}, which is not a scope (RFC 6749 3.3: printable "
+                "ASCII without spaces, double quotes or backslashes)."
+            )
+    if "openid" not in raw:
+        raise ConfigError(
+            f"GOOGLE_SCOPES must include openid (the sign-in needs an ID token), got {' '.join(raw)!r}."
+        )
+    return tuple(dict.fromkeys(raw))
+
+
 def _mongodb_uri(env: Mapping[str, str]) -> str:
     raw = env.get("MONGODB_URI", "").strip()
     if not raw:
@@ -184,6 +208,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         mongodb_database=database,
         google_redirect_uri=_url(env, "GOOGLE_REDIRECT_URI"),
         allowed_redirect_uris=_redirect_patterns(env),
+        google_scopes=_google_scopes(env),
         oidc_issuer=_url(env, "OIDC_ISSUER"),
         access_token_ttl=positive_seconds(env, "ACCESS_TOKEN_TTL", 3600),
         refresh_token_ttl=positive_seconds(env, "REFRESH_TOKEN_TTL", 2592000),

@@ -175,6 +175,13 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
+def _gpt_callback(gpt_id: str) -> str:
+    return f"https://chatgpt.com/aip/{gpt_id}/oauth/callback"
+
+
+S256_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 Appendix B
+
+
 def _padded_form(total: int) -> bytes:
     """The code exchange padded to ``total`` bytes once its placeholder is filled in."""
     base = CODE_FORM + "&pad="
@@ -222,8 +229,46 @@ def _authorization_cases() -> list[Case]:
             "unsupported_response_type",
             query=_authorize(response_type="token"),
         ),
-        page("state over 2000", 302, "invalid_request", query=_authorize(state="s" * 2001)),
-        page("scope over 2000", 302, "invalid_request", query=_authorize(scope="x" * 2001)),
+        page("state of 512", 302, query=_authorize(state="s" * 512)),
+        page("state of 513", 302, "invalid_request", query=_authorize(state="s" * 513)),
+        page("scope of 512", 302, query=_authorize(scope="openid" + "+x" * 253)),
+        page("scope of 513", 302, "invalid_request", query=_authorize(scope="x" * 513)),
+        page(
+            "scope granted nowhere", 302, "invalid_scope", query=_authorize(scope="admin+delete%3Aeverything")
+        ),
+        page("scope partly granted", 302, query=_authorize(scope="profile+admin")),
+        page("scope with markup", 302, "invalid_scope", query=_authorize(scope=_q(SCRIPT))),
+        page("GPT id of 64", 302, query=_authorize(redirect_uri=_q(_gpt_callback("g-" + "A" * 64)))),
+        page("GPT id of 65", 400, query=_authorize(redirect_uri=_q(_gpt_callback("g-" + "A" * 65)))),
+        page("GPT id of 8000", 400, query=_authorize(redirect_uri=_q(_gpt_callback("g-" + "A" * 8000)))),
+        page(
+            "PKCE S256", 302, query=AUTHORIZE + f"&code_challenge={S256_CHALLENGE}&code_challenge_method=S256"
+        ),
+        page(
+            "PKCE plain",
+            302,
+            "invalid_request",
+            query=AUTHORIZE + f"&code_challenge={S256_CHALLENGE}&code_challenge_method=plain",
+        ),
+        page(
+            "PKCE without method",
+            302,
+            "invalid_request",
+            query=AUTHORIZE + f"&code_challenge={S256_CHALLENGE}",
+        ),
+        page("PKCE method alone", 302, "invalid_request", query=AUTHORIZE + "&code_challenge_method=S256"),
+        page(
+            "PKCE challenge of 5000",
+            302,
+            "invalid_request",
+            query=AUTHORIZE + "&code_challenge=" + "c" * 5000 + "&code_challenge_method=S256",
+        ),
+        page(
+            "PKCE challenge with markup",
+            302,
+            "invalid_request",
+            query=AUTHORIZE + "&code_challenge=" + _q(MARKUP) + "&code_challenge_method=S256",
+        ),
         page("state of 100000", 302, "invalid_request", query=_authorize(state="s" * LIMIT)),
         page("client_id of 5000", 400, query=_authorize(client_id="c" * 5000)),
         page("redirect_uri of 5000", 400, query=_authorize(redirect_uri=CB + "x" * 5000)),
@@ -391,6 +436,17 @@ def _token_cases() -> list[Case]:
         token("duplicated refresh_token", 400, "invalid_request", REFRESH_FORM + "&refresh_token=@REFRESH@"),
         token("duplicated name with quotes", 400, "invalid_request", CODE_FORM + '&a"b\\=1&a"b\\=2'),
         token("code of 5000", 400, "invalid_grant", CODE_FORM.replace("@CODE@", "gac_" + "A" * 5000)),
+        token(
+            "code_verifier for a code without challenge",
+            400,
+            "invalid_grant",
+            CODE_FORM + "&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+        ),
+        token("code_verifier too short", 400, "invalid_request", CODE_FORM + "&code_verifier=abc"),
+        token("code_verifier of 5000", 400, "invalid_request", CODE_FORM + "&code_verifier=" + "v" * 5000),
+        token(
+            "code_verifier with markup", 400, "invalid_request", CODE_FORM + "&code_verifier=" + _q(MARKUP)
+        ),
         token(
             "refresh_token of 5000",
             400,

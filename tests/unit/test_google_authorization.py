@@ -52,7 +52,12 @@ def test_authorize_redirects_to_google_with_our_callback_nonce_and_pkce(lambda_c
     # AND the pending sign-in remembers the GPT's request and the PKCE verifier behind the challenge
     stored = pending.consume(query["state"], browser=SAMPLE_SIGN_IN_COOKIE)
     assert stored is not None
-    assert (stored.redirect_uri, stored.state, stored.scope) == (SAMPLE_GPT_CALLBACK, "gpt-state-8f2c", "")
+    # (the sample's empty scope is bound as everything GOOGLE_SCOPES asks Google for)
+    assert (stored.redirect_uri, stored.state, stored.scope) == (
+        SAMPLE_GPT_CALLBACK,
+        "gpt-state-8f2c",
+        "openid email profile",
+    )
     assert stored.nonce == query["nonce"]
     assert pkce.s256_challenge(stored.code_verifier) == query["code_challenge"]
 
@@ -115,8 +120,9 @@ def test_every_value_on_a_page_is_escaped(lambda_context):
         ({"state": ""}, "invalid_request", False),
         ({"response_type": None}, "invalid_request", True),
         ({"response_type": "token"}, "unsupported_response_type", True),
-        ({"scope": "x" * 2001}, "invalid_request", True),
-        ({"state": "s" * 2001}, "invalid_request", False),
+        ({"scope": "x" * 513}, "invalid_request", True),
+        ({"state": "s" * 513}, "invalid_request", False),
+        ({"scope": "admin delete:everything"}, "invalid_scope", True),
     ],
 )
 def test_other_request_errors_go_back_to_the_gpt(lambda_context, change, error, state_echoed):

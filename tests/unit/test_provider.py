@@ -30,7 +30,12 @@ def test_google_needs_no_discovery_fetch(http_mock):
     # WHEN the provider is looked up and an authorization URL built
     idp = provider.current()
     url = idp.authorization_url(
-        client_id="cid", callback_uri="https://fn/callback", state="s", nonce="n", code_challenge="c"
+        client_id="cid",
+        callback_uri="https://fn/callback",
+        state="s",
+        nonce="n",
+        code_challenge="c",
+        scope="openid email profile",
     )
     # THEN it is Google's, built without a request
     assert len(http_mock.calls) == 0
