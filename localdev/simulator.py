@@ -1,7 +1,9 @@
 """The GPT simulator: a local page that plays ChatGPT's side of the OAuth flow and the action call.
 
 It sends the requests ChatGPT sends. The browser opens the authorization URL with ChatGPT's
-parameters and a local callback (``/simulator/callback``, which ``make dev`` allows); the
+parameters and a local callback (``/simulator/callback``, which ``make dev`` allows), and keeps
+the sign-in cookie that URL sets until Google's redirect brings it back to our callback, as
+with ChatGPT, which opens the sign-in in the person's browser; the
 simulator's server side then exchanges the code at the token URL with the configured client
 authentication, calls ``testEndpoint`` with a name, and refreshes the token, as ChatGPT's servers
 do, over real HTTP, so the timeline on the page shows real requests and responses.
