@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -61,18 +61,20 @@ class FakeLambdaContext:
     identity: Any = None
     client_context: Any = None
     tenant_id: str | None = None
+    # Derived from the function's name, as Lambda derives them.
+    invoked_function_arn: str = field(init=False)
+    log_group_name: str = field(init=False)
+    log_stream_name: str = field(init=False)
 
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
-
-    @property
-    def log_group_name(self) -> str:
-        return f"/aws/lambda/{self.function_name}"
-
-    @property
-    def log_stream_name(self) -> str:
-        return f"local/[$LATEST]{self.function_name}"
+    def __post_init__(self) -> None:
+        name = self.function_name
+        derived = {
+            "invoked_function_arn": f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}",
+            "log_group_name": f"/aws/lambda/{name}",
+            "log_stream_name": f"local/[$LATEST]{name}",
+        }
+        for attribute, value in derived.items():
+            object.__setattr__(self, attribute, value)  # frozen: set once, here
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before ``deadline`` (the 15-minute maximum without one)."""
@@ -82,12 +84,11 @@ class FakeLambdaContext:
 
     def attributes(self) -> dict[str, Any]:
         """The plain attributes handlers read, for a child process to rebuild the context from JSON."""
-        return {
-            "function_name": self.function_name,
-            "memory_limit_in_mb": self.memory_limit_in_mb,
-            "invoked_function_arn": self.invoked_function_arn,
-            "aws_request_id": self.aws_request_id,
-        }
+        return {name: getattr(self, name) for name in PLAIN_ATTRIBUTES}
+
+
+# What the handlers and Powertools' Logger read from the context.
+PLAIN_ATTRIBUTES = ("function_name", "memory_limit_in_mb", "invoked_function_arn", "aws_request_id")
 
 
 def event_body(body: bytes, media_type: str) -> tuple[str, bool]:
