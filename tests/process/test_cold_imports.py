@@ -44,12 +44,12 @@ def test_the_token_endpoint_imports_nothing_of_the_google_layer():
     google_modules = top_level_modules(LAYERS / "google-requirements.txt")
     assert {"google", "requests", "jwt", "cryptography"} <= google_modules
     code = """
-import base64, json, sys, types
+import base64, json, sys
 from urllib.parse import urlencode
 from functions.google_authentication import app
 from gpt_auth import codes
-context = types.SimpleNamespace(function_name="f", memory_limit_in_mb=128,
-    invoked_function_arn="arn:aws:lambda:eu-west-1:1:function:f", aws_request_id="r")
+from localdev.lambda_env import FakeLambdaContext
+context = FakeLambdaContext()
 redirect = "https://chatgpt.com/aip/g-x/oauth/callback"
 auth = {"client_id": "gpt-client", "client_secret": "gpt-secret-value-0123456789"}
 def token(form):
@@ -94,9 +94,8 @@ HEAVY_MODULES = (
 def cold_start_modules(env: dict[str, str]) -> list[str]:
     """A fresh interpreter answers one request: the heavy modules it imported."""
     code = (
-        "import json, sys, types; from functions.test_endpoint import app;"
-        "context = types.SimpleNamespace(function_name='f', memory_limit_in_mb=128,"
-        " invoked_function_arn='arn:aws:lambda:eu-west-1:1:function:f', aws_request_id='r');"
+        "import json, sys; from functions.test_endpoint import app;"
+        "from localdev.lambda_env import FakeLambdaContext; context = FakeLambdaContext();"
         "answer = app.lambda_handler({'rawPath': '/', 'requestContext': {'http': {'method': 'POST'}},"
         " 'headers': {'authorization': 'Bearer gat_' + 'A' * 43}}, context);"
         f"print(json.dumps([answer['statusCode'], {HEAVY_MODULES}]))"

@@ -19,7 +19,7 @@ import responses
 
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth import app_secret, db, provider, settings
+from gpt_auth import app_secret, db, provider
 from gpt_auth.log import QUIET_LOGGERS, logger
 from localdev.lambda_env import FakeLambdaContext
 from localdev.nx_server import free_port
@@ -221,7 +221,7 @@ def test_the_secret_path_logs_no_piece_of_the_secret(serve_secret, everything_lo
     time.sleep(1.1)
     assert action_app.lambda_handler(action_event(access), context)["statusCode"] == 200
     # AND a container whose first read fails: throttled, then a secret that does not exist
-    settings.reset()
+    configure()
     served.extension.fault = (400, "ThrottlingException: Rate exceeded")
     assert action_app.lambda_handler(action_event(access), context)["statusCode"] == 503
     served.extension.fault = None
