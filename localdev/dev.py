@@ -6,13 +6,15 @@ simulator page at ``/`` (``localdev.simulator``), and prints every local URL, th
 into a GPT's OAuth settings and a local manifest. Ctrl-C (or SIGTERM) stops everything.
 
 Settings it sets: ``OIDC_ISSUER`` (the stand-in), ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET``
-(placeholders: the stand-in accepts any), ``GOOGLE_REDIRECT_URI`` (the local callback), and
-``ALLOWED_REDIRECT_URIS`` (``$ALLOWED_REDIRECT_URIS`` or the two ChatGPT patterns, plus the
-simulator's local callback). Settings it honours from the environment: ``GPT_CLIENT_ID`` and
-``GPT_CLIENT_SECRET`` (local defaults otherwise), ``MONGODB_URI`` (the embedded in-memory store
-otherwise; a store on another machine only with ``DEV_ALLOW_REMOTE_MONGODB=1``),
-``MONGODB_DATABASE``, the token lifetimes and log settings, each also from ``.env`` where the
-environment leaves it unset. ``APP_SECRET_ARN`` is ignored: local runs read no AWS secret.
+(a client registered at the stand-in for ``GOOGLE_SCOPES``), ``GOOGLE_REDIRECT_URI`` (the local
+callback), and ``ALLOWED_REDIRECT_URIS`` (``$ALLOWED_REDIRECT_URIS`` or the two ChatGPT patterns,
+plus the simulator's local callback). Settings it honours from the environment: ``GPT_CLIENT_ID``
+and ``GPT_CLIENT_SECRET`` (local defaults otherwise), ``GOOGLE_SCOPES`` (default: sign-in plus
+read-only Calendar), ``TOKEN_ENCRYPTION_KEYS`` (a fixed local key otherwise), ``MONGODB_URI``
+(the embedded in-memory store otherwise; a store on another machine only with
+``DEV_ALLOW_REMOTE_MONGODB=1``), ``MONGODB_DATABASE``, the token lifetimes and log settings, each
+also from ``.env`` where the environment leaves it unset. ``APP_SECRET_ARN`` is ignored: local
+runs read no AWS secret.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ LOCAL_GPT_CLIENT_ID = "local-gpt-client"
 LOCAL_GPT_CLIENT_SECRET = "local-gpt-secret-for-make-dev"
 LOCAL_GOOGLE_CLIENT_ID = "local-google-client"
 LOCAL_GOOGLE_CLIENT_SECRET = "local-google-secret"
+LOCAL_GOOGLE_SCOPES = "openid email profile https://www.googleapis.com/auth/calendar.readonly"
+# Seals the stand-in's tokens in a local store; fixed, so a MONGODB_URI store keeps working across
+# runs. Published here, so never use it outside make dev.
+LOCAL_TOKEN_ENCRYPTION_KEYS = "local:bG9jYWwtbWFrZS1kZXYta2V5LW5vdC1mb3ItYXdzLTA="
 SAMPLE_GPT_CALLBACK = "https://chatgpt.com/aip/g-local0000/oauth/callback"
 
 
@@ -151,8 +157,14 @@ def read_port(env: Mapping[str, str]) -> int:
     return int(raw)
 
 
-def local_settings(env: Mapping[str, str], urls: LocalUrls, issuer: str) -> dict[str, str]:
-    """The settings for the handlers in a local run (see the module docstring)."""
+def local_settings(
+    env: Mapping[str, str], urls: LocalUrls, issuer: str, google_client: tuple[str, str] | None = None
+) -> dict[str, str]:
+    """The settings for the handlers in a local run (see the module docstring).
+
+    ``google_client`` is the (id, secret) registered at the stand-in; without it, placeholders
+    (the stand-in accepts any client, granting it only the sign-in scopes).
+    """
     from gpt_auth.errors import ConfigError
     from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS, redirect_pattern_sources
 
@@ -163,9 +175,11 @@ def local_settings(env: Mapping[str, str], urls: LocalUrls, issuer: str) -> dict
     patterns = (patterns or list(DEFAULT_REDIRECT_PATTERNS)) + [re.escape(urls.simulator_callback)]
     return {
         "OIDC_ISSUER": issuer,
-        "GOOGLE_CLIENT_ID": LOCAL_GOOGLE_CLIENT_ID,
-        "GOOGLE_CLIENT_SECRET": LOCAL_GOOGLE_CLIENT_SECRET,
+        "GOOGLE_CLIENT_ID": google_client[0] if google_client else LOCAL_GOOGLE_CLIENT_ID,
+        "GOOGLE_CLIENT_SECRET": google_client[1] if google_client else LOCAL_GOOGLE_CLIENT_SECRET,
         "GOOGLE_REDIRECT_URI": urls.google_redirect,
+        "GOOGLE_SCOPES": env.get("GOOGLE_SCOPES", "").strip() or LOCAL_GOOGLE_SCOPES,
+        "TOKEN_ENCRYPTION_KEYS": env.get("TOKEN_ENCRYPTION_KEYS", "").strip() or LOCAL_TOKEN_ENCRYPTION_KEYS,
         "ALLOWED_REDIRECT_URIS": " ".join(patterns),
         "GPT_CLIENT_ID": env.get("GPT_CLIENT_ID", "").strip() or LOCAL_GPT_CLIENT_ID,
         "GPT_CLIENT_SECRET": env.get("GPT_CLIENT_SECRET", "").strip() or LOCAL_GPT_CLIENT_SECRET,
@@ -216,6 +230,7 @@ def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings:
         f"Google stand-in (oidc-provider-mock): {stand_in.issuer}",
         f"  sample user: {SAMPLE_USERS[0].sub} (or type any id on its consent page)",
         f"Google redirect URI: {urls.google_redirect}",
+        f"Google scopes asked: {settings['GOOGLE_SCOPES']}",
         f"Session store: {store}",
         "",
         "GPT action > Authentication > OAuth:",
@@ -265,7 +280,11 @@ def serve(port: int) -> None:
     try:
         with google_stand_in() as stand_in:
             urls = LocalUrls(f"http://127.0.0.1:{server.server_port}")
-            settings = local_settings(os.environ, urls, stand_in.issuer)
+            scopes = (os.environ.get("GOOGLE_SCOPES", "").strip() or LOCAL_GOOGLE_SCOPES).split()
+            client = stand_in.register_client(
+                [urls.google_redirect], " ".join(scopes), auth_method="client_secret_basic"
+            )
+            settings = local_settings(os.environ, urls, stand_in.issuer, client)
             env_before = dict(os.environ)
             os.environ.update(settings)
             os.environ.pop("APP_SECRET_ARN", None)

@@ -3,6 +3,13 @@
 ``USER`` is a verified e-mail address, a provider ``sub`` (at any issuer; one nobody recorded is
 taken at the configured provider), or a whole user id ``<issuer>#<sub>``.
 
+With ``USER``, the user's Google grant is also revoked at Google (RFC 7009, Google's revocation
+endpoint) and deleted here, after our sessions are revoked, so signing out never waits on
+Google. When Google cannot be reached, the grant is kept (nothing can use it: the sessions are
+gone) and the command exits 4; running it again retries. A provider without a revocation endpoint
+(the local stand-in) gets its grant deleted here; for a stand-in on a loopback address the
+command also drops the user's tokens there (``POST /users/<sub>/revoke-tokens``).
+
 Works on the store the settings name (environment, then ``.env``): ``MONGODB_URI``, or the
 deployed secret through ``APP_SECRET_ARN``, read here with boto3 and your AWS credentials (no
 Parameters and Secrets extension runs outside Lambda). The embedded store lives only inside the
@@ -12,14 +19,15 @@ process that runs it, so it is refused here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from pymongo.errors import PyMongoError
 
-from gpt_auth import app_secret, db, revocation, settings
-from gpt_auth.errors import ConfigError
+from gpt_auth import app_secret, db, google_grants, provider, revocation, settings
+from gpt_auth.errors import ConfigError, UpstreamError
 from gpt_auth.settings import get_settings
 from localdev.env_file import load_env_file
 
@@ -72,10 +80,63 @@ def run(user: str | None, client: str | None) -> tuple[int, str]:
     if client:
         parts.append(f"GPT client {client}")
     result = revocation.revoke(user_ids=user_ids, client_id=client)
-    return 0, (
+    message = (
         f"Revoked {result.sessions} session(s) and voided {result.codes} unredeemed code(s) of "
         f"{' and '.join(parts)} in {_store_label()}."
     )
+    if user_ids is None:
+        return 0, message
+    status, google = disconnect_google(user_ids)
+    return status, f"{message}\n{google}"
+
+
+def disconnect_google(user_ids: list[str]) -> tuple[int, str]:
+    """Revoke each user's Google grant at the provider and delete it; (exit status, what was done)."""
+    done: dict[str, list[str]] = {"revoked": [], "none": [], "unsupported": []}
+    failed: list[str] = []
+    for user_id in user_ids:
+        try:
+            outcome = google_grants.revoke_at_google(user_id)
+        except (UpstreamError, ConfigError) as exc:
+            failed.append(f"  {user_id}: {exc}")
+            continue
+        if outcome == "unsupported":
+            _revoke_at_stand_in(user_id)
+        done[outcome].append(user_id)
+    name = provider.current().name
+    lines = []
+    if done["revoked"]:
+        lines.append(
+            f"Revoked the Google grant of {', '.join(done['revoked'])} at {name} and deleted it here."
+        )
+    if done["unsupported"]:
+        lines.append(
+            f"{name} announces no revocation endpoint: deleted the grant of {', '.join(done['unsupported'])} "
+            "here only."
+        )
+    if done["none"]:
+        lines.append(f"No Google grant stored for {', '.join(done['none'])}.")
+    if failed:
+        lines += [
+            f"Could not revoke at {name}; those grants are kept (their sessions are revoked, so nothing "
+            "uses them). Run make revoke again to retry:",
+            *failed,
+        ]
+    return (4 if failed else 0), "\n".join(lines)
+
+
+def _revoke_at_stand_in(user_id: str) -> None:
+    """On the local stand-in (no revocation endpoint), drop the user's tokens as Google would."""
+    import requests
+
+    idp = provider.current()
+    if urlsplit(idp.issuer).hostname not in ("127.0.0.1", "localhost", "::1"):
+        return
+    user = db.collection(db.USERS).find_one({"_id": user_id}, {"sub": 1})
+    sub = str(user["sub"]) if user and user.get("sub") else user_id.partition("#")[2] or user_id
+    # The grant is deleted here already; a stand-in that has stopped keeps nothing anyway.
+    with contextlib.suppress(requests.RequestException):
+        requests.post(f"{idp.issuer}/users/{quote(sub, safe='')}/revoke-tokens", timeout=provider.TIMEOUT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         status, message = run(args.user, args.client)
+        if status == 4:
+            print(message, file=sys.stderr)
+            return status
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

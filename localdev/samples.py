@@ -13,6 +13,8 @@ SAMPLE_SETTINGS = {
     "GOOGLE_CLIENT_SECRET": "google-secret-value-0123456789",
     "GPT_CLIENT_ID": "gpt-client",
     "GPT_CLIENT_SECRET": "gpt-secret-value-0123456789",
+    # A sample AES-256 key (32 bytes of base64) for the stored Google grants: never deploy it.
+    "TOKEN_ENCRYPTION_KEYS": "sample:c2FtcGxlLWtleS1mb3ItdGVzdHMtb25seS0wMTIzNDU=",
 }
 # The GPT's callback the sample events name as redirect_uri.
 SAMPLE_GPT_CALLBACK = "https://chatgpt.com/aip/g-AbCdEf123/oauth/callback"

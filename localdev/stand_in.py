@@ -51,11 +51,14 @@ class StandIn:
 
         requests.post(f"{self.issuer}/users/{sub}/revoke-tokens", timeout=REGISTER_TIMEOUT).raise_for_status()
 
-    def register_client(self, redirect_uris: Sequence[str], scope: str) -> tuple[str, str]:
+    def register_client(
+        self, redirect_uris: Sequence[str], scope: str, *, auth_method: str = "client_secret_post"
+    ) -> tuple[str, str]:
         """Register an OAuth client allowed ``scope`` (an unregistered one gets only the OIDC scopes).
 
-        Returns its ``(client_id, client_secret)``; it authenticates with ``client_secret_post``,
-        as our provider client prefers.
+        Returns its ``(client_id, client_secret)``; it authenticates with ``auth_method``. Our
+        provider client uses ``client_secret_basic`` here: the stand-in's discovery document
+        names no ``token_endpoint_auth_methods_supported``, whose default is Basic.
         """
         import requests
 
@@ -64,7 +67,7 @@ class StandIn:
             json={
                 "redirect_uris": list(redirect_uris),
                 "scope": scope,
-                "token_endpoint_auth_method": "client_secret_post",
+                "token_endpoint_auth_method": auth_method,
             },
             timeout=REGISTER_TIMEOUT,
         )

@@ -36,6 +36,11 @@ SECRET_KEYS = (
     "MONGODB_URI",
 )
 
+# What the secret may hold, read from it alone when APP_SECRET_ARN is set (an environment value of
+# these names is ignored): the key ring that seals stored Google tokens, required once a grant is
+# stored or read (``Settings.key_ring``).
+OPTIONAL_SECRET_KEYS = ("TOKEN_ENCRYPTION_KEYS",)
+
 # The name predates the extension (Powertools Parameters read the secret); deployed stacks set it.
 MAX_AGE_SETTING = "POWERTOOLS_PARAMETERS_MAX_AGE"
 DEFAULT_MAX_AGE = 300
@@ -178,8 +183,9 @@ def read_secret_string(arn: str, env: Mapping[str, str] = os.environ) -> str:
 def environment_from(env: Mapping[str, str], secret_string: str) -> dict[str, str]:
     """``env`` with the credentials and ``MONGODB_URI`` taken from the secret's JSON only.
 
-    The secret must hold every one of ``SECRET_KEYS`` as a non-empty string; values of those
-    names in ``env`` are ignored, so a stray local value never hides a missing key.
+    The secret must hold every one of ``SECRET_KEYS`` as a non-empty string and may hold
+    ``OPTIONAL_SECRET_KEYS``; values of those names in ``env`` are ignored, so a stray local value
+    never hides a missing key.
 
     Raises
     ------
@@ -192,7 +198,13 @@ def environment_from(env: Mapping[str, str], secret_string: str) -> dict[str, st
         raise ConfigError("The settings secret is not valid JSON.") from None
     if not isinstance(secret, dict):
         raise ConfigError("The settings secret must be a JSON object of settings.")
-    merged = {name: value for name, value in env.items() if name not in SECRET_KEYS}
+    merged = {name: value for name, value in env.items() if name not in (*SECRET_KEYS, *OPTIONAL_SECRET_KEYS)}
+    for key in OPTIONAL_SECRET_KEYS:
+        optional = secret.get(key)
+        if optional is not None and not isinstance(optional, str):
+            raise ConfigError(f"The settings secret has a non-string {key}; it must be a string.")
+        if optional:
+            merged[key] = optional
     for key in SECRET_KEYS:
         value: Any = secret.get(key)
         if not isinstance(value, str) or not value.strip():

@@ -5,6 +5,10 @@ a page (``RequestRefused``), never redirected; any other error in the GPT's requ
 its callback as ``error`` with its ``state``. At the callback, as in Flask-Dance, the provider's
 ``error`` comes first, then the pending request is consumed (once), then the code is exchanged.
 A provider that fails or sends an ID token we refuse gets a 502 page (``UpstreamError``).
+
+Google's tokens are stored as the user's grant (``gpt_auth.google_grants``). Google sends a
+refresh token only with its consent screen, so when the exchange brings none and we hold no live
+one for that user, the browser goes back to Google once more with ``prompt=consent``.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
-from gpt_auth import codes, metrics, pending, pkce, provider, redirects, scopes, users
+from gpt_auth import codes, google_grants, metrics, pending, pkce, provider, redirects, scopes, users
 from gpt_auth.errors import ConfigError, RequestRefused
 from gpt_auth.log import logger
 from gpt_auth.settings import get_settings
@@ -153,15 +158,28 @@ def finish(params: Mapping[str, str], *, browser: str | None) -> str:
             f"This callback from {idp.name} has neither a code nor an error. "
             "Start the sign-in again from ChatGPT."
         )
-    id_token = idp.exchange_code(
+    tokens = idp.exchange_code(
         code=code,
         callback_uri=request.callback_uri,
         code_verifier=request.code_verifier,
         client_id=config.google_client_id,
         client_secret=config.google_client_secret,
     )
-    claims = idp.verify_id_token(id_token, client_id=config.google_client_id, nonce=request.nonce)
+    assert tokens.id_token is not None  # exchange_code refuses an answer without one
+    claims = idp.verify_id_token(tokens.id_token, client_id=config.google_client_id, nonce=request.nonce)
     user_id = users.upsert_user(issuer=idp.issuer, claims=claims)
+    config.key_ring()  # fail before anything is stored when Google's tokens could not be kept
+    if (
+        tokens.refresh_token is None
+        and not request.consent_prompted
+        and not google_grants.holds_refresh_token(
+            user_id, covering=google_grants.granted_scopes(tokens, config.google_scopes)
+        )
+    ):
+        email = claims.get("email")
+        hint = email if isinstance(email, str) and email else claims["sub"]
+        return _ask_consent(request, idp, login_hint=hint, browser=browser)
+    google_grants.save_from_callback(user_id, tokens, requested_scopes=config.google_scopes)
     our_code = codes.issue_code(
         client_id=request.client_id,
         redirect_uri=request.redirect_uri,
@@ -172,6 +190,30 @@ def finish(params: Mapping[str, str], *, browser: str | None) -> str:
     logger.info("sign-in completed", extra={"gpt_id": redirects.gpt_id(request.redirect_uri)})
     metrics.count(metrics.SIGN_INS)
     return redirects.with_query(request.redirect_uri, {"code": our_code, "state": request.state})
+
+
+def _ask_consent(
+    request: pending.PendingRequest, idp: provider.Provider, *, login_hint: str, browser: str
+) -> str:
+    """Send the browser back to the provider with its consent screen, the only way to a refresh token.
+
+    The new pending request stays bound to the same browser: its sign-in cookie is unchanged.
+    """
+    config = get_settings()
+    verifier, nonce = pkce.new_verifier(), secrets.token_urlsafe(32)
+    renewed = replace(request, nonce=nonce, code_verifier=verifier, consent_prompted=True)
+    request_id = pending.create(renewed, browser=browser)
+    logger.info("no refresh token from the provider; asking for consent", extra={"provider": idp.name})
+    return idp.authorization_url(
+        client_id=config.google_client_id,
+        callback_uri=request.callback_uri,
+        state=request_id,
+        nonce=nonce,
+        code_challenge=pkce.s256_challenge(verifier),
+        scope=" ".join(config.google_scopes),
+        prompt_consent=True,
+        login_hint=login_hint,
+    )
 
 
 def _checked_client(params: Mapping[str, str], client_id: str, patterns: Iterable[re.Pattern[str]]) -> str:

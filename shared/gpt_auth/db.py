@@ -22,6 +22,7 @@ USERS = "users"
 AUTHORIZATION_REQUESTS = "authorization_requests"
 AUTHORIZATION_CODES = "authorization_codes"
 SESSIONS = "sessions"
+GOOGLE_GRANTS = "google_grants"
 
 # name -> list of (keys, options); all creations are idempotent.
 _INDEXES: dict[str, list[tuple[str, dict[str, Any]]]] = {
@@ -39,6 +40,7 @@ _INDEXES: dict[str, list[tuple[str, dict[str, Any]]]] = {
         ("user_id", {}),
         ("code_hash", {}),
     ],
+    GOOGLE_GRANTS: [("expires_at", {"expireAfterSeconds": 0})],
 }
 
 MAX_POOL_SIZE = 2

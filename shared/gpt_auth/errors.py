@@ -87,6 +87,22 @@ class MissingToken(InvalidToken):
         self.headers = {"WWW-Authenticate": f'Bearer realm="{BEARER_REALM}"'}
 
 
+class InsufficientScope(HttpError):
+    """RFC 6750 3.1: the user did not grant a scope at Google that this action needs."""
+
+    status = 403
+    code = "insufficient_scope"
+
+    def __init__(self, missing: tuple[str, ...]):
+        self.missing = missing
+        scope = " ".join(missing)
+        super().__init__(
+            "This action needs access you did not allow at Google when you signed in "
+            f"({scope}). Sign in again from ChatGPT and allow it on Google's consent screen.",
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+        )
+
+
 class InvalidClient(HttpError):
     """RFC 6749 5.2: client authentication failed. ``basic`` when the client tried HTTP Basic."""
 
@@ -152,6 +168,9 @@ class UpstreamError(HttpError):
 class ServiceUnavailable(HttpError):
     status = 503
     code = "temporarily_unavailable"
+
+    def __init__(self, description: str, *, retry_after: int | None = None):
+        super().__init__(description, headers={"Retry-After": str(retry_after)} if retry_after else None)
 
 
 class ServerMisconfigured(HttpError):

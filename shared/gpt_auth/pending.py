@@ -30,6 +30,8 @@ class PendingRequest:
     code_verifier: str
     callback_uri: str
     code_challenge: str | None = None  # the GPT's own PKCE S256 challenge, when it sent one
+    # Set on the second trip to the provider, when the first gave no refresh token: never a third.
+    consent_prompted: bool = False
 
 
 def create(
@@ -70,6 +72,6 @@ def consume(request_id: str, *, browser: str, now: datetime | None = None) -> Pe
     )
     if record is None:
         return None
-    return PendingRequest(
-        **{name: record[name] for name in PendingRequest.__dataclass_fields__ if name in record}
-    )
+    fields = {name: record[name] for name in PendingRequest.__dataclass_fields__ if name in record}
+    fields["consent_prompted"] = bool(fields.get("consent_prompted"))  # nx-27017 stores booleans as 0/1
+    return PendingRequest(**fields)

@@ -4,7 +4,9 @@ Google's endpoints are built in, so signing in with Google fetches no discovery 
 ``OIDC_ISSUER`` set, ``<issuer>/.well-known/openid-configuration`` is fetched once per container.
 The provider's signing keys (JWKS) are cached per container for the ``max-age`` it announces and
 fetched again when an ID token names a key the cache lacks (key rotation). Every call has a
-connect and a read timeout; any failure becomes ``UpstreamError`` (a 502 page). ``requests`` and
+connect and a read timeout; at sign-in any failure becomes ``UpstreamError`` (a 502 page), while
+an action's refresh of a stored grant that meets an outage answers 503 with ``Retry-After``
+(``ServiceUnavailable``) and a refused grant raises ``GrantRefused``. ``requests`` and
 ``google-auth`` are imported only inside the functions that talk to the provider.
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, urlencode, urlsplit
 
-from gpt_auth.errors import UpstreamError
+from gpt_auth.errors import ServiceUnavailable, UpstreamError
 from gpt_auth.log import logger
 from gpt_auth.settings import get_settings
 
@@ -26,6 +28,44 @@ if TYPE_CHECKING:
 TIMEOUT = (3.05, 5.0)  # connect, read (seconds); the function's own timeout is 15 s
 KEYS_MAX_AGE = (60, 3600, 86400)  # floor, default when not announced, ceiling (seconds)
 RETRY = "Try signing in again from ChatGPT in a moment."
+RETRY_AFTER_SECONDS = 10  # what a 503 tells the caller when the provider names no Retry-After
+GOOGLE_REVOCATION_ENDPOINT = "https://oauth2.googleapis.com/revoke"
+
+
+@dataclass(frozen=True, repr=False)
+class TokenResponse:
+    """The provider's token response (RFC 6749 5.1), as far as we use it. Its repr shows no token."""
+
+    id_token: str | None
+    access_token: str | None
+    refresh_token: str | None
+    expires_in: int | None
+    scope: str | None
+
+    def __repr__(self) -> str:
+        present = [name for name in ("id_token", "access_token", "refresh_token") if getattr(self, name)]
+        return f"TokenResponse(has={present!r}, expires_in={self.expires_in!r}, scope={self.scope!r})"
+
+    @classmethod
+    def from_json(cls, answer: dict[str, Any]) -> TokenResponse:
+        def text(name: str) -> str | None:
+            value = answer.get(name)
+            return value if isinstance(value, str) and value else None
+
+        expires_in = answer.get("expires_in")
+        if isinstance(expires_in, str) and expires_in.isdigit():  # some providers send a string
+            expires_in = int(expires_in)
+        return cls(
+            id_token=text("id_token"),
+            access_token=text("access_token"),
+            refresh_token=text("refresh_token"),
+            expires_in=expires_in if isinstance(expires_in, int) and expires_in > 0 else None,
+            scope=answer.get("scope") if isinstance(answer.get("scope"), str) else None,
+        )
+
+
+class GrantRefused(Exception):
+    """The provider refused a stored refresh token (``invalid_grant``): the user's grant is gone."""
 
 
 @dataclass(frozen=True)
@@ -39,30 +79,50 @@ class Provider:
     jwks_uri: str
     accepted_issuers: tuple[str, ...]
     token_endpoint_auth: str = "client_secret_post"
+    revocation_endpoint: str | None = None
 
     def authorization_url(
-        self, *, client_id: str, callback_uri: str, state: str, nonce: str, code_challenge: str, scope: str
+        self,
+        *,
+        client_id: str,
+        callback_uri: str,
+        state: str,
+        nonce: str,
+        code_challenge: str,
+        scope: str,
+        prompt_consent: bool = False,
+        login_hint: str | None = None,
     ) -> str:
-        """Where to send the browser to sign in (code flow, PKCE S256), asking for ``scope``."""
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": client_id,
-                "redirect_uri": callback_uri,
-                "scope": scope,
-                "state": state,
-                "nonce": nonce,
-                "code_challenge": code_challenge,
-                "code_challenge_method": "S256",
-            }
-        )
+        """Where to send the browser to sign in (code flow, PKCE S256), asking for ``scope`` offline.
+
+        ``access_type=offline`` asks Google for a refresh token, which it issues only when the
+        person sees the consent screen: the first time, or with ``prompt_consent``.
+        ``include_granted_scopes=true`` keeps what the person granted before.
+        """
+        params = {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": callback_uri,
+            "scope": scope,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+            "access_type": "offline",
+            "include_granted_scopes": "true",
+        }
+        if prompt_consent:
+            params["prompt"] = "consent"
+        if login_hint:
+            params["login_hint"] = login_hint
+        query = urlencode(params)
         separator = "&" if "?" in self.authorization_endpoint else "?"
         return f"{self.authorization_endpoint}{separator}{query}"
 
     def exchange_code(
         self, *, code: str, callback_uri: str, code_verifier: str, client_id: str, client_secret: str
-    ) -> str:
-        """Trade the provider's code for its token response; returns the ID token (nothing else is kept).
+    ) -> TokenResponse:
+        """Trade the provider's code for its token response (which always holds an ID token).
 
         Raises
         ------
@@ -75,11 +135,7 @@ class Provider:
             "redirect_uri": callback_uri,
             "code_verifier": code_verifier,
         }
-        auth = None
-        if self.token_endpoint_auth == "client_secret_basic":  # RFC 6749 2.3.1: form-encode, then Basic
-            auth = (quote_plus(client_id), quote_plus(client_secret))
-        else:
-            form |= {"client_id": client_id, "client_secret": client_secret}
+        form, auth = self._client_auth(form, client_id, client_secret)
         action = "exchanging the sign-in code"
         response = _call(self.name, "POST", self.token_endpoint, action, data=form, auth=auth)
         if response.status_code in (400, 401):
@@ -93,10 +149,84 @@ class Provider:
                 f"{self.name} refused the sign-in code ({error or f'HTTP {response.status_code}'}).{hint} "
                 "Start the sign-in again from ChatGPT."
             )
-        id_token = _json(self.name, response, action).get("id_token")
-        if not isinstance(id_token, str) or not id_token:
+        tokens = TokenResponse.from_json(_json(self.name, response, action))
+        if tokens.id_token is None:
             raise UpstreamError(f"{self.name} answered the code exchange without an ID token. {RETRY}")
-        return id_token
+        return tokens
+
+    def refresh(self, *, refresh_token: str, client_id: str, client_secret: str) -> TokenResponse:
+        """A new access token for a stored refresh token (RFC 6749 6), same timeouts as the callback.
+
+        Raises
+        ------
+        GrantRefused
+            The provider answered ``invalid_grant``: the person removed access, changed the
+            password, or the token outlived its lifetime.
+        ServiceUnavailable
+            The provider is unreachable, slow or failing (5xx); ``Retry-After`` says when to retry.
+        UpstreamError
+            The provider refused our client (e.g. ``invalid_client``) or answered nonsense.
+        """
+        form, auth = self._client_auth(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token}, client_id, client_secret
+        )
+        action = "refreshing the access it granted"
+        response = _call_or_503(self.name, "POST", self.token_endpoint, action, data=form, auth=auth)
+        if response.status_code in (400, 401):
+            error = str((_json_or_none(response) or {}).get("error", ""))[:64]
+            logger.warning(
+                "provider refused the refresh", extra={"status": response.status_code, "error": error}
+            )
+            if error == "invalid_grant":
+                raise GrantRefused(error)
+            raise UpstreamError(
+                f"{self.name} refused our refresh ({error or f'HTTP {response.status_code}'}). "
+                "Check GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET."
+            )
+        if response.status_code >= 500:
+            logger.warning(
+                "provider failed",
+                extra={"provider": self.name, "action": action, "status": response.status_code},
+            )
+            raise ServiceUnavailable(
+                f"{self.name} answered HTTP {response.status_code} while {action}; try again in a moment.",
+                retry_after=_retry_after(response.headers.get("Retry-After", "")),
+            )
+        tokens = TokenResponse.from_json(_json(self.name, response, action))
+        if tokens.access_token is None:
+            raise UpstreamError(f"{self.name} answered the refresh without an access token.")
+        return tokens
+
+    def revoke(self, token: str) -> bool:
+        """Revoke a token at the provider (RFC 7009); False when it has no revocation endpoint.
+
+        An already revoked or unknown token counts as revoked (Google answers 400 invalid_token).
+
+        Raises
+        ------
+        UpstreamError
+            The provider is unreachable, slow or failing.
+        """
+        if self.revocation_endpoint is None:
+            return False
+        action = "revoking the access it granted"
+        response = _call(self.name, "POST", self.revocation_endpoint, action, data={"token": token})
+        if response.status_code == 200:
+            return True
+        error = str((_json_or_none(response) or {}).get("error", ""))[:64]
+        if response.status_code == 400 and error in ("invalid_token", "invalid_grant"):
+            return True
+        logger.warning(
+            "provider failed", extra={"provider": self.name, "action": action, "status": response.status_code}
+        )
+        raise UpstreamError(f"{self.name} answered HTTP {response.status_code} while {action}.")
+
+    def _client_auth(
+        self, form: dict[str, str], client_id: str, client_secret: str
+    ) -> tuple[dict[str, str], tuple[str, str] | None]:
+        if self.token_endpoint_auth == "client_secret_basic":  # RFC 6749 2.3.1: form-encode, then Basic
+            return form, (quote_plus(client_id), quote_plus(client_secret))
+        return form | {"client_id": client_id, "client_secret": client_secret}, None
 
     def verify_id_token(self, token: str, *, client_id: str, nonce: str) -> dict[str, Any]:
         """The ID token's claims once its signature, issuer, audience, expiry and nonce check out.
@@ -154,6 +284,7 @@ GOOGLE = Provider(
     # The JWK set Google's discovery document names; verified through PyJWT like any provider's.
     jwks_uri="https://www.googleapis.com/oauth2/v3/certs",
     accepted_issuers=("https://accounts.google.com", "accounts.google.com"),
+    revocation_endpoint=GOOGLE_REVOCATION_ENDPOINT,
 )
 
 
@@ -204,11 +335,15 @@ def discover(issuer: str) -> Provider:
     # The discovery default is client_secret_basic; prefer client_secret_post, as with Google.
     methods = doc.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
     auth = "client_secret_post" if "client_secret_post" in methods else "client_secret_basic"
+    revocation = doc.get("revocation_endpoint")  # optional (RFC 8414); the local stand-in has none
     return Provider(
         name=name,
         issuer=str(doc["issuer"]),
         accepted_issuers=(str(doc["issuer"]),),
         token_endpoint_auth=auth,
+        revocation_endpoint=revocation
+        if isinstance(revocation, str) and urlsplit(revocation).scheme in schemes
+        else None,
         **endpoints,
     )
 
@@ -219,7 +354,8 @@ def reset() -> None:
     _keys.clear()
 
 
-def _call(name: str, method: str, url: str, action: str, **kwargs: Any) -> Response:
+def _send(name: str, method: str, url: str, action: str, **kwargs: Any) -> Response | str:
+    """The response, or why there is none ("did not answer in time", "could not be reached")."""
     import requests
 
     try:
@@ -229,7 +365,28 @@ def _call(name: str, method: str, url: str, action: str, **kwargs: Any) -> Respo
     except requests.RequestException:
         failure = "could not be reached"
     logger.warning("provider unavailable", extra={"provider": name, "action": action, "failure": failure})
-    raise UpstreamError(f"{name} {failure} while {action}. {RETRY}")
+    return failure
+
+
+def _call(name: str, method: str, url: str, action: str, **kwargs: Any) -> Response:
+    answer = _send(name, method, url, action, **kwargs)
+    if isinstance(answer, str):
+        raise UpstreamError(f"{name} {answer} while {action}. {RETRY}")
+    return answer
+
+
+def _call_or_503(name: str, method: str, url: str, action: str, **kwargs: Any) -> Response:
+    answer = _send(name, method, url, action, **kwargs)
+    if isinstance(answer, str):
+        raise ServiceUnavailable(
+            f"{name} {answer} while {action}; try again in a moment.", retry_after=RETRY_AFTER_SECONDS
+        )
+    return answer
+
+
+def _retry_after(header: str) -> int:
+    """The provider's Retry-After in seconds (1-300), else our default."""
+    return min(max(int(header), 1), 300) if header.strip().isdigit() else RETRY_AFTER_SECONDS
 
 
 def _json_or_none(response: Response) -> dict[str, Any] | None:

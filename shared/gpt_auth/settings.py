@@ -19,6 +19,7 @@ from gpt_auth import app_secret
 from gpt_auth.errors import ConfigError
 from gpt_auth.redirects import GPT_ID
 from gpt_auth.setting_values import positive_seconds
+from gpt_auth.token_cipher import KeyRing, parse_key_ring
 
 DEFAULT_REDIRECT_PATTERNS = (
     rf"https://chatgpt\.com/aip/{GPT_ID}/oauth/callback",
@@ -56,6 +57,7 @@ class Settings:
     action_response_max_chars: int = DEFAULT_ACTION_RESPONSE_MAX_CHARS
     operator_name: str = DEFAULT_OPERATOR_NAME
     operator_contact: str | None = None
+    token_encryption_keys: KeyRing | None = None
 
     def __repr__(self) -> str:  # never print secrets by accident
         return f"Settings(gpt_client_id={self.gpt_client_id!r}, mongodb_database={self.mongodb_database!r})"
@@ -63,6 +65,21 @@ class Settings:
     @property
     def embedded_store(self) -> bool:
         return self.mongodb_uri.startswith("mongomock://")
+
+    def key_ring(self) -> KeyRing:
+        """The keys that encrypt stored provider tokens.
+
+        Raises
+        ------
+        ConfigError
+            ``TOKEN_ENCRYPTION_KEYS`` is not set: a Google grant cannot be stored or read without it.
+        """
+        if self.token_encryption_keys is None:
+            raise ConfigError(
+                "TOKEN_ENCRYPTION_KEYS is not set; it is required to store or read Google grants "
+                "(see docs/reference.md, 'Settings', for how to make a key)."
+            )
+        return self.token_encryption_keys
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -188,6 +205,11 @@ def _operator_contact(env: Mapping[str, str]) -> str | None:
     raise ConfigError(f"OPERATOR_CONTACT must be an email address or an https:// URL, got {raw[:100]!r}.")
 
 
+def _key_ring(env: Mapping[str, str]) -> KeyRing | None:
+    raw = env.get("TOKEN_ENCRYPTION_KEYS", "")
+    return parse_key_ring(raw) if raw.strip() else None
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build validated settings from a mapping of setting names to strings.
 
@@ -218,6 +240,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         action_response_max_chars=_action_response_max_chars(env),
         operator_name=_operator_name(env),
         operator_contact=_operator_contact(env),
+        token_encryption_keys=_key_ring(env),
     )
 
 

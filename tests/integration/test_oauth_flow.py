@@ -13,6 +13,7 @@ import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
+from localdev.dev import LOCAL_GOOGLE_SCOPES
 from localdev.emulator import DEFAULT_FUNCTIONS, FunctionUrlEmulator, serve_in_thread
 from tests.integration.chatgpt import GPT_CALLBACK, ChatGpt, consent, location, query_of
 
@@ -34,7 +35,8 @@ def test_chatgpt_signs_in_calls_the_action_and_refreshes(store: str, chatgpt: Ch
     # THEN the browser was sent to Google with our callback, and back to the GPT with a code and its state
     google = query_of(sign_in.provider_url)
     assert google["redirect_uri"] == f"{chatgpt.base}/googleAuthorization/callback"
-    assert google["scope"] == "openid email profile"
+    assert google["scope"] == LOCAL_GOOGLE_SCOPES  # make dev asks for the read-only calendar too
+    assert (google["access_type"], google["include_granted_scopes"]) == ("offline", "true")
     assert google["code_challenge_method"] == "S256"
     assert sign_in.gpt_redirect.startswith(GPT_CALLBACK + "?")
     assert set(sign_in.params) == {"code", "state"}

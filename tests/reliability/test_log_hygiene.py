@@ -19,7 +19,8 @@ import responses
 
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth import app_secret, db, provider
+from gpt_auth import app_secret, db, google_grants, provider, settings, users
+from gpt_auth.errors import InvalidToken, ServiceUnavailable
 from gpt_auth.log import QUIET_LOGGERS, logger
 from localdev.lambda_env import FakeLambdaContext
 from localdev.nx_server import free_port
@@ -75,6 +76,7 @@ def test_no_secret_reaches_any_log(store, fake_idp, app_settings, everything_log
         sent["nonce"],
         "provider-code-4/0AbCdEf",
         "provider-access-token",
+        "provider-refresh-token",
         back["code"],
     ]
     secrets += [fake_idp.issued_id_tokens[0], fake_idp.issued_id_tokens[0].split(".")[1]]
@@ -148,6 +150,60 @@ def test_no_secret_reaches_any_log(store, fake_idp, app_settings, everything_log
         "database unavailable",
         "configuration error",
     ):
+        assert expected in logged, f"nothing logged about {expected!r}"
+    leaked = pieces_found(secrets, logged)
+    assert not leaked, f"{len(leaked)} secrets in the logs, e.g. {sorted(leaked)[0][:8]}..."
+
+
+def test_no_google_token_or_key_reaches_any_log(fake_idp, app_settings, everything_logged):
+    ADA = users.user_id(fake_idp.issuer, "user-1")
+    # (embedded store only: nx-27017 reads a datetime set on an existing document back as a string)
+    # GIVEN a sign-in that stored Google's tokens
+    callback = callback_event(code="provider-code-g", state=start_sign_in(fake_idp)["state"])
+    back = location_query(authorization_app.lambda_handler(callback, FakeLambdaContext()))
+    assert back["code"]
+    record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": ADA})
+    assert record is not None
+    secrets = [
+        "provider-access-token",
+        "provider-refresh-token",
+        record["access_token"],
+        record["refresh_token"],
+        *app_settings["TOKEN_ENCRYPTION_KEYS"].split(":"),
+    ]
+    due = {"$set": {"access_expires_at": db.now()}}
+    # AND a refresh (Google rotating the refresh token), a forced one, a 5xx, an invalid_grant
+    fake_idp.token_answer |= {
+        "access_token": "ya29.refreshed-0123456789",
+        "refresh_token": "1//rotated-0123456789",
+    }
+    db.collection(db.GOOGLE_GRANTS).update_one({"_id": ADA}, due)
+    assert google_grants.access_token_for(ADA) == "ya29.refreshed-0123456789"
+    fake_idp.token_answer |= {"access_token": "ya29.forced-0123456789"}
+    assert google_grants.after_unauthorized(ADA, "ya29.refreshed-0123456789") == "ya29.forced-0123456789"
+    secrets += ["ya29.refreshed-0123456789", "1//rotated-0123456789", "ya29.forced-0123456789"]
+    record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": ADA})
+    assert record is not None
+    secrets += [record["access_token"], record["refresh_token"]]
+    db.collection(db.GOOGLE_GRANTS).update_one({"_id": ADA}, due)
+    fake_idp.token_failure = (503, {"error": "backend_error"})
+    with pytest.raises(ServiceUnavailable):
+        google_grants.access_token_for(ADA)
+    # AND a revocation at Google, then a new grant that Google refuses
+    assert google_grants.revoke_at_google(ADA) == "revoked"
+    assert fake_idp.revoke_forms == [{"token": "1//rotated-0123456789"}]
+    fake_idp.token_failure = None
+    fake_idp.token_answer |= {"access_token": "ya29.last-0123456789", "refresh_token": "1//last-0123456789"}
+    callback = callback_event(code="provider-code-h", state=start_sign_in(fake_idp)["state"])
+    authorization_app.lambda_handler(callback, FakeLambdaContext())
+    secrets += ["ya29.last-0123456789", "1//last-0123456789"]
+    db.collection(db.GOOGLE_GRANTS).update_one({"_id": ADA}, due)
+    fake_idp.token_failure = (400, {"error": "invalid_grant"})
+    with pytest.raises(InvalidToken):
+        google_grants.access_token_for(ADA)
+    # THEN the logs tell the story and hold no Google token, ciphertext or key
+    logged = everything_logged()
+    for expected in ("Google grant refreshed", "provider failed", "Google grant unusable"):
         assert expected in logged, f"nothing logged about {expected!r}"
     leaked = pieces_found(secrets, logged)
     assert not leaked, f"{len(leaked)} secrets in the logs, e.g. {sorted(leaked)[0][:8]}..."

@@ -12,7 +12,6 @@ emulator cannot either: it runs one request at a time per function, as one conta
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,35 +21,12 @@ from gpt_auth import codes, db, sessions
 from gpt_auth.tokens import hash_token
 from tests.reliability.cases import GPT_CALLBACK
 from tests.reliability.flows import callback_event, start_sign_in
+from tests.support.concurrency import CONTAINERS, at_once
 from tests.support.token_requests import OTHER_CALLBACK, REDIRECT_URI, exchange, new_code, refresh, signed_in
 
 pytestmark = pytest.mark.nx
 
-CONTAINERS = 8
 ROUNDS = 10  # each round is a fresh race: interleavings differ from one to the next
-
-
-def at_once[T](call: Callable[[], T], containers: int = CONTAINERS) -> list[T]:
-    """Run ``call`` in ``containers`` threads released together; every answer, in no set order."""
-    barrier = threading.Barrier(containers)
-    answers: list[T] = []
-    failures: list[BaseException] = []
-
-    def container() -> None:
-        barrier.wait()
-        try:
-            answers.append(call())
-        except BaseException as exc:  # surfaced below, not lost in the thread
-            failures.append(exc)
-
-    threads = [threading.Thread(target=container) for _ in range(containers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures, failures
-    assert len(answers) == containers
-    return answers
 
 
 def family(family_id: str) -> dict[str, Any]:

@@ -45,6 +45,18 @@ class FakeIdp:
         self.claims: dict[str, Any] = {}  # overrides; None removes a claim
         self.keys_cache_control = "public, max-age=3600"
         self.token_forms: list[dict[str, str]] = []
+        self.revoke_forms: list[dict[str, str]] = []
+        # (status, JSON body) the token endpoint answers instead, e.g. (400, {"error": "invalid_grant"})
+        self.token_failure: tuple[int, dict[str, Any]] | None = None
+        # What the token endpoint adds to the ID token (None removes a field), as Google answers
+        # a first consent with access_type=offline.
+        self.token_answer: dict[str, Any] = {
+            "access_token": "provider-access-token",
+            "refresh_token": "provider-refresh-token",
+            "expires_in": 3599,
+            "scope": "openid https://www.googleapis.com/auth/userinfo.email "
+            "https://www.googleapis.com/auth/userinfo.profile",
+        }
         self.issued_id_tokens: list[str] = []
         self.jwks_fetches = 0
         self.discovery = {
@@ -52,6 +64,7 @@ class FakeIdp:
             "authorization_endpoint": f"{issuer}/authorize",
             "token_endpoint": token_endpoint or f"{issuer}/token",
             "jwks_uri": f"{issuer}/jwks",
+            "revocation_endpoint": f"{issuer}/revoke",
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         }
         mock.add_callback(
@@ -61,6 +74,7 @@ class FakeIdp:
         )
         mock.add_callback("GET", f"{issuer}/jwks", callback=self._jwks)
         mock.add_callback("POST", f"{issuer}/token", callback=self._token)
+        mock.add_callback("POST", f"{issuer}/revoke", callback=self._revoke)
 
     def id_token(self) -> str:
         now = int(time.time())
@@ -87,10 +101,13 @@ class FakeIdp:
 
     def _token(self, request: Any) -> tuple[int, dict[str, str], str]:
         self.token_forms.append(dict(parse_qsl(request.body)))
+        if self.token_failure is not None:
+            status, body = self.token_failure
+            return status, {}, json.dumps(body)
         self.issued_id_tokens.append(self.id_token())
-        answer = {
-            "access_token": "provider-access-token",
-            "token_type": "Bearer",
-            "id_token": self.issued_id_tokens[-1],
-        }
-        return 200, {}, json.dumps(answer)
+        answer = {"token_type": "Bearer", "id_token": self.issued_id_tokens[-1], **self.token_answer}
+        return 200, {}, json.dumps({name: value for name, value in answer.items() if value is not None})
+
+    def _revoke(self, request: Any) -> tuple[int, dict[str, str], str]:
+        self.revoke_forms.append(dict(parse_qsl(request.body)))
+        return 200, {}, ""

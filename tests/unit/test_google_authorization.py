@@ -243,10 +243,11 @@ def test_nothing_secret_in_the_store_or_the_logs(fake_idp, read_logs, lambda_con
     _, query = location(app.lambda_handler(event, lambda_context))
     app.lambda_handler(event, lambda_context)
     # THEN neither the store nor the logs hold a code, our state, a token or a secret
+    assert db.collection(db.GOOGLE_GRANTS).count_documents({}) == 1  # Google's tokens were stored, sealed
     stored = json.dumps(
         [
             list(db.collection(name).find())
-            for name in (db.USERS, db.AUTHORIZATION_REQUESTS, db.AUTHORIZATION_CODES)
+            for name in (db.USERS, db.AUTHORIZATION_REQUESTS, db.AUTHORIZATION_CODES, db.GOOGLE_GRANTS)
         ],
         default=str,
     )
@@ -257,6 +258,7 @@ def test_nothing_secret_in_the_store_or_the_logs(fake_idp, read_logs, lambda_con
         sent["state"],
         "provider-code-4/0AbC",
         "provider-access-token",
+        "provider-refresh-token",
         fake_idp.issued_id_tokens[0].split(".")[1],
         app_settings["GOOGLE_CLIENT_SECRET"],
         app_settings["GPT_CLIENT_SECRET"],

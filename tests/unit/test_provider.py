@@ -50,6 +50,8 @@ def test_google_needs_no_discovery_fetch(http_mock):
         "nonce": "n",
         "code_challenge": "c",
         "code_challenge_method": "S256",
+        "access_type": "offline",
+        "include_granted_scopes": "true",
     }
     assert idp.accepted_issuers == ("https://accounts.google.com", "accounts.google.com")
 
@@ -92,7 +94,8 @@ def test_code_exchange_posts_the_verifier_and_client_secret(idp, app_settings):
         client_id="cid",
         client_secret="sec",
     )
-    assert token.count(".") == 2
+    assert token.id_token is not None and token.id_token.count(".") == 2
+    assert (token.access_token, token.refresh_token) == ("provider-access-token", "provider-refresh-token")
     assert idp.token_forms == [
         {
             "grant_type": "authorization_code",

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import re
 
-from gpt_auth.app_secret import SECRET_KEYS
+from gpt_auth.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
+from gpt_auth.token_cipher import new_key_entry, parse_key_ring
 
 FUNCTIONS = ("GoogleAuthorizationFunction", "GoogleAuthenticationFunction", "TestEndpointFunction")
 
@@ -37,13 +38,13 @@ def test_each_function_may_read_that_one_secret_and_nothing_else(template):
 
 def test_the_created_secret_is_json_with_exactly_the_secret_keys(template):
     # GIVEN the SecretString the template substitutes its NoEcho parameters into
-    body = template["Resources"]["AppSecret"]["Properties"]["SecretString"]["Fn::Sub"]
-    names = re.findall(r"\$\{(\w+)\}", body)
+    body, variables = template["Resources"]["AppSecret"]["Properties"]["SecretString"]["Fn::Sub"]
+    names = [name for name in re.findall(r"\$\{(\w+)\}", body) if name not in variables]
     # WHEN parameter values are substituted (any value the parameters' patterns allow)
     sample = "x:/?&=%+@-._~"
     parsed = json.loads(re.sub(r"\$\{\w+\}", sample, body))
-    # THEN it is one JSON object of the five keys, each from a NoEcho or plain parameter
-    assert sorted(parsed) == sorted(SECRET_KEYS)
+    # THEN it is one JSON object of the secret's keys, each from a NoEcho or plain parameter
+    assert sorted(parsed) == sorted((*SECRET_KEYS, *OPTIONAL_SECRET_KEYS))
     assert set(names) == {
         "GoogleClientId",
         "GoogleClientSecret",
@@ -51,7 +52,8 @@ def test_the_created_secret_is_json_with_exactly_the_secret_keys(template):
         "GptClientSecret",
         "MongoDbUri",
     }
-    for name in names:
+    assert variables["Keys"]["Fn::If"][2] == {"Ref": "TokenEncryptionKeys"}
+    for name in [*names, "TokenEncryptionKeys"]:
         assert re.fullmatch(template["Parameters"][name]["AllowedPattern"], 'bad"quote') is None, name
 
 
@@ -122,3 +124,37 @@ def test_the_one_host_part_exists_only_with_a_domain_name(template):
             assert not _references(spec.get("Properties", {}), inputs), name
     assert {"PathRouter", "Distribution"} <= one_host
     assert template["Outputs"]["CloudFrontDomainName"]["Condition"] == "OneHost"
+
+
+def test_the_generated_token_key_is_an_aes_256_key_the_settings_accept(template):
+    # GIVEN the key the stack generates when TokenEncryptionKeys is empty
+    keys = template["Resources"]["AppSecret"]["Properties"]["SecretString"]["Fn::Sub"][1]["Keys"]["Fn::If"]
+    assert keys[0] == "GenerateTokenKey"
+    entry = keys[1]["Fn::Sub"]
+    assert entry == "generated:{{resolve:secretsmanager:${TokenEncryptionKey}}}"
+    generated = template["Resources"]["TokenEncryptionKey"]
+    assert generated["Condition"] == "GenerateTokenKey"
+    spec = generated["Properties"]["GenerateSecretString"]
+    assert spec == {"PasswordLength": 43, "ExcludePunctuation": True, "IncludeSpace": False}
+    # WHEN Secrets Manager fills it (43 letters and digits)
+    import secrets
+    import string
+
+    value = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(43))
+    # THEN the settings read it as one 32-byte key with the id "generated"
+    ring = parse_key_ring(entry.replace("{{resolve:secretsmanager:${TokenEncryptionKey}}}", value))
+    assert ring.current_id == "generated" and len(ring.keys[0][1]) == 32
+    # AND a key given as a parameter passes the parameter's pattern
+    pattern = template["Parameters"]["TokenEncryptionKeys"]["AllowedPattern"]
+    assert re.fullmatch(pattern, f"{new_key_entry('k2')},{new_key_entry('k1')}")
+
+
+def test_the_functions_ask_google_for_the_scopes_parameter(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["GOOGLE_SCOPES"] == {"Ref": "GoogleScopes"}
+    spec = template["Parameters"]["GoogleScopes"]
+    assert spec["Default"] == "openid email profile"
+    for good in (spec["Default"], "openid email https://www.googleapis.com/auth/calendar.readonly"):
+        assert re.fullmatch(spec["AllowedPattern"], good), good
+    for bad in ('openid "x"', "openid  email", ""):
+        assert not re.fullmatch(spec["AllowedPattern"], bad), bad

@@ -1,0 +1,60 @@
+"""Cold paths stay light: the grant store and its cipher import cryptography and requests only when used."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.paths import ROOT
+
+HEAVY = ("cryptography", "requests", "google.auth", "jwt")
+
+
+def loaded_after(script: str, env: dict[str, str]) -> list[str]:
+    """The heavy modules a fresh interpreter (a cold container) holds after running ``script``."""
+    probe = (
+        f"import json, sys\n{script}\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        # importing the helper, and reading settings with a key ring, loads none of them
+        "from gpt_auth import google_grants, token_cipher, settings\nsettings.get_settings().key_ring()",
+        # ChatGPT's authorization request (GET /) with Google's built-in endpoints
+        "from functions.google_authorization import app\n"
+        "event = json.load(open('events/google_authorization_authorize.json'))\n"
+        "assert app.router.resolve(event)['statusCode'] == 302",
+        # the hello action (POST /): its token check needs no provider client
+        "from functions.test_endpoint import app\n"
+        "event = json.load(open('events/test_endpoint_valid.json'))\n"
+        "assert app.router.resolve(event)['statusCode'] == 401",
+    ],
+    ids=["import", "authorize", "hello"],
+)
+def test_cold_paths_import_no_cipher_or_http_client(app_settings, script):
+    assert loaded_after(script, app_settings) == []
+
+
+def test_the_probe_sees_the_cipher_once_a_token_is_sealed(app_settings):
+    # The probe can fail: sealing a token does load cryptography.
+    script = (
+        "from gpt_auth import token_cipher, settings\n"
+        "token_cipher.encrypt(settings.get_settings().key_ring(), 'v', 'aad')"
+    )
+    assert "cryptography" in loaded_after(script, app_settings)
