@@ -68,7 +68,7 @@ class SecretUnavailable(ServiceUnavailable):
     """
 
     def __init__(self, detail: str):
-        super().__init__(UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        super().__init__(UNAVAILABLE, retry_after=RETRY_AFTER_SECONDS)
         self.detail = detail
 
 
