@@ -432,27 +432,3 @@ def test_revoke_when_google_is_unreachable_keeps_the_grant_to_retry(http_mock, s
     with pytest.raises(UpstreamError):
         google_grants.revoke_at_google(USER)
     assert google_grants.load(USER) is not None
-
-
-# --- GOOGLE_SCOPES ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("", ("openid", "email", "profile")),
-        (f"openid  email {CALENDAR} email", ("openid", "email", CALENDAR)),
-    ],
-)
-def test_google_scopes_setting(configure, raw, expected):
-    configure(GOOGLE_SCOPES=raw)
-    assert settings.get_settings().google_scopes == expected
-
-
-@pytest.mark.parametrize(
-    ("raw", "message"), [("email profile", "must include 'openid'"), ('openid "x"', "forbids")]
-)
-def test_a_bad_google_scopes_setting_is_a_clear_error(configure, raw, message):
-    configure(GOOGLE_SCOPES=raw)
-    with pytest.raises(ConfigError, match=f"GOOGLE_SCOPES.*{message}"):
-        settings.get_settings()
