@@ -49,7 +49,7 @@ def test_chatgpt_signs_in_calls_the_action_and_refreshes(store: str, chatgpt: Ch
     assert first["token_type"].lower() == "bearer"
     assert first["access_token"].startswith("gat_")
     assert first["refresh_token"].startswith("grt_")
-    assert first["scope"] == "openid email profile"  # ChatGPT's empty scope: all of GOOGLE_SCOPES
+    assert first["scope"] == LOCAL_GOOGLE_SCOPES  # ChatGPT's empty scope: all of GOOGLE_SCOPES
     assert 0 < first["expires_in"] <= 3600
     hello = chatgpt.call_action(first["access_token"], "Ada")
     assert (hello.status_code, hello.text) == (200, "Hello Ada")
