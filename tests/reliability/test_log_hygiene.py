@@ -19,7 +19,7 @@ import responses
 
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth import app_secret, db, google_grants, provider, settings, users
+from gpt_auth import app_secret, db, google_grants, provider, users
 from gpt_auth.errors import InvalidToken, ServiceUnavailable
 from gpt_auth.log import QUIET_LOGGERS, logger
 from localdev.lambda_env import FakeLambdaContext
