@@ -13,14 +13,7 @@ from gpt_auth import app_secret, db, settings
 from gpt_auth.errors import ConfigError
 from localdev.seed import seed_session_for
 from tests.support.events import load_event
-
-SECRET = {
-    "GOOGLE_CLIENT_ID": "from-secret.apps.example",
-    "GOOGLE_CLIENT_SECRET": "google-secret-from-secret-0123",
-    "GPT_CLIENT_ID": "gpt-from-secret",
-    "GPT_CLIENT_SECRET": "gpt-secret-from-secret-0123456",
-    "MONGODB_URI": "mongomock://from-secret",
-}
+from tests.support.secrets import SECRET
 
 
 def test_credentials_and_store_come_from_the_secret_not_the_environment(serve_secret):

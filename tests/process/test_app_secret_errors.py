@@ -12,14 +12,8 @@ import pytest
 from functions.test_endpoint import app
 from gpt_auth import app_secret, settings
 from localdev.nx_server import free_port
+from tests.support.secrets import SECRET
 
-SECRET = {
-    "GOOGLE_CLIENT_ID": "from-secret.apps.example",
-    "GOOGLE_CLIENT_SECRET": "google-secret-from-secret-0123",
-    "GPT_CLIENT_ID": "gpt-from-secret",
-    "GPT_CLIENT_SECRET": "gpt-secret-from-secret-0123456",
-    "MONGODB_URI": "mongomock://from-secret",
-}
 UNREADABLE = "The server is misconfigured: The settings secret cannot be read; see the function's log."
 # An access token of the right shape, so the request reaches the settings (and the store).
 EVENT = {

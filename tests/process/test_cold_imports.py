@@ -9,14 +9,7 @@ import sys
 
 from tests.support.layers import LAYERS, top_level_modules
 from tests.support.paths import ROOT
-
-SECRET = {
-    "GOOGLE_CLIENT_ID": "from-secret.apps.example",
-    "GOOGLE_CLIENT_SECRET": "google-secret-from-secret-0123",
-    "GPT_CLIENT_ID": "gpt-from-secret",
-    "GPT_CLIENT_SECRET": "gpt-secret-from-secret-0123456",
-    "MONGODB_URI": "mongomock://from-secret",
-}
+from tests.support.secrets import SECRET
 
 
 def test_authorize_with_google_loads_neither_requests_nor_google_auth(app_settings):

@@ -9,6 +9,15 @@ from uuid import uuid4
 
 from localdev.secrets_extension import SecretsExtension
 
+# A complete settings secret, with values of its own (so a test sees they came from the secret).
+SECRET = {
+    "GOOGLE_CLIENT_ID": "from-secret.apps.example",
+    "GOOGLE_CLIENT_SECRET": "google-secret-from-secret-0123",
+    "GPT_CLIENT_ID": "gpt-from-secret",
+    "GPT_CLIENT_SECRET": "gpt-secret-from-secret-0123456",
+    "MONGODB_URI": "mongomock://from-secret",
+}
+
 
 @dataclass
 class ServedSecret:
