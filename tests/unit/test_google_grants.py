@@ -373,9 +373,13 @@ def calendar_action(request):
     return text_response(200, google_grants.access_token_for(USER, scope=CALENDAR)[:5])
 
 
+ANSWERED: list[str] = []  # every answer the test router gave, as text
+
+
 def answer() -> tuple[int, dict[str, str], dict[str, Any]]:
     event = {"rawPath": "/", "requestContext": {"http": {"method": "GET"}}, "headers": {}}
     result = action.resolve(event)
+    ANSWERED.append(json.dumps(result))
     body = json.loads(result["body"]) if result["headers"]["Content-Type"] == "application/json" else {}
     return result["statusCode"], result["headers"], body
 
@@ -398,6 +402,8 @@ def test_the_router_answers_each_failure_as_the_issue_says(http_mock):
     assert (status, body["error"]) == (401, "invalid_token")
     assert headers["WWW-Authenticate"].startswith('Bearer error="invalid_token", error_description="Access')
     assert "Sign in again from ChatGPT" in headers["WWW-Authenticate"]
+    # AND no answer holds a Google token (a session of ours never yields one)
+    assert ANSWERED and not any("ya29" in text or "1//first-refresh" in text for text in ANSWERED)
 
 
 # --- disconnect ---------------------------------------------------------------------------------------
