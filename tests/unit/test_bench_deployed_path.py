@@ -37,6 +37,7 @@ def test_deployed_path_rows_compare_the_secret_with_the_environment_and_node():
         ],
         "warm": {},
         "sizes": {},
+        "secret_read_ms": {"calls": 50, "median_ms": 4.62, "p99_ms": 9.1},
     }
     report["cold"]["node:token-seed"] = cold(0.7, 150)
     # WHEN the ratios are computed and the tables rendered
@@ -59,6 +60,8 @@ def test_deployed_path_rows_compare_the_secret_with_the_environment_and_node():
     ]
     assert "| **1.10 x** (met) | `data` 0.300 s (0.000-0.000) | **0.55 x** (met) | 33 / 34 / 70 MB |" in table
     assert "| **1.20 x** (not met) |" in table and "| **0.95 x** (not met) |" in table
+    # AND the warm read through the stand-in is given beside them
+    assert "from the harness: 4.6 ms median (9.1 ms p99)" in table
 
 
 def test_a_report_without_the_deployed_path_renders_as_before():
