@@ -3,7 +3,9 @@
 It answers the calls a sign-in callback makes: OIDC discovery, the token endpoint (an RS256
 id_token for the code), and the signing keys, both as JWKS (``/jwks``, what our side reads) and
 as Google's v1 PEM map (``/google/certs``, what googleapis reads). ``/google/token`` issues
-id_tokens with Google's issuer, so the Node reference's checks pass unchanged.
+id_tokens with Google's issuer, so the Node reference's checks pass unchanged. For the
+Google-backed action it also answers a refresh grant at ``/token`` and Calendar's
+``events.list`` (``GOOGLE_API_BASE`` is the stub), which wants an access token it issued.
 """
 
 from __future__ import annotations
@@ -20,6 +22,22 @@ from benchmarks.scenarios import GPT_CALLBACK, PROVIDER_NONCE, SETTINGS
 
 KEY_ID = "bench-key-1"
 GOOGLE_ISSUER = "https://accounts.google.com"
+ACCESS_TOKEN_PREFIX = "ya29.bench-"
+CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.readonly"
+EVENTS_PATH = "/calendar/v3/calendars/primary/events"
+# What events.list answers: a few upcoming events of the shape Google sends (fields mask applied).
+EVENTS = {
+    "items": [
+        {
+            "summary": f"Bench meeting {i}",
+            "location": "Room 4",
+            "htmlLink": f"https://www.google.com/calendar/event?eid=bench{i}",
+            "start": {"dateTime": f"2030-01-0{i}T09:00:00Z"},
+            "end": {"dateTime": f"2030-01-0{i}T10:00:00Z"},
+        }
+        for i in range(1, 6)
+    ]
+}
 
 
 class ProviderStub:
@@ -37,6 +55,7 @@ class ProviderStub:
         pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         self.pem_certs = {KEY_ID: pem.decode()}
         self.nonces: dict[str, str] = {}
+        self.refreshes = 0  # refresh grants answered
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -51,6 +70,7 @@ class ProviderStub:
             "PROVIDER_URL": self.issuer,
             "GOOGLE_REDIRECT_URI": "https://bench.lambda-url.eu-west-1.on.aws/callback",
             "GPT_CALLBACK": GPT_CALLBACK,
+            "GOOGLE_API_BASE": self.issuer,
         }
 
     def discovery(self) -> dict[str, Any]:
@@ -113,7 +133,15 @@ def _handler_for(stub: ProviderStub) -> type[BaseHTTPRequestHandler]:
                 "/jwks": lambda: stub.jwks,
                 "/google/certs": lambda: stub.pem_certs,
             }
-            route = routes.get(self.path.split("?", 1)[0])
+            path = self.path.split("?", 1)[0]
+            if path == EVENTS_PATH:
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                if token.startswith(ACCESS_TOKEN_PREFIX):
+                    self._json(EVENTS)
+                else:
+                    self._json({"error": {"code": 401, "status": "UNAUTHENTICATED"}}, 401)
+                return
+            route = routes.get(path)
             if route is None:
                 self._json({"error": "not_found"}, 404)
             else:
@@ -123,13 +151,24 @@ def _handler_for(stub: ProviderStub) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             path = self.path.split("?", 1)[0]
+            if path == "/token" and form.get("grant_type") == "refresh_token":
+                stub.refreshes += 1
+                self._json(
+                    {
+                        "access_token": f"{ACCESS_TOKEN_PREFIX}refreshed-{stub.refreshes}",
+                        "expires_in": 3599,
+                        "token_type": "Bearer",
+                        "scope": f"openid email profile {CALENDAR_SCOPE}",
+                    }
+                )
+                return
             if path not in ("/token", "/google/token") or form.get("grant_type") != "authorization_code":
                 self._json({"error": "invalid_request"}, 400)
                 return
             issuer = GOOGLE_ISSUER if path.startswith("/google") else stub.issuer
             self._json(
                 {
-                    "access_token": "ya29.bench-access-token",
+                    "access_token": f"{ACCESS_TOKEN_PREFIX}access-token",
                     "expires_in": 3599,
                     "token_type": "Bearer",
                     "scope": "openid email profile",

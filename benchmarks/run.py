@@ -306,6 +306,8 @@ def cold_subjects(
         for ref in scenario.references:
             ref_env = base_env(store_uri, {**stub_env, "NODE_ENV": "production"})
             subjects.append(Subject(f"node:{ref}", scenario, [node, f"{ref}.js"], ref_env, NODE_DIR))
+        if not scenario.references:
+            continue
         ref = scenario.references[0]
         node_secret_env = without_secret_keys(
             {
@@ -427,9 +429,10 @@ def secret_ratios(report: dict[str, Any]) -> list[dict[str, Any]]:
     cold = report["cold"]
     rows = []
     for scenario in report["scenarios"]:
-        function, ref = scenario["function"], scenario["references"][0]
-        if f"{function}{SECRET}" not in cold:
+        function = scenario["function"]
+        if not scenario["references"] or f"{function}{SECRET}" not in cold:
             continue
+        ref = scenario["references"][0]
         ours = cold[f"{function}{SECRET}"]["median_s"]
         rows.append(
             {
@@ -482,6 +485,36 @@ def render_secret_path(report: dict[str, Any]) -> list[str]:
             f"{read['median_ms']:.1f} ms median ({read['p99_ms']:.1f} ms p99); in AWS the extension's "
             "GetSecretValue call takes its place.",
         ]
+    return lines
+
+
+def render_alone(report: dict[str, Any]) -> list[str]:
+    """Routes measured without a Node reference (the Google-backed action): cold and warm rows."""
+    alone = [s for s in report["scenarios"] if not s["references"] and s["function"] in report["cold"]]
+    if not alone:
+        return []
+    cold, warm = report["cold"], report.get("warm", {})
+    lines = [
+        "",
+        "Routes without a reference: the first call in a fresh container (cold, Google's token refresh "
+        "and API call against the local stand-in included), and warm calls in one container",
+        "",
+        "| function | cold, environment settings | cold, from the secret | peak RSS | warm median (p99), "
+        "embedded / nx-27017 |",
+        "|---|---|---|---|---|",
+    ]
+    for scenario in alone:
+        function = scenario["function"]
+        from_secret = cold.get(f"{function}{SECRET}")
+        warm_cells = [warm.get(f"{function}@{store}") for store in ("embedded", "nx-27017")]
+        warm_text = " / ".join(
+            f"{w['median_ms']:.2f} ms ({w['p99_ms']:.2f})" if w else "-" for w in warm_cells
+        )
+        lines.append(
+            f"| {function} `{scenario['route']}` | {timing(cold[function])} "
+            f"| {timing(from_secret) if from_secret else '-'} | {cold[function]['peak_rss_mb']:.0f} MB "
+            f"| {warm_text} |"
+        )
     return lines
 
 
@@ -544,6 +577,7 @@ def render(report: dict[str, Any]) -> str:
                 f"| {ours['peak_rss_mb']:.0f} MB / {theirs['peak_rss_mb']:.0f} MB |"
             )
     lines += render_secret_path(report)
+    lines += render_alone(report)
     lines += ["", "Warm in-process latency of one invocation", ""]
     lines += ["| handler | store | median | p99 |", "|---|---|---|---|"]
     for key, stats in report["warm"].items():

@@ -72,3 +72,27 @@ def test_child_reports_its_own_peak_rss_not_the_harness_memory(tmp_path):
     assert ru_maxrss_mb > 100
     assert run.bench_result(stdout)["peak_rss_kb"] / 1024 < 60
     del held
+
+
+def test_provider_stub_refreshes_and_lists_events_only_for_its_own_tokens():
+    from urllib.error import HTTPError
+
+    from benchmarks.provider_stub import EVENTS_PATH
+
+    with ProviderStub() as stub:
+        # GIVEN a refresh grant answered by the stub
+        body = urlencode({"grant_type": "refresh_token", "refresh_token": "r"}).encode()
+        with urllib.request.urlopen(f"{stub.issuer}/token", data=body) as answer:
+            refreshed = json.load(answer)
+        assert stub.refreshes == 1 and "calendar.readonly" in refreshed["scope"]
+        # THEN events.list answers that token's caller, and refuses any other token with a 401
+        events = urllib.request.Request(
+            f"{stub.environment()['GOOGLE_API_BASE']}{EVENTS_PATH}?maxResults=5",
+            headers={"Authorization": f"Bearer {refreshed['access_token']}"},
+        )
+        with urllib.request.urlopen(events) as answer:
+            assert len(json.load(answer)["items"]) == 5
+        events.headers["Authorization"] = "Bearer someone-else"
+        with pytest.raises(HTTPError) as refused:
+            urllib.request.urlopen(events)
+        assert refused.value.code == 401

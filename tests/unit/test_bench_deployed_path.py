@@ -132,3 +132,25 @@ Resources:
     # THEN each gets ours in Lambda's order, and the extension (AWS's) is left to the stand-in
     assert run.function_layers("TokenFunction") == ("SharedLayer", "BaseLayer")
     assert run.function_layers("ActionFunction") == ("SharedLayer", "BaseLayer", "GoogleLayer")
+
+
+def test_a_route_without_a_reference_gets_its_cold_and_warm_row():
+    # GIVEN the Google-backed action measured cold on both settings paths and warm, with no reference
+    report = {
+        "runs": 3,
+        "cold": {"listUpcomingEvents": cold(0.31, 52), "listUpcomingEvents@secret": cold(0.33, 53)},
+        "scenarios": [{"function": "listUpcomingEvents", "route": "GET /events", "references": []}],
+        "warm": {
+            "listUpcomingEvents@embedded": {"median_ms": 2.5, "p99_ms": 4.0},
+            "listUpcomingEvents@nx-27017": {"median_ms": 3.25, "p99_ms": 6.5},
+        },
+        "sizes": {},
+    }
+    # WHEN rendered
+    table = run.render(report)
+    # THEN it has its own row with both cold figures and both warm ones, and no ratio rows
+    assert (
+        "| listUpcomingEvents `GET /events` | 0.310 s (0.000-0.000) | 0.330 s (0.000-0.000) | 52 MB "
+        "| 2.50 ms (4.00) / 3.25 ms (6.50) |"
+    ) in table
+    assert run.secret_ratios(report) == [] and run.ratios(report) == []
