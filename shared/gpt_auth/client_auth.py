@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -103,12 +104,13 @@ def _check_basic(authorization: str, settings: Settings) -> tuple[str, bool]:
 
 
 def _credentials_match(client_id: str, secret: str, settings: Settings) -> bool:
-    # Both compared in constant time, and both always, so timing reveals neither.
-    id_ok = hmac.compare_digest(_bytes(client_id), _bytes(settings.gpt_client_id))
-    secret_ok = hmac.compare_digest(_bytes(secret), _bytes(settings.gpt_client_secret))
+    # Both compared, always, as SHA-256 digests in constant time: compare_digest of the raw
+    # values returns early on a length mismatch, so timing would tell the secret's length.
+    id_ok = hmac.compare_digest(_digest(client_id), _digest(settings.gpt_client_id))
+    secret_ok = hmac.compare_digest(_digest(secret), _digest(settings.gpt_client_secret))
     return id_ok & secret_ok
 
 
-def _bytes(text: str) -> bytes:
+def _digest(text: str) -> bytes:
     # A JSON body may carry lone surrogates ("\ud800"); they must fail the compare, not raise.
-    return text.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()

@@ -55,6 +55,11 @@ REFUSAL_CODES: dict[int, str] = {
     14031: "OutOfDiskSpace",
 }
 
+# Codes and sessions decide who is signed in: whatever MONGODB_URI says, they read the primary
+# (a secondary may not have seen a rotation or a revocation yet) and write to a majority (an
+# acknowledged rotation or revocation survives a failover).
+_STRICT = frozenset({AUTHORIZATION_CODES, SESSIONS})
+
 # Fail fast: an unreachable database becomes a 503 within a few seconds, far inside the
 # function timeout, instead of pymongo's default 30 s server selection.
 CLIENT_OPTIONS: dict[str, Any] = {
@@ -106,6 +111,12 @@ def collection(name: str, *, read_only: bool = False) -> Collection[dict[str, An
         reset()  # first use, or a rotated secret changed the URI (e.g. a new password)
         _client, _client_uri = _new_client(settings.mongodb_uri), settings.mongodb_uri
     coll: Collection[dict[str, Any]] = _client[settings.mongodb_database][name]
+    if name in _STRICT:
+        from pymongo import ReadPreference, WriteConcern
+
+        coll = coll.with_options(
+            read_preference=ReadPreference.PRIMARY, write_concern=WriteConcern("majority")
+        )
     if not read_only and name not in _ready:
         ensure_indexes(coll, name)
         _ready.add(name)

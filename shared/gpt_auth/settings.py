@@ -29,6 +29,8 @@ DEFAULT_GOOGLE_SCOPES = ("openid", "email", "profile")
 # RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 EMBEDDED_MONGODB_URI = "mongomock://localhost"
+# The template's GptClientSecret pattern asks as much; checked here for a secret from any source.
+MIN_CLIENT_SECRET_CHARS = 16
 GOOGLE_API_BASE = "https://www.googleapis.com"
 DEFAULT_ACTION_RESPONSE_MAX_CHARS = 20_000
 # ChatGPT refuses an action's answer over 100,000 characters; below the floor one event may not fit.
@@ -87,6 +89,16 @@ def _required(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigError(f"{name} is not set; it is required (see docs/reference.md, 'Settings').")
     return value
+
+
+def _client_secret(env: Mapping[str, str]) -> str:
+    secret = _required(env, "GPT_CLIENT_SECRET")
+    if len(secret) < MIN_CLIENT_SECRET_CHARS:
+        raise ConfigError(
+            f"GPT_CLIENT_SECRET must be at least {MIN_CLIENT_SECRET_CHARS} characters, got {len(secret)}; "
+            "choose a long random one (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')."
+        )
+    return secret
 
 
 def _url(env: Mapping[str, str], name: str) -> str | None:
@@ -225,7 +237,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         google_client_id=_required(env, "GOOGLE_CLIENT_ID"),
         google_client_secret=_required(env, "GOOGLE_CLIENT_SECRET"),
         gpt_client_id=_required(env, "GPT_CLIENT_ID"),
-        gpt_client_secret=_required(env, "GPT_CLIENT_SECRET"),
+        gpt_client_secret=_client_secret(env),
         mongodb_uri=_mongodb_uri(env),
         mongodb_database=database,
         google_redirect_uri=_url(env, "GOOGLE_REDIRECT_URI"),

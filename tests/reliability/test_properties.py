@@ -257,7 +257,7 @@ REQUIRED = {
     "GOOGLE_CLIENT_ID": "g",
     "GOOGLE_CLIENT_SECRET": "s",
     "GPT_CLIENT_ID": "c",
-    "GPT_CLIENT_SECRET": "s",
+    "GPT_CLIENT_SECRET": "s" * 16,
 }
 DEFAULT_PATTERNS = settings.load_settings(REQUIRED).allowed_redirect_uris
 SIMULATOR_PATTERNS = settings.load_settings(

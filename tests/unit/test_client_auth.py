@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 from urllib.parse import quote_plus
 
@@ -47,11 +48,11 @@ def test_basic_secret_with_special_characters(encode, configure):
 
 def test_basic_form_decodes_plus_as_space(configure):
     # GIVEN a secret with a space, which form-urlencoding sends as '+'
-    configure(GPT_CLIENT_SECRET="two words")
+    configure(GPT_CLIENT_SECRET="two words of secret")
     # THEN the encoded form authenticates (the '+' was decoded) and a near miss does not
-    assert authenticate_client(basic(CLIENT_ID, "two words"), {}, settings.get_settings())
+    assert authenticate_client(basic(CLIENT_ID, "two words of secret"), {}, settings.get_settings())
     with pytest.raises(InvalidClient):
-        authenticate_client(basic(CLIENT_ID, "two  words"), {}, settings.get_settings())
+        authenticate_client(basic(CLIENT_ID, "two  words of secret"), {}, settings.get_settings())
 
 
 def test_credentials_are_compared_in_constant_time(monkeypatch):
@@ -68,8 +69,8 @@ def test_credentials_are_compared_in_constant_time(monkeypatch):
     with pytest.raises(InvalidClient):
         authenticate_client(None, {"client_id": "someone", "client_secret": "guess"}, settings.get_settings())
     # THEN both the id and the secret went through compare_digest (no early exit on the id)
-    assert (b"someone", CLIENT_ID.encode()) in calls
-    assert (b"guess", SECRET.encode()) in calls
+    assert (hashlib.sha256(b"someone").digest(), hashlib.sha256(CLIENT_ID.encode()).digest()) in calls
+    assert (hashlib.sha256(b"guess").digest(), hashlib.sha256(SECRET.encode()).digest()) in calls
 
 
 @pytest.mark.parametrize(

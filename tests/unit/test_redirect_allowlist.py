@@ -19,7 +19,7 @@ BASE = {
     "GOOGLE_CLIENT_ID": "gid",
     "GOOGLE_CLIENT_SECRET": "gsecret",
     "GPT_CLIENT_ID": "gpt",
-    "GPT_CLIENT_SECRET": "gptsecret",
+    "GPT_CLIENT_SECRET": "gptsecret-0123456789",
 }
 PINNED = r"https://chatgpt\.com/aip/g-[A-Za-z0-9]{1,64}/oauth/callback"
 

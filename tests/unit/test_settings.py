@@ -9,7 +9,7 @@ BASE = {
     "GOOGLE_CLIENT_ID": "gid",
     "GOOGLE_CLIENT_SECRET": "gsecret",
     "GPT_CLIENT_ID": "gpt",
-    "GPT_CLIENT_SECRET": "gptsecret",
+    "GPT_CLIENT_SECRET": "gptsecret-0123456789",
 }
 
 

@@ -1,0 +1,88 @@
+"""Client secrets compared without leaking their length, a minimum secret length from any source,
+and the store's read and write concerns for codes and sessions."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+
+import pytest
+from pymongo import ReadPreference, WriteConcern
+
+from gpt_auth import codes, db, sessions, settings
+from gpt_auth.client_auth import authenticate_client
+from gpt_auth.errors import ConfigError, InvalidClient
+from localdev.dev import LOCAL_GPT_CLIENT_SECRET
+from localdev.samples import SAMPLE_SETTINGS
+
+SECRET = SAMPLE_SETTINGS["GPT_CLIENT_SECRET"]
+CLIENT_ID = SAMPLE_SETTINGS["GPT_CLIENT_ID"]
+
+
+@pytest.mark.parametrize("presented", ["g", "guess", SECRET[:-1], SECRET + "x" * 100, SECRET])
+def test_the_secret_compare_sees_only_fixed_length_digests(monkeypatch, presented):
+    # GIVEN a spy on hmac.compare_digest
+    calls: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+    monkeypatch.setattr(hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
+    # WHEN a client presents a secret of any length
+    with contextlib.suppress(InvalidClient):
+        authenticate_client(
+            None, {"client_id": CLIENT_ID, "client_secret": presented}, settings.get_settings()
+        )
+    # THEN every comparison was of two SHA-256 digests: the time taken says nothing about lengths
+    assert calls and all(len(a) == len(b) == hashlib.sha256().digest_size for a, b in calls)
+    assert (hashlib.sha256(presented.encode()).digest(), hashlib.sha256(SECRET.encode()).digest()) in calls
+
+
+def test_a_short_gpt_client_secret_is_a_config_error(configure):
+    configure(GPT_CLIENT_SECRET="fifteen-chars!!")
+    with pytest.raises(ConfigError, match="GPT_CLIENT_SECRET must be at least 16 characters"):
+        settings.get_settings()
+
+
+def test_sixteen_characters_are_enough(configure):
+    configure(GPT_CLIENT_SECRET="sixteen-chars!!!")
+    assert settings.get_settings().gpt_client_secret == "sixteen-chars!!!"
+
+
+def test_a_short_secret_from_the_deployed_secret_is_refused_too():
+    env = {k: v for k, v in SAMPLE_SETTINGS.items() if k != "GPT_CLIENT_SECRET"}
+    with pytest.raises(ConfigError, match="GPT_CLIENT_SECRET must be at least 16"):
+        settings.load_settings({**env, "GPT_CLIENT_SECRET": "short"})
+
+
+def test_local_defaults_and_samples_meet_the_minimum():
+    assert len(LOCAL_GPT_CLIENT_SECRET) >= settings.MIN_CLIENT_SECRET_CHARS
+    assert len(SAMPLE_SETTINGS["GPT_CLIENT_SECRET"]) >= settings.MIN_CLIENT_SECRET_CHARS
+    settings.load_settings(SAMPLE_SETTINGS)
+
+
+@pytest.mark.parametrize("name", [db.SESSIONS, db.AUTHORIZATION_CODES])
+@pytest.mark.parametrize("read_only", [False, True])
+def test_codes_and_sessions_read_the_primary_and_write_majority(store, name, read_only):
+    coll = db.collection(name, read_only=read_only)
+    assert coll.read_preference == ReadPreference.PRIMARY
+    assert coll.write_concern == WriteConcern("majority")
+
+
+@pytest.mark.nx
+def test_a_uri_asking_for_secondaries_and_w1_does_not_change_them(nx_server, configure):
+    # GIVEN a MONGODB_URI that asks for secondary reads and unacknowledged-ish writes
+    configure(
+        MONGODB_URI=f"{nx_server.uri}&readPreference=secondaryPreferred&w=1", MONGODB_DATABASE="concerns"
+    )
+    # THEN codes and sessions still read the primary and write majority, and work
+    for name in (db.SESSIONS, db.AUTHORIZATION_CODES):
+        assert db.collection(name).read_preference == ReadPreference.PRIMARY
+        assert db.collection(name).write_concern == WriteConcern("majority")
+    lifetimes = sessions.Lifetimes.from_settings(settings.get_settings())
+    issued = sessions.create_session(user_id="u", client_id=CLIENT_ID, scope="", lifetimes=lifetimes)
+    assert sessions.rotate_refresh_token(issued.refresh_token, client_id=CLIENT_ID, lifetimes=lifetimes)
+    code = codes.issue_code(
+        client_id=CLIENT_ID, redirect_uri="https://chatgpt.com/aip/g-1/oauth/callback", user_id="u", scope=""
+    )
+    assert codes.redeem_code(code) is not None
+    # AND other collections keep what the URI says
+    assert db.collection(db.USERS).read_preference == ReadPreference.SECONDARY_PREFERRED
