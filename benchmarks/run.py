@@ -38,7 +38,7 @@ from typing import Any
 
 from benchmarks.provider_stub import ProviderStub
 from benchmarks.scenarios import CONTEXT, SCENARIOS, SETTINGS, Scenario
-from gpt_auth.app_secret import SECRET_KEYS
+from gpt_auth.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
 from localdev.doc_block import markers, write_block
 from localdev.nx_server import NxServer
 from localdev.secrets_extension import (
@@ -279,7 +279,7 @@ def secret_read_ms(secret: ServedSecret, count: int = 50) -> dict[str, float]:
 
 
 def without_secret_keys(env: dict[str, str]) -> dict[str, str]:
-    return {name: value for name, value in env.items() if name not in SECRET_KEYS}
+    return {name: value for name, value in env.items() if name not in (*SECRET_KEYS, *OPTIONAL_SECRET_KEYS)}
 
 
 def cold_subjects(
@@ -645,7 +645,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         base = Path(tmp)
         stub_env = stub.environment()
         python = lambda_python(args.python, base)
-        secret_value = {**{k: v for k, v in SETTINGS.items() if k in SECRET_KEYS}, "MONGODB_URI": nx.uri}
+        in_secret = (*SECRET_KEYS, *OPTIONAL_SECRET_KEYS)
+        secret_value = {**{k: v for k, v in SETTINGS.items() if k in in_secret}, "MONGODB_URI": nx.uri}
         arn = extension.client.create_secret(
             Name="gpt-google-auth/bench", SecretString=json.dumps(secret_value)
         )

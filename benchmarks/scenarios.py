@@ -21,6 +21,8 @@ SETTINGS = {
     "GOOGLE_CLIENT_SECRET": "bench-google-secret-0123456789",
     "GPT_CLIENT_ID": "bench-gpt-client",
     "GPT_CLIENT_SECRET": "bench-gpt-secret-0123456789",
+    # The key ring that seals stored Google tokens (32 bytes, base64): the callback stores a grant.
+    "TOKEN_ENCRYPTION_KEYS": "bench1:YmVuY2gtdG9rZW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
     "MONGODB_DATABASE": "gpt_auth_bench",
     "POWERTOOLS_SERVICE_NAME": "gpt-google-auth",
     "POWERTOOLS_LOG_LEVEL": "INFO",
