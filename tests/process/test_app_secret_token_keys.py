@@ -8,14 +8,7 @@ import pytest
 from gpt_auth import settings
 from gpt_auth.errors import ConfigError
 from gpt_auth.token_cipher import new_key_entry
-
-CREDENTIALS = {
-    "GOOGLE_CLIENT_ID": "from-secret.apps.example",
-    "GOOGLE_CLIENT_SECRET": "google-secret-from-secret-0123",
-    "GPT_CLIENT_ID": "gpt-from-secret",
-    "GPT_CLIENT_SECRET": "gpt-secret-from-secret-0123456",
-    "MONGODB_URI": "mongomock://from-secret",
-}
+from tests.support.secrets import SECRET as CREDENTIALS
 
 
 def test_the_key_ring_comes_from_the_secret_not_the_environment(serve_secret):
