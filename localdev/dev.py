@@ -1,9 +1,11 @@
 """``make dev`` (``python -m localdev.dev``): the whole system on this machine, no AWS or Google.
 
-It starts the Google stand-in on a free port, points the handlers' settings at it, serves the
-three functions through the Function URL emulator on ``127.0.0.1:${PORT:-3000}`` with the GPT
-simulator page at ``/`` (``localdev.simulator``), and prints every local URL, the values to type
-into a GPT's OAuth settings and a local manifest. Ctrl-C (or SIGTERM) stops everything.
+It starts the Google stand-in (OIDC) and the Google Calendar API stand-in
+(``localdev.calendar_stand_in``) on free ports, points the handlers' settings at them
+(``GOOGLE_API_BASE`` at the Calendar one), serves the three functions through the Function URL
+emulator on ``127.0.0.1:${PORT:-3000}`` with the GPT simulator page at ``/``
+(``localdev.simulator``), and prints every local URL, the values to type into a GPT's OAuth
+settings and a local manifest. Ctrl-C (or SIGTERM) stops everything.
 
 Settings it sets: ``OIDC_ISSUER`` (the stand-in), ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET``
 (a client registered at the stand-in for ``GOOGLE_SCOPES``), ``GOOGLE_REDIRECT_URI`` (the local
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit
 
+from localdev.calendar_stand_in import calendar_stand_in
 from localdev.emulator import DEFAULT_FUNCTIONS, FunctionUrlEmulator, make_emulator_server
 from localdev.env_file import load_env_file
 from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN
@@ -158,9 +161,15 @@ def read_port(env: Mapping[str, str]) -> int:
 
 
 def local_settings(
-    env: Mapping[str, str], urls: LocalUrls, issuer: str, google_client: tuple[str, str] | None = None
+    env: Mapping[str, str],
+    urls: LocalUrls,
+    issuer: str,
+    google_client: tuple[str, str] | None = None,
+    api_base: str | None = None,
 ) -> dict[str, str]:
     """The settings for the handlers in a local run (see the module docstring).
+
+    ``api_base`` is the Calendar stand-in's URL (``GOOGLE_API_BASE``); without it, Google's.
 
     ``google_client`` is the (id, secret) registered at the stand-in; without it, placeholders
     (the stand-in accepts any client, granting it only the sign-in scopes).
@@ -178,6 +187,7 @@ def local_settings(
         "GOOGLE_CLIENT_ID": google_client[0] if google_client else LOCAL_GOOGLE_CLIENT_ID,
         "GOOGLE_CLIENT_SECRET": google_client[1] if google_client else LOCAL_GOOGLE_CLIENT_SECRET,
         "GOOGLE_REDIRECT_URI": urls.google_redirect,
+        **({"GOOGLE_API_BASE": api_base} if api_base else {}),
         "GOOGLE_SCOPES": env.get("GOOGLE_SCOPES", "").strip() or LOCAL_GOOGLE_SCOPES,
         "TOKEN_ENCRYPTION_KEYS": env.get("TOKEN_ENCRYPTION_KEYS", "").strip() or LOCAL_TOKEN_ENCRYPTION_KEYS,
         "ALLOWED_REDIRECT_URIS": " ".join(patterns),
@@ -228,7 +238,10 @@ def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings:
         *(f"  {name:<{width}}  {urls.function(name)}" for name in DEFAULT_FUNCTIONS),
         "",
         f"Google stand-in (oidc-provider-mock): {stand_in.issuer}",
-        f"  sample user: {SAMPLE_USERS[0].sub} (or type any id on its consent page)",
+        f"  sample users: {', '.join(u.sub for u in SAMPLE_USERS)} (or type any id on its consent page)",
+        f"  remove a user's access as at Google: curl -X POST {stand_in.issuer}/users/<user>/revoke-tokens",
+        f"Google Calendar API stand-in (GOOGLE_API_BASE): {settings.get('GOOGLE_API_BASE', '(none)')}",
+        "  ada@example.com: a handful of events this week; busy@example.com: 1,000, long descriptions",
         f"Google redirect URI: {urls.google_redirect}",
         f"Google scopes asked: {settings['GOOGLE_SCOPES']}",
         f"Session store: {store}",
@@ -278,13 +291,13 @@ def serve(port: int) -> None:
             ) from None
         raise DevError(f"Cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}.") from None
     try:
-        with google_stand_in() as stand_in:
+        with google_stand_in() as stand_in, calendar_stand_in(stand_in.issuer) as calendar:
             urls = LocalUrls(f"http://127.0.0.1:{server.server_port}")
             scopes = (os.environ.get("GOOGLE_SCOPES", "").strip() or LOCAL_GOOGLE_SCOPES).split()
             client = stand_in.register_client(
                 [urls.google_redirect], " ".join(scopes), auth_method="client_secret_basic"
             )
-            settings = local_settings(os.environ, urls, stand_in.issuer, client)
+            settings = local_settings(os.environ, urls, stand_in.issuer, client, calendar.api_base)
             env_before = dict(os.environ)
             os.environ.update(settings)
             os.environ.pop("APP_SECRET_ARN", None)

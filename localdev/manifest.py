@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from functions.test_endpoint.app import MAX_NAME_LENGTH
+from gpt_auth.event_answers import DEFAULT_DAYS, MAX_CURSOR_CHARS, MAX_DAYS
 from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,12 +85,13 @@ PLACEHOLDER_URLS = ActionUrls.local(f"https://{PLACEHOLDER_DOMAIN}")
 
 
 def build_manifest(urls: ActionUrls) -> dict[str, Any]:
-    """The action schema: ``POST /`` (``getHello``) on the action URL, behind Google sign-in."""
+    """The action schema: ``POST /`` (``getHello``) and ``GET /events`` (``listUpcomingEvents``) on the
+    action URL, behind Google sign-in."""
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Hello with Google sign-in",
-            "description": "Greets a name, for users signed in with Google.",
+            "title": "Hello and calendar with Google sign-in",
+            "description": "Greets a name and lists upcoming calendar events, once signed in with Google.",
             "version": "1.0.0",
         },
         "servers": [{"url": urls.action.rstrip("/")}],
@@ -119,7 +121,8 @@ def build_manifest(urls: ActionUrls) -> dict[str, Any]:
                         "401": {"description": "Not signed in, or the sign-in has expired: sign in again."},
                     },
                 }
-            }
+            },
+            "/events": {"get": _list_upcoming_events()},
         },
         "components": {
             "schemas": {
@@ -135,6 +138,7 @@ def build_manifest(urls: ActionUrls) -> dict[str, Any]:
                         }
                     },
                 },
+                "Events": _events_schema(),
                 "Error": {
                     "type": "object",
                     "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
@@ -154,6 +158,75 @@ def build_manifest(urls: ActionUrls) -> dict[str, Any]:
             },
         },
         "security": [{SCHEME_NAME: list(SCOPES)}],
+    }
+
+
+def _list_upcoming_events() -> dict[str, Any]:
+    """``GET /events``: the signed-in user's upcoming events from their primary Google Calendar."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {
+        "operationId": "listUpcomingEvents",
+        "summary": "List the user's upcoming Google Calendar events",
+        "description": (
+            "Events of the user's primary calendar from now on, soonest first. When next_page is "
+            "not null, call again with page set to it for more."
+        ),
+        "parameters": [
+            {
+                "name": "days",
+                "in": "query",
+                "required": False,
+                "description": "How many days ahead to look, from now. Ignored when page is given.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS, "default": DEFAULT_DAYS},
+            },
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "The next_page of the previous answer, unchanged; leave out for the first.",
+                "schema": {"type": "string", "pattern": f"^[A-Za-z0-9_-]{{1,{MAX_CURSOR_CHARS}}}$"},
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": "The events.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Events"}}},
+            },
+            "400": {"description": "days or page is not valid.", "content": error},
+            "401": {"description": "Not signed in, or Google access has ended: sign in again."},
+            "403": {"description": "Calendar access was not allowed at sign-in: sign in again and allow it."},
+            "503": {"description": "Google is not answering: try again shortly.", "content": error},
+        },
+    }
+
+
+def _events_schema() -> dict[str, Any]:
+    text = {"type": ["string", "null"]}
+    return {
+        "type": "object",
+        "required": ["events", "truncated", "next_page"],
+        "properties": {
+            "events": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["summary", "start", "end", "link"],
+                    "properties": {
+                        "summary": text,
+                        "start": {**text, "description": "RFC 3339 time, or a date for all-day events."},
+                        "end": text,
+                        "location": {"type": "string"},
+                        "link": {**text, "description": "The event in Google Calendar."},
+                        "description": {"type": "string", "description": "Trimmed."},
+                    },
+                },
+            },
+            "truncated": {
+                "type": "boolean",
+                "description": "Descriptions shortened or events left for next_page to fit the size limit.",
+            },
+            "next_page": {**text, "description": "Pass as page for more events; null at the end."},
+        },
     }
 
 

@@ -5,7 +5,8 @@ parameters and a local callback (``/simulator/callback``, which ``make dev`` all
 the sign-in cookie that URL sets until Google's redirect brings it back to our callback, as
 with ChatGPT, which opens the sign-in in the person's browser; the
 simulator's server side then exchanges the code at the token URL with the configured client
-authentication, calls ``testEndpoint`` with a name, and refreshes the token, as ChatGPT's servers
+authentication, calls ``testEndpoint`` with a name (``getHello``) or for the user's events
+(``listUpcomingEvents``, page after page), and refreshes the token, as ChatGPT's servers
 do, over real HTTP, so the timeline on the page shows real requests and responses.
 
 Tokens stay on the server, per browser session (a random cookie id); the page shows them only
@@ -15,7 +16,7 @@ session's CSRF token, and a POST without it is refused (403); a request whose ``
 the server's loopback address is refused too (``localdev.loopback``, DNS rebinding).
 
 Routes: ``GET /`` the page; ``POST /simulator/start``, ``GET /simulator/callback``,
-``POST /simulator/hello``, ``POST /simulator/refresh``, ``POST /simulator/reset``;
+``POST /simulator/hello``, ``POST /simulator/events``, ``POST /simulator/refresh``, ``POST /simulator/reset``;
 ``GET /simulator/manifest.json`` the local action schema.
 """
 
@@ -172,6 +173,18 @@ class Step:
 
 
 @dataclass
+class EventsAnswer:
+    """The last ``listUpcomingEvents`` answer: its events, flags and size as the GPT would read it."""
+
+    events: list[dict[str, Any]]
+    truncated: bool
+    next_page: str | None
+    chars: int
+    days: int
+    page_number: int
+
+
+@dataclass
 class BrowserSession:
     """What the simulator keeps for one browser: like ChatGPT's per-user token store."""
 
@@ -188,6 +201,7 @@ class BrowserSession:
     # Every form of the page carries it; a POST without it came from elsewhere (CSRF).
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     greeting: str | None = None
+    events: EventsAnswer | None = None
     notice: str | None = None
     notice_is_error: bool = False
 
@@ -223,6 +237,7 @@ class Simulator:
             ("POST", "/simulator/start"): self.start,
             ("GET", "/simulator/callback"): self.callback,
             ("POST", "/simulator/hello"): self.hello,
+            ("POST", "/simulator/events"): self.list_events,
             ("POST", "/simulator/refresh"): self.refresh,
             ("POST", "/simulator/reset"): self.reset,
             ("GET", "/simulator/manifest.json"): self.manifest,
@@ -374,6 +389,55 @@ class Simulator:
             session.say(f"The action answered {response.status_code}: see the timeline.", error=True)
         return _redirect("/")
 
+    def list_events(self, request: Request, session: BrowserSession) -> Response:
+        """Call ``listUpcomingEvents`` for ``days`` from the form, or the last answer's ``next_page``."""
+        if not session.access_token:
+            session.say("Sign in first: the action needs an access token.", error=True)
+            return _redirect("/")
+        previous = session.events
+        more = request.form.get("more") == "1" and previous is not None and previous.next_page is not None
+        days = previous.days if more and previous else request.form.get("days", "7").strip() or "7"
+        params = {"page": previous.next_page} if more and previous else {"days": days}
+        headers = {
+            "Authorization": f"Bearer {session.access_token}",
+            "openai-conversation-id": session.conversation_id,
+            "openai-gpt-id": "g-local-simulator",
+        }
+        url = self.config.urls.action.rstrip("/") + "/events?" + urlencode(params)
+        title = "Action: listUpcomingEvents (GET /events" + (", the next page)" if more else ")")
+        response = self._send(session, title, "GET", url, headers, "")
+        session.events = None
+        if response is None:
+            return _redirect("/")
+        if response.status_code != 200:
+            hint = {
+                401: ": refresh the token or sign in again",
+                403: ": sign in again and allow calendar access",
+                503: ": Google is not answering, try again",
+            }.get(response.status_code, ": see the timeline")
+            session.say(f"listUpcomingEvents answered {response.status_code}{hint}.", error=True)
+            return _redirect("/")
+        try:
+            body = response.json()
+            session.events = EventsAnswer(
+                events=list(body["events"]),
+                truncated=bool(body["truncated"]),
+                next_page=body["next_page"],
+                chars=len(response.text),
+                days=int(days) if str(days).isdigit() else 7,
+                page_number=previous.page_number + 1 if more and previous else 1,
+            )
+        except (ValueError, KeyError, TypeError):
+            session.say(
+                "listUpcomingEvents answered 200 without the documented JSON: see the timeline.", error=True
+            )
+            return _redirect("/")
+        session.say(
+            f"listUpcomingEvents answered {len(session.events.events)} events"
+            f" in {session.events.chars:,} characters."
+        )
+        return _redirect("/")
+
     def reset(self, request: Request, session: BrowserSession) -> Response:
         """Forget this browser's tokens and timeline (as disconnecting the GPT would)."""
         fresh = BrowserSession(session.id, token_auth=self.config.token_auth)
@@ -427,7 +491,9 @@ class Simulator:
             self._http = requests.Session()
             self._http.trust_env = False  # never send local calls through a proxy
         prepared = self._http.prepare_request(
-            requests.Request(method, url, headers={"User-Agent": USER_AGENT, **headers}, data=body.encode())
+            requests.Request(
+                method, url, headers={"User-Agent": USER_AGENT, **headers}, data=body.encode() or None
+            )
         )
         content_type = headers.get("Content-Type", "")
         step = Step(

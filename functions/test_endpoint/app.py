@@ -1,4 +1,10 @@
-"""testEndpoint: the protected GPT action. ``POST /`` with a Bearer token and ``{"name": ...}``."""
+"""testEndpoint: the protected GPT actions.
+
+``POST /`` (``getHello``) with a Bearer token and ``{"name": ...}``; ``GET /events``
+(``listUpcomingEvents``) with a Bearer token and ``days``/``page``: the user's upcoming Google
+Calendar events. Only ``GET /events`` imports what talks to Google (``requests``, the grant store
+and its ``cryptography``), so ``POST /`` keeps its cold start.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from gpt_auth import sessions
 from gpt_auth.errors import BadRequest, InvalidToken, MissingToken
 from gpt_auth.log import logger
 from gpt_auth.routing import Router
-from gpt_auth.web import Request, text_response
+from gpt_auth.web import Request, response, text_response
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -28,11 +34,16 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-@router.post("/")
-def hello(request: Request) -> dict[str, Any]:
+def signed_in_session(request: Request) -> dict[str, Any]:
     session = sessions.session_for_access_token(bearer_token(request))
     if session is None:
         raise InvalidToken()
+    return session
+
+
+@router.post("/")
+def hello(request: Request) -> dict[str, Any]:
+    signed_in_session(request)
     body = request.json()
     if not isinstance(body, dict) or "name" not in body:
         raise BadRequest("The body must be a JSON object with a string member 'name'.")
@@ -45,6 +56,21 @@ def hello(request: Request) -> dict[str, Any]:
     if len(name) > MAX_NAME_LENGTH:
         raise BadRequest(f"'name' must be at most {MAX_NAME_LENGTH} characters.")
     return text_response(200, f"Hello {name}")
+
+
+@router.get("/events")
+def list_upcoming_events(request: Request) -> dict[str, Any]:
+    session = signed_in_session(request)
+    query = request.query()
+    from datetime import UTC, datetime
+
+    from gpt_auth.event_answers import cursor_for
+
+    cursor = cursor_for(query.get("days"), query.get("page"), datetime.now(UTC))
+    from gpt_auth.upcoming_events import upcoming_events  # requests, the grant store, cryptography
+
+    body = upcoming_events(str(session["user_id"]), cursor)
+    return response(200, body, "application/json; charset=utf-8")
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -54,9 +54,9 @@ class CalendarPage:
 
 
 def unavailable(retry_after: int = RETRY_AFTER_SECONDS) -> ServiceUnavailable:
-    error = ServiceUnavailable("Google Calendar is not answering right now; try again in a moment.")
-    error.headers["Retry-After"] = str(retry_after)
-    return error
+    return ServiceUnavailable(
+        "Google Calendar is not answering right now; try again in a moment.", retry_after=retry_after
+    )
 
 
 def _retry_after(response: Response) -> int:

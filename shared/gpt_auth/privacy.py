@@ -43,6 +43,7 @@ def privacy_page(settings: Settings) -> dict[str, object]:
     operator = html.escape(settings.operator_name)
     access = _duration(settings.access_token_ttl)
     refresh = _duration(settings.refresh_token_ttl)
+    longest = _duration(settings.session_max_age)
     body = f"""
 <p>{operator} runs this service for a GPT in ChatGPT. It signs you in with your Google account
 and, with your permission, reads the upcoming events of your primary Google Calendar when you ask
@@ -54,7 +55,7 @@ the GPT about them.</p>
 Kept until you ask for it to be deleted.</li>
 <li><strong>Your sign-in with the GPT</strong>: only fingerprints (SHA-256 hashes) of the tokens
 ChatGPT holds, never the tokens. An access token works for {access}; the sign-in ends after
-{refresh} without use, or when you disconnect.</li>
+{refresh} without use, {longest} after you signed in at the latest, or when you disconnect.</li>
 <li><strong>Google's access to your account</strong>: the tokens Google gives for reading your
 calendar, encrypted (AES-256-GCM). Deleted after {refresh} without use, or as soon as Google
 refuses them, for example after you remove access.</li>

@@ -2,7 +2,7 @@
 
 Starts ``python -m localdev.dev`` (what ``make dev`` runs) on a free port, then drives headless
 Chromium (Debian's ``chromium``, through playwright) through sign-in, consent at the Google
-stand-in, the action call and a refresh. Screenshots go to ``test-output/e2e/``.
+stand-in, the action call, a refresh and "List my events". Screenshots go to ``test-output/e2e/``.
 """
 
 from __future__ import annotations
@@ -187,6 +187,18 @@ def test_sign_in_call_and_refresh_in_a_browser(local_system, page, javascript, t
     page.wait_for_url(local_system + "/")
     assert page.locator("#greeting").inner_text() == "Hello Grace"
     shot(page, f"{prefix}-5-refreshed")
+
+    # WHEN the user lists their events (the Calendar stand-in: ada has five this week, others none)
+    page.get_by_role("button", name="List my events").click()
+    page.wait_for_url(local_system + "/")
+    # THEN the page shows the answer and its size in characters
+    expected = 5 if user == "ada@example.com" else 0
+    summary = page.locator("#events-summary").inner_text()
+    assert summary.startswith(f"Page 1: {expected} events"), summary
+    assert 0 < int(page.locator("#events-size").inner_text().replace(",", "")) <= 20_000
+    if expected:
+        assert "Notes on the Analytical Engine" in page.locator("#events").inner_text()
+    shot(page, f"{prefix}-6-events")
 
     # AND no token, code or secret ever appears in clear on the page
     html = page.content()

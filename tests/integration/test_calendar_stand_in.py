@@ -33,7 +33,9 @@ def calendar(stand_in: StandIn) -> Iterator[RunningCalendar]:
 
 def google_access_token(stand_in: StandIn, user: str) -> str:
     """Sign ``user`` in at the OIDC stand-in with a registered client allowed Calendar's scope."""
-    client_id, client_secret = stand_in.register_client([REDIRECT], f"openid email profile {CALENDAR_SCOPE}")
+    client_id, client_secret = stand_in.register_client(
+        [REDIRECT], f"openid email profile {CALENDAR_SCOPE}", auth_method="client_secret_basic"
+    )
     query = urlencode(
         {
             "response_type": "code",
@@ -51,9 +53,8 @@ def google_access_token(stand_in: StandIn, user: str) -> str:
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": REDIRECT,
-            "client_id": client_id,
-            "client_secret": client_secret,
         },
+        auth=(client_id, client_secret),
         timeout=TIMEOUT,
     )
     assert answer.status_code == 200, answer.text

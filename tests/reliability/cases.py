@@ -706,7 +706,31 @@ def _action_cases() -> list[Case]:
     ]
     for method in ("GET", "PUT", "DELETE", "PATCH"):
         cases.append(action(f"wrong method {method}", 405, "method_not_allowed", b"", method=method))
-    return cases
+    return cases + _events_cases()
+
+
+def _events_cases() -> list[Case]:
+    """listUpcomingEvents (GET /events): every refusal that comes before Google is asked."""
+
+    def events(id: str, status: int, error: str | None, query: str, **kwargs: Any) -> Case:
+        kwargs.setdefault("method", "GET")
+        return Case(f"events/{id}", "testEndpoint", status, error, path="/events", query=query, **kwargs)
+
+    cursor = base64.urlsafe_b64encode(b'{"v":1,"a":"2026-12-01T00:00:00Z"}').decode().rstrip("=")
+    return [
+        events("no Authorization", 401, "invalid_token", "days=7", headers={"authorization": None}),
+        events("days with markup", 400, "invalid_request", "days=" + _q(SCRIPT)),
+        events("days of 100000 digits", 400, "invalid_request", "days=" + "9" * 100_000),
+        events("days negative", 400, "invalid_request", "days=-1"),
+        events("days repeated", 400, "invalid_request", "days=1&days=2"),
+        events("days not UTF-8", 400, "invalid_request", "days=%FF"),
+        events("page with markup", 400, "invalid_request", "page=" + _q(MARKUP)),
+        events("page with CRLF", 400, "invalid_request", "page=" + _q(CRLF)),
+        events("page of 5000", 400, "invalid_request", "page=" + "A" * 5000),
+        events("page a URL", 400, "invalid_request", "page=" + _q("https://evil.example/x")),
+        events("page missing fields", 400, "invalid_request", "page=" + cursor),
+        events("wrong method POST", 405, "method_not_allowed", "days=7", method="POST", body=b"{}"),
+    ]
 
 
 CASES: list[Case] = [*_authorization_cases(), *_token_cases(), *_action_cases()]

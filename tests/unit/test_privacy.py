@@ -20,6 +20,7 @@ def test_page_names_the_operator_the_contact_and_the_configured_lifetimes(lambda
         OPERATOR_CONTACT="privacy@example.com",
         ACCESS_TOKEN_TTL="1800",
         REFRESH_TOKEN_TTL="1209600",
+        SESSION_MAX_AGE="2592000",
     )
     response = privacy(lambda_context)
     page = response["body"]
@@ -28,7 +29,7 @@ def test_page_names_the_operator_the_contact_and_the_configured_lifetimes(lambda
     assert "Ada&#x27;s &lt;Tools&gt; Ltd" in page and "<Tools>" not in page
     assert 'href="mailto:privacy@example.com"' in page
     assert "works for 30 minutes" in page
-    assert "after\n14 days without use" in page
+    assert "after\n14 days without use, 30 days after you signed in at the latest" in page
     assert "https://myaccount.google.com/permissions" in page
     assert "Limited Use" in page
     assert "calendar events are not stored" in page

@@ -1,0 +1,98 @@
+"""The simulator's "List my events" step against the real functions and both Google stand-ins."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from gpt_auth import provider, settings
+from localdev.calendar_stand_in import calendar_stand_in
+from localdev.dev import LOCAL_GOOGLE_SCOPES, LocalUrls, local_settings
+from localdev.emulator import FunctionUrlEmulator, serve_in_thread
+from localdev.manifest import ActionUrls
+from localdev.simulator import LocalSite, Simulator, SimulatorConfig
+from localdev.stand_in import StandIn
+
+TIMEOUT = 10
+
+
+@pytest.fixture
+def base(stand_in: StandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The functions and the simulator on one free port, with make dev's settings; its base URL."""
+    site = LocalSite(FunctionUrlEmulator())
+    with serve_in_thread(site) as server, calendar_stand_in(stand_in.issuer) as calendar:
+        urls = LocalUrls(f"http://127.0.0.1:{server.server_port}")
+        client = stand_in.register_client(
+            [urls.google_redirect], LOCAL_GOOGLE_SCOPES, auth_method="client_secret_basic"
+        )
+        for name, value in local_settings(
+            os.environ, urls, stand_in.issuer, client, calendar.api_base
+        ).items():
+            monkeypatch.setenv(name, value)
+        settings.reset()
+        provider.reset()
+        config = settings.get_settings()
+        site.simulator = Simulator(
+            SimulatorConfig(
+                ActionUrls.local(urls.base),
+                config.gpt_client_id,
+                config.gpt_client_secret,
+                urls.simulator_callback,
+            )
+        )
+        yield urls.base
+
+
+def press(base: str, browser: requests.Session, path: str, **fields: str) -> requests.Response:
+    """Submit one of the page's forms as a browser does: load the page, send the form and its CSRF token."""
+    token = re.search(r'name="csrf" value="([^"]+)"', browser.get(f"{base}/", timeout=TIMEOUT).text)
+    assert token
+    return browser.post(f"{base}{path}", data={"csrf": token.group(1), **fields}, timeout=TIMEOUT)
+
+
+def sign_in(base: str, browser: requests.Session, user: str) -> None:
+    consent = press(base, browser, "/simulator/start", token_auth="client_secret_post")
+    assert consent.status_code == 200, consent.text[:300]
+    assert browser.post(consent.url, data={"sub": user}, timeout=TIMEOUT).url == f"{base}/"
+
+
+def size_shown(page: str) -> int:
+    found = re.search(r'<output id="events-size">([\d,]+)</output>', page)
+    assert found, page[-3000:]
+    return int(found.group(1).replace(",", ""))
+
+
+def test_list_my_events_shows_the_answer_and_its_size_then_pages_on(base):
+    browser = requests.Session()
+    sign_in(base, browser, "busy@example.com")
+    page = press(base, browser, "/simulator/events", days="7").text
+    assert "listUpcomingEvents answered 50 events" in page
+    assert "Page 1: 50 events" in page and "truncated: yes" in page
+    assert 10_000 < size_shown(page) <= 20_000
+    assert "Meeting 1 of 1000" in page and 'id="next-page"' in page
+    assert "GET http://127.0.0.1" in page and "/testEndpoint/events?days=7" in page  # in the timeline
+    page = press(base, browser, "/simulator/events", more="1").text
+    assert "Page 2: 50 events" in page and "Meeting 51 of 1000" in page
+    assert "(GET /events, the next page)" in page
+
+
+def test_a_small_calendar_has_no_next_page(base):
+    browser = requests.Session()
+    sign_in(base, browser, "ada@example.com")
+    page = press(base, browser, "/simulator/events", days="7").text
+    assert "Page 1: 5 events" in page and "truncated: no" in page and "none (the end)" in page
+    assert 'id="next-page"' not in page
+    assert size_shown(page) < 5000
+
+
+def test_events_need_a_sign_in_and_bad_days_show_the_400(base):
+    browser = requests.Session()
+    page = press(base, browser, "/simulator/events", days="7").text
+    assert "Sign in first" in page
+    sign_in(base, browser, "ada@example.com")
+    page = press(base, browser, "/simulator/events", days="99").text
+    assert "listUpcomingEvents answered 400: see the timeline." in page

@@ -1,0 +1,70 @@
+"""A cold container answering testEndpoint: POST / (getHello) and GET /events' refusals load
+nothing that talks to Google; only GET /events past its checks reaches the Calendar modules."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.paths import ROOT
+
+HEAVY = (
+    "requests",
+    "google.auth",
+    "cryptography",
+    "gpt_auth.google_grants",
+    "gpt_auth.google_calendar",
+    "gpt_auth.upcoming_events",
+)
+SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"  # events/test_endpoint_*.json
+
+
+def loaded_after(event_name: str, query: str | None, status: int, env: dict[str, str]) -> list[str]:
+    """The heavy modules a fresh interpreter holds after answering the sample event, its token live."""
+    probe = f"""
+import json, sys
+from functions.test_endpoint import app
+from localdev.lambda_env import FakeLambdaContext
+from localdev.seed import seed_session_for
+seed_session_for({SAMPLE_TOKEN!r})
+event = json.load(open('events/{event_name}.json'))
+if {query!r} is not None:
+    event['rawQueryString'] = {query!r}
+answer = app.lambda_handler(event, FakeLambdaContext())
+assert answer['statusCode'] == {status}, answer
+print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("event_name", "query", "status"),
+    [
+        ("test_endpoint_valid", None, 200),  # getHello keeps its cold path
+        ("test_endpoint_events_bad_days", None, 400),  # a bad days is refused before any of them
+        ("test_endpoint_events_bad_page", None, 400),
+    ],
+    ids=["getHello", "events-bad-days", "events-bad-page"],
+)
+def test_testendpoint_cold_paths_load_nothing_that_talks_to_google(app_settings, event_name, query, status):
+    assert loaded_after(event_name, query, status, app_settings) == []
+
+
+def test_the_probe_sees_the_calendar_modules_once_events_are_asked_for(app_settings):
+    # The probe can fail: a valid GET /events loads the grant store and the Calendar client (then
+    # answers 401: this sample user has no Google grant).
+    loaded = loaded_after("test_endpoint_events_bad_days", "days=7", 401, app_settings)
+    assert {"gpt_auth.google_grants", "gpt_auth.google_calendar", "gpt_auth.upcoming_events"} <= set(loaded)
