@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
-from gpt_auth import db, provider, sessions
-from gpt_auth.errors import InsufficientScope, InvalidToken
+from gpt_auth import db, metrics, provider, sessions
+from gpt_auth.errors import InsufficientScope, InvalidToken, ServiceUnavailable
 from gpt_auth.log import logger
 from gpt_auth.provider import TokenResponse
 from gpt_auth.settings import get_settings
@@ -258,6 +258,9 @@ def _refresh(grant: Grant, when: datetime) -> str:
             client_id=config.google_client_id,
             client_secret=config.google_client_secret,
         )
+    except ServiceUnavailable:
+        metrics.count(metrics.GOOGLE_UNAVAILABLE)
+        raise
     except provider.GrantRefused:
         # Another container may have replaced this grant meanwhile (a new sign-in, a rotated
         # refresh token): its result is good, and ours must not delete it.
@@ -268,6 +271,7 @@ def _refresh(grant: Grant, when: datetime) -> str:
                 return live
         _end(grant.user_id, grant.version)
     assert tokens.access_token is not None  # provider.refresh guarantees it
+    metrics.count(metrics.GOOGLE_REFRESHES)
     # The refresh token is sealed again on every refresh, so a rotated key takes over.
     fields: dict[str, Any] = {
         "refresh_token": _seal(grant.user_id, "refresh_token", tokens.refresh_token or grant.refresh_token),
@@ -293,6 +297,7 @@ def _end(user_id: str, version: int | None) -> NoReturn:
     """Revoke the user's sessions and delete the grant; raise the 401 that asks to sign in again."""
     delete(user_id, version)
     revoked = sessions.revoke({"user_id": user_id})
+    metrics.count(metrics.GOOGLE_GRANTS_ENDED)
     logger.warning("Google grant unusable; the user's sessions are revoked", extra={"sessions": revoked})
     raise InvalidToken(SIGN_IN_AGAIN)
 

@@ -1,4 +1,4 @@
-"""Business metrics as CloudWatch EMF lines: sign-ins, token grants, refusals, server errors.
+"""Business metrics as CloudWatch EMF lines: sign-ins, token grants, refusals, server errors, Google grants.
 
 Powertools' ``Metrics`` module is already loaded with its Logger, so this module adds little at
 cold start (docs/performance.md). A request that records nothing prints nothing.
@@ -19,6 +19,9 @@ TOKEN_GRANTS = "TokenGrants"  # the token endpoint issued tokens (code or refres
 REFUSALS = "Refusals"  # any 4xx answer
 SERVER_ERRORS = "ServerErrors"  # any 5xx answer
 REFRESH_TOKEN_REUSE = "RefreshTokenReuse"  # a retired refresh token was presented: its family revoked
+GOOGLE_REFRESHES = "GoogleRefreshes"  # an action refreshed a user's stored Google grant at Google
+GOOGLE_GRANTS_ENDED = "GoogleGrantsEnded"  # a grant was refused (invalid_grant) or unusable: user signed out
+GOOGLE_UNAVAILABLE = "GoogleUnavailable"  # a refresh met Google failing or slow: answered 503
 
 metrics = Metrics(
     namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "gpt-google-auth",

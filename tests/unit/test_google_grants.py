@@ -11,11 +11,12 @@ import pytest
 import requests
 import responses
 
-from gpt_auth import db, google_grants, provider, sessions, settings
+from gpt_auth import db, google_grants, metrics, provider, sessions, settings
 from gpt_auth.errors import ConfigError, InsufficientScope, InvalidToken, ServiceUnavailable, UpstreamError
 from gpt_auth.provider import TokenResponse
 from gpt_auth.routing import Router
 from gpt_auth.token_cipher import new_key_entry
+from tests.support.logs import emf_counts
 
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 REVOKE_URL = "https://oauth2.googleapis.com/revoke"
@@ -404,6 +405,28 @@ def test_the_router_answers_each_failure_as_the_issue_says(http_mock):
     assert "Sign in again from ChatGPT" in headers["WWW-Authenticate"]
     # AND no answer holds a Google token (a session of ours never yields one)
     assert ANSWERED and not any("ya29" in text or "1//first-refresh" in text for text in ANSWERED)
+
+
+def test_each_grant_outcome_is_counted_once(http_mock, capsys, monkeypatch):
+    # GIVEN metrics on, and a due grant: a refresh, a Google outage, then a refusal
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    signed_in_at_google()
+    expire_access_token()
+    google_answers(http_mock)
+    capsys.readouterr()
+    counted = []
+    for stub in ({"status": 200}, {"status": 503}, {"status": 400, "json": {"error": "invalid_grant"}}):
+        expire_access_token()
+        if stub["status"] == 200:
+            http_mock.replace(responses.POST, TOKEN_URL, json={"access_token": "ya29.n", "expires_in": 3599})
+        else:
+            http_mock.replace(responses.POST, TOKEN_URL, **stub)
+        answer()
+        counted.append(emf_counts(capsys.readouterr().out))
+    # THEN the refresh, the outage and the end of the grant are each counted once, beside the answer's
+    assert counted[0] == [{metrics.GOOGLE_REFRESHES: [1.0]}]
+    assert counted[1] == [{metrics.GOOGLE_UNAVAILABLE: [1.0], metrics.SERVER_ERRORS: [1.0]}]
+    assert counted[2] == [{metrics.GOOGLE_GRANTS_ENDED: [1.0], metrics.REFUSALS: [1.0]}]
 
 
 # --- disconnect ---------------------------------------------------------------------------------------
