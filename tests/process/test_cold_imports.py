@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
+from tests.support.cold_imports import loaded_after
 from tests.support.layers import LAYERS, top_level_modules
-from tests.support.paths import ROOT
 from tests.support.secrets import SECRET
 
 
 def test_authorize_with_google_loads_neither_requests_nor_google_auth(app_settings):
     # GIVEN a fresh interpreter (a cold Lambda container)
-    probe = (
-        "import json, sys\n"
+    script = (
         "from functions.google_authorization import app\n"
         "event = json.load(open('events/google_authorization_authorize.json'))\n"
-        "assert app.router.resolve(event)['statusCode'] == 302\n"
-        "print(json.dumps(sorted(m for m in ('requests', 'google.auth', 'jwt') if m in sys.modules)))\n"
+        "assert app.router.resolve(event)['statusCode'] == 302"
     )
-    env = {**os.environ, **app_settings}
     # WHEN it answers ChatGPT's authorization request with Google's built-in endpoints
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    loaded = loaded_after(script, ("requests", "google.auth", "jwt"), app_settings)
     # THEN none of the provider client's heavy imports were loaded
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.splitlines()[-1]) == []
+    assert loaded == []
 
 
 def test_the_token_endpoint_imports_nothing_of_the_google_layer():

@@ -3,14 +3,9 @@ nothing that talks to Google; only GET /events past its checks reaches the Calen
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.support.paths import ROOT
+from tests.support import cold_imports
 
 HEAVY = (
     "requests",
@@ -25,8 +20,7 @@ SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"  # events/test_
 
 def loaded_after(event_name: str, query: str | None, status: int, env: dict[str, str]) -> list[str]:
     """The heavy modules a fresh interpreter holds after answering the sample event, its token live."""
-    probe = f"""
-import json, sys
+    script = f"""
 from functions.test_endpoint import app
 from localdev.lambda_env import FakeLambdaContext
 from localdev.seed import seed_session_for
@@ -36,18 +30,8 @@ if {query!r} is not None:
     event['rawQueryString'] = {query!r}
 answer = app.lambda_handler(event, FakeLambdaContext())
 assert answer['statusCode'] == {status}, answer
-print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))
 """
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.splitlines()[-1])
+    return cold_imports.loaded_after(script, HEAVY, env)
 
 
 @pytest.mark.parametrize(

@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.support.paths import ROOT
+from tests.support.cold_imports import loaded_after
 
 HEAVY = ("cryptography", "requests", "google.auth", "jwt")
-
-
-def loaded_after(script: str, env: dict[str, str]) -> list[str]:
-    """The heavy modules a fresh interpreter (a cold container) holds after running ``script``."""
-    probe = (
-        f"import json, sys\n{script}\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.splitlines()[-1])
 
 
 @pytest.mark.parametrize(
@@ -48,7 +26,7 @@ def loaded_after(script: str, env: dict[str, str]) -> list[str]:
     ids=["import", "authorize", "hello"],
 )
 def test_cold_paths_import_no_cipher_or_http_client(app_settings, script):
-    assert loaded_after(script, app_settings) == []
+    assert loaded_after(script, HEAVY, app_settings) == []
 
 
 def test_the_probe_sees_the_cipher_once_a_token_is_sealed(app_settings):
@@ -57,4 +35,4 @@ def test_the_probe_sees_the_cipher_once_a_token_is_sealed(app_settings):
         "from gpt_auth import token_cipher, settings\n"
         "token_cipher.encrypt(settings.get_settings().key_ring(), 'v', 'aad')"
     )
-    assert "cryptography" in loaded_after(script, app_settings)
+    assert "cryptography" in loaded_after(script, HEAVY, app_settings)
