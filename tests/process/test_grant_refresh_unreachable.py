@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 import pytest
 
-from gpt_auth import db, google_grants, provider, sessions, settings
+from gpt_auth import google_grants, provider, sessions, settings
 from gpt_auth.errors import ServiceUnavailable
-from gpt_auth.provider import TokenResponse
 from localdev.nx_server import free_port
 from tests.support.fake_idp import FakeIdp
+from tests.support.grants import due_grant
 
 USER = "http://localhost:9#user-1"
 
@@ -27,14 +26,7 @@ def test_token_endpoint_down_or_slow_is_a_503_within_the_timeout_and_revokes_not
     monkeypatch.setattr(provider, "TIMEOUT", (0.5, 1.0))  # the real one is (3.05, 5), as at the callback
     FakeIdp(http_mock, issuer=issuer, token_endpoint=f"http://127.0.0.1:{port}/token")
     http_mock.add_passthru(f"http://127.0.0.1:{port}")
-    google_grants.save_from_callback(
-        USER,
-        TokenResponse(
-            id_token="x", access_token="ya29.old", refresh_token="1//r", expires_in=60, scope="openid"
-        ),
-        requested_scopes=("openid",),
-        now=db.now() - timedelta(minutes=5),
-    )
+    due_grant(USER)
     session = sessions.create_session(
         user_id=USER,
         client_id="gpt-client",

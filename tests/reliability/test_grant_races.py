@@ -12,39 +12,27 @@ import itertools
 import json
 import threading
 import time
-from datetime import timedelta
 
 import pytest
 import responses
 
 from gpt_auth import db, google_grants, sessions, settings
 from gpt_auth.errors import InvalidToken
-from gpt_auth.provider import TokenResponse
 from tests.support.concurrency import CONTAINERS, at_once
+from tests.support.grants import due_grant
 
 pytestmark = pytest.mark.nx
 
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 GOOGLE_LATENCY = 0.3  # seconds: longer than eight threads take to read the grant
 ROUNDS = 5
-
-
-def due_grant(user_id: str = "user-1") -> None:
-    """A grant whose access token expired a few minutes ago (inserted fresh: see the module doc)."""
-    google_grants.save_from_callback(
-        user_id,
-        TokenResponse(
-            id_token="x", access_token="ya29.old", refresh_token="1//r", expires_in=60, scope="openid"
-        ),
-        requested_scopes=("openid",),
-        now=db.now() - timedelta(minutes=5),
-    )
+USER = "user-1"
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_concurrent_refreshes_all_answer_and_the_store_keeps_one(nx_store, http_mock, round_):
     # GIVEN a due grant, and Google issuing a new access token per refresh
-    due_grant()
+    due_grant(USER)  # inserted fresh: see the module doc
     counter = itertools.count()
     issued: list[str] = []
     lock = threading.Lock()
@@ -58,22 +46,22 @@ def test_concurrent_refreshes_all_answer_and_the_store_keeps_one(nx_store, http_
 
     http_mock.add_callback(responses.POST, TOKEN_URL, callback=google)
     # WHEN eight containers ask for the token at once
-    answers = at_once(lambda: google_grants.access_token_for("user-1"))
+    answers = at_once(lambda: google_grants.access_token_for(USER))
     # THEN every one answered with a token Google issued (none failed, none got the old one)
     assert len(answers) == CONTAINERS and set(answers) <= set(issued)
     # AND exactly one refresh was stored: the version moved by one, and it holds one of them
-    record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": "user-1"})
+    record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER})
     assert record is not None and record["version"] == 2
-    grant = google_grants.load("user-1")
+    grant = google_grants.load(USER)
     assert grant is not None and grant.access_token in issued and grant.refresh_token == "1//r"
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_concurrent_refreshes_google_refuses_all_sign_the_user_out_cleanly(nx_store, http_mock, round_):
     # GIVEN a due grant the person removed at Google, and their session with us
-    due_grant()
+    due_grant(USER)  # inserted fresh: see the module doc
     session = sessions.create_session(
-        user_id="user-1",
+        user_id=USER,
         client_id="gpt-client",
         scope="",
         lifetimes=sessions.Lifetimes.from_settings(settings.get_settings()),
@@ -87,7 +75,7 @@ def test_concurrent_refreshes_google_refuses_all_sign_the_user_out_cleanly(nx_st
 
     def action() -> str:
         try:
-            google_grants.access_token_for("user-1")
+            google_grants.access_token_for(USER)
         except InvalidToken as exc:
             return exc.code
         return "answered"
@@ -96,5 +84,5 @@ def test_concurrent_refreshes_google_refuses_all_sign_the_user_out_cleanly(nx_st
     answers = at_once(action)
     # THEN each answers 401 invalid_token, the grant is gone and the session revoked
     assert answers == ["invalid_token"] * CONTAINERS
-    assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": "user-1"}) is None
+    assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER}) is None
     assert sessions.session_for_access_token(session.access_token) is None
