@@ -263,12 +263,11 @@ def _refresh(grant: Grant, when: datetime) -> str:
         raise
     except provider.GrantRefused:
         # Another container may have replaced this grant meanwhile (a new sign-in, a rotated
-        # refresh token): its result is good, and ours must not delete it.
+        # refresh token): Google's refusal was of the old one, so the replacement serves (refreshed
+        # in its turn when its access token is due) and nobody is signed out.
         current = load(grant.user_id, when)
         if current is not None and current.version != grant.version:
-            live = current.live_access_token(when)
-            if live is not None:
-                return live
+            return current.live_access_token(when) or _refresh(current, when)
         _end(grant.user_id, grant.version)
     assert tokens.access_token is not None  # provider.refresh guarantees it
     metrics.count(metrics.GOOGLE_REFRESHES)
