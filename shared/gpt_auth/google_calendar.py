@@ -111,10 +111,10 @@ def list_events(api_base: str, access_token: str, cursor: PageCursor) -> Calenda
     status = response.status_code
     if status == 200:
         return _page(response)
-    logger.warning("calendar refused", extra={"status": status, "reasons": sorted(_reasons(response))[:5]})
+    reasons = _reasons(response)
+    logger.warning("calendar refused", extra={"status": status, "reasons": sorted(reasons)[:5]})
     if status == 401:
         raise CalendarTokenRejected()
-    reasons = _reasons(response)
     if status == 403 and reasons & SCOPE_REASONS:
         raise CalendarScopeMissing()
     if status == 429 or status >= 500 or (status == 403 and reasons & RATE_LIMIT_REASONS):
