@@ -19,7 +19,9 @@ from tests.support.logs import captured_logs
 from tests.support.paths import ROOT
 
 if TYPE_CHECKING:
+    from localdev.calendar_stand_in import RunningCalendar
     from localdev.stand_in import StandIn
+    from tests.integration.chatgpt import ChatGpt
     from tests.support.secrets import ServedSecret
 
 hypothesis_profiles.load()
@@ -154,6 +156,30 @@ def emulator() -> Iterator[str]:
 
     with serve_in_thread(FunctionUrlEmulator()) as server:
         yield f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def calendar(stand_in: StandIn) -> Iterator[RunningCalendar]:
+    """The Calendar API stand-in (``localdev/calendar_stand_in.py``) for the stand-in's users."""
+    from localdev.calendar_stand_in import calendar_stand_in
+
+    with calendar_stand_in(stand_in.issuer) as running:
+        yield running
+
+
+@pytest.fixture
+def calendar_gpt(
+    emulator: str, stand_in: StandIn, calendar: RunningCalendar, configure: Callable[..., None]
+) -> ChatGpt:
+    """ChatGPT on the emulator's URLs, the handlers set up as ``make dev`` sets them with Calendar."""
+    from gpt_auth import settings
+    from localdev.dev import LocalUrls
+    from tests.integration.chatgpt import ChatGpt
+    from tests.support.make_dev import calendar_settings
+
+    configure(**calendar_settings(stand_in, LocalUrls(emulator), calendar.api_base))
+    config = settings.get_settings()
+    return ChatGpt(emulator, config.gpt_client_id, config.gpt_client_secret)
 
 
 @pytest.fixture(scope="session")

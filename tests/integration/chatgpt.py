@@ -107,6 +107,12 @@ class ChatGpt:
         }
         return self.token(data, basic=basic)
 
+    def access_token_for(self, user: str) -> str:
+        """Sign ``user`` in and exchange the code, as ChatGPT does; the access token it got."""
+        exchanged = self.exchange(self.sign_in(user).code)
+        assert exchanged.status_code == 200, exchanged.text
+        return str(exchanged.json()["access_token"])
+
     def refresh(self, refresh_token: str, *, basic: bool = False) -> requests.Response:
         return self.token({"grant_type": "refresh_token", "refresh_token": refresh_token}, basic=basic)
 

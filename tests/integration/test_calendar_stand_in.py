@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -15,7 +14,6 @@ from localdev.calendar_stand_in import (
     BUSY_EVENTS,
     EVENTS_PATH,
     RunningCalendar,
-    calendar_stand_in,
 )
 from localdev.stand_in import StandIn
 from tests.integration.chatgpt import consent, query_of
@@ -23,12 +21,6 @@ from tests.integration.chatgpt import consent, query_of
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.readonly"
 REDIRECT = "http://127.0.0.1:9/callback"  # never contacted: the code is read from the redirect
 TIMEOUT = 10
-
-
-@pytest.fixture(scope="module")
-def calendar(stand_in: StandIn) -> Iterator[RunningCalendar]:
-    with calendar_stand_in(stand_in.issuer) as running:
-        yield running
 
 
 def google_access_token(stand_in: StandIn, user: str) -> str:

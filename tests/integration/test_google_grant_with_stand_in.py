@@ -17,9 +17,10 @@ import requests
 from functions.google_authorization import app
 from gpt_auth import db, google_grants, provider, sessions, settings
 from gpt_auth.errors import InsufficientScope, InvalidToken
-from localdev.dev import LOCAL_GOOGLE_SCOPES, LocalUrls, local_settings
+from localdev.dev import LocalUrls, local_settings
 from localdev.stand_in import StandIn
 from tests.support.events import load_event
+from tests.support.make_dev import calendar_settings
 
 CALENDAR = "https://www.googleapis.com/auth/calendar.readonly"
 BASE = "http://127.0.0.1:3999"  # our callback's address; the test delivers the redirect itself
@@ -27,11 +28,7 @@ BASE = "http://127.0.0.1:3999"  # our callback's address; the test delivers the 
 
 @pytest.fixture
 def as_make_dev(stand_in: StandIn, configure) -> StandIn:
-    urls = LocalUrls(BASE)
-    client = stand_in.register_client(
-        [urls.google_redirect], LOCAL_GOOGLE_SCOPES, auth_method="client_secret_basic"
-    )
-    configure(**local_settings(os.environ, urls, stand_in.issuer, client))
+    configure(**calendar_settings(stand_in, LocalUrls(BASE)))
     return stand_in
 
 

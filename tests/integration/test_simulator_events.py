@@ -2,48 +2,30 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
 
-from gpt_auth import provider, settings
 from localdev.calendar_stand_in import calendar_stand_in
-from localdev.dev import LOCAL_GOOGLE_SCOPES, LocalUrls, local_settings
+from localdev.dev import LocalUrls
 from localdev.emulator import FunctionUrlEmulator, serve_in_thread
-from localdev.manifest import ActionUrls
-from localdev.simulator import LocalSite, Simulator, SimulatorConfig
+from localdev.simulator import LocalSite
 from localdev.stand_in import StandIn
+from tests.support.make_dev import calendar_settings, local_simulator
 
 TIMEOUT = 10
 
 
 @pytest.fixture
-def base(stand_in: StandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def base(stand_in: StandIn, configure: Callable[..., None]) -> Iterator[str]:
     """The functions and the simulator on one free port, with make dev's settings; its base URL."""
     site = LocalSite(FunctionUrlEmulator())
     with serve_in_thread(site) as server, calendar_stand_in(stand_in.issuer) as calendar:
         urls = LocalUrls(f"http://127.0.0.1:{server.server_port}")
-        client = stand_in.register_client(
-            [urls.google_redirect], LOCAL_GOOGLE_SCOPES, auth_method="client_secret_basic"
-        )
-        for name, value in local_settings(
-            os.environ, urls, stand_in.issuer, client, calendar.api_base
-        ).items():
-            monkeypatch.setenv(name, value)
-        settings.reset()
-        provider.reset()
-        config = settings.get_settings()
-        site.simulator = Simulator(
-            SimulatorConfig(
-                ActionUrls.local(urls.base),
-                config.gpt_client_id,
-                config.gpt_client_secret,
-                urls.simulator_callback,
-            )
-        )
+        configure(**calendar_settings(stand_in, urls, calendar.api_base))
+        site.simulator = local_simulator(urls)
         yield urls.base
 
 

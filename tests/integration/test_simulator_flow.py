@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from gpt_auth import sessions, settings
+from gpt_auth import sessions
 from localdev.dev import LocalUrls, local_settings
 from localdev.emulator import FunctionUrlEmulator, serve_in_thread
-from localdev.manifest import ActionUrls
-from localdev.simulator import BrowserSession, LocalSite, Simulator, SimulatorConfig
+from localdev.simulator import BrowserSession, LocalSite, Simulator
 from localdev.stand_in import StandIn
+from tests.support.make_dev import local_simulator
 
 TIMEOUT = 10
 
@@ -42,15 +42,7 @@ def local(stand_in: StandIn, configure: Callable[..., None]) -> Iterator[Local]:
     with serve_in_thread(site) as server:
         urls = LocalUrls(f"http://127.0.0.1:{server.server_port}")
         configure(**local_settings(os.environ, urls, stand_in.issuer))
-        config = settings.get_settings()
-        site.simulator = Simulator(
-            SimulatorConfig(
-                ActionUrls.local(urls.base),
-                config.gpt_client_id,
-                config.gpt_client_secret,
-                urls.simulator_callback,
-            )
-        )
+        site.simulator = local_simulator(urls)
         yield Local(urls.base, site.simulator)
 
 

@@ -7,9 +7,6 @@ the Calendar API stand-in answers for Google, as under ``make dev``. Generated a
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
 from hypothesis import given, settings
@@ -17,11 +14,6 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from gpt_auth import provider
-from gpt_auth import settings as app_settings
-from localdev.calendar_stand_in import RunningCalendar, calendar_stand_in
-from localdev.dev import LOCAL_GOOGLE_SCOPES, LocalUrls, local_settings
-from localdev.stand_in import StandIn
 from tests.integration.chatgpt import ChatGpt
 from tests.support.paths import ROOT
 
@@ -29,30 +21,10 @@ SCHEMA = schemathesis.openapi.from_path(ROOT / "manifest.json")
 OPERATION = SCHEMA["/events"]["GET"]
 
 
-@pytest.fixture(scope="module")
-def calendar(stand_in: StandIn) -> Iterator[RunningCalendar]:
-    with calendar_stand_in(stand_in.issuer) as running:
-        yield running
-
-
 @pytest.fixture
-def bearer(
-    emulator: str, stand_in: StandIn, calendar: RunningCalendar, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, str]:
+def bearer(calendar_gpt: ChatGpt) -> dict[str, str]:
     """ada@example.com signed in as ChatGPT does, with her Google grant stored."""
-    urls = LocalUrls(emulator)
-    client = stand_in.register_client(
-        [urls.google_redirect], LOCAL_GOOGLE_SCOPES, auth_method="client_secret_basic"
-    )
-    for name, value in local_settings(os.environ, urls, stand_in.issuer, client, calendar.api_base).items():
-        monkeypatch.setenv(name, value)
-    app_settings.reset()
-    provider.reset()
-    config = app_settings.get_settings()
-    gpt = ChatGpt(emulator, config.gpt_client_id, config.gpt_client_secret)
-    exchanged = gpt.exchange(gpt.sign_in("ada@example.com").code)
-    assert exchanged.status_code == 200, exchanged.text
-    return {"Authorization": f"Bearer {exchanged.json()['access_token']}"}
+    return {"Authorization": f"Bearer {calendar_gpt.access_token_for('ada@example.com')}"}
 
 
 def call_and_check(case: schemathesis.Case, emulator: str, bearer: dict[str, str]) -> None:
