@@ -15,11 +15,12 @@ import pytest
 import requests
 
 from functions.google_authorization import app
-from gpt_auth import db, google_grants, provider, sessions, settings
+from gpt_auth import db, google_grants, provider, sessions
 from gpt_auth.errors import InsufficientScope, InvalidToken
 from localdev.dev import LocalUrls, local_settings
 from localdev.stand_in import StandIn
 from tests.support.events import load_event
+from tests.support.grants import session_of
 from tests.support.make_dev import calendar_settings
 
 CALENDAR = "https://www.googleapis.com/auth/calendar.readonly"
@@ -60,12 +61,7 @@ def test_the_grant_refreshes_at_the_stand_in_and_ends_when_the_person_removes_ac
     user_id = sign_in(lambda_context, "grace@example.com")
     grant = google_grants.load(user_id)
     assert grant is not None and grant.refresh_token and CALENDAR in grant.scopes
-    session = sessions.create_session(
-        user_id=user_id,
-        client_id="gpt-client",
-        scope="",
-        lifetimes=sessions.Lifetimes.from_settings(settings.get_settings()),
-    )
+    session = session_of(user_id)
     first = google_grants.access_token_for(user_id, scope=CALENDAR)
     # WHEN the stand-in's userinfo is asked with it, it answers; a forced refresh gives a new working one
     userinfo = f"{as_make_dev.issuer}/userinfo"
@@ -85,7 +81,7 @@ def test_the_grant_refreshes_at_the_stand_in_and_ends_when_the_person_removes_ac
     # a 401 asking to sign in again, the user's sessions revoked and the grant gone
     with pytest.raises(InvalidToken, match="Sign in again"):
         google_grants.after_unauthorized(user_id, second, scope=CALENDAR)
-    assert sessions.session_for_access_token(session.access_token) is None
+    assert sessions.session_for_access_token(session) is None
     assert google_grants.load(user_id) is None
 
 

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from gpt_auth import google_grants, provider, sessions, settings
+from gpt_auth import google_grants, provider, sessions
 from gpt_auth.errors import ServiceUnavailable
 from localdev.nx_server import free_port
 from tests.support.fake_idp import FakeIdp
-from tests.support.grants import due_grant
+from tests.support.grants import due_grant, session_of
 
 USER = "http://localhost:9#user-1"
 
@@ -27,12 +27,7 @@ def test_token_endpoint_down_or_slow_is_a_503_within_the_timeout_and_revokes_not
     FakeIdp(http_mock, issuer=issuer, token_endpoint=f"http://127.0.0.1:{port}/token")
     http_mock.add_passthru(f"http://127.0.0.1:{port}")
     due_grant(USER)
-    session = sessions.create_session(
-        user_id=USER,
-        client_id="gpt-client",
-        scope="",
-        lifetimes=sessions.Lifetimes.from_settings(settings.get_settings()),
-    )
+    session = session_of(USER)
     # WHEN an action asks for a token
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable) as caught:
@@ -42,6 +37,6 @@ def test_token_endpoint_down_or_slow_is_a_503_within_the_timeout_and_revokes_not
     expected = "could not be reached" if kind == "down" else "did not answer in time"
     assert expected in caught.value.description
     assert caught.value.headers["Retry-After"] == str(provider.RETRY_AFTER_SECONDS)
-    assert sessions.session_for_access_token(session.access_token) is not None
+    assert sessions.session_for_access_token(session) is not None
     grant = google_grants.load(USER)
     assert grant is not None and grant.refresh_token == "1//r"

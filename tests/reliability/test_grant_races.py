@@ -16,10 +16,10 @@ import time
 import pytest
 import responses
 
-from gpt_auth import db, google_grants, sessions, settings
+from gpt_auth import db, google_grants, sessions
 from gpt_auth.errors import InvalidToken
 from tests.support.concurrency import CONTAINERS, at_once
-from tests.support.grants import due_grant
+from tests.support.grants import due_grant, session_of
 
 pytestmark = pytest.mark.nx
 
@@ -60,12 +60,7 @@ def test_concurrent_refreshes_all_answer_and_the_store_keeps_one(nx_store, http_
 def test_concurrent_refreshes_google_refuses_all_sign_the_user_out_cleanly(nx_store, http_mock, round_):
     # GIVEN a due grant the person removed at Google, and their session with us
     due_grant(USER)  # inserted fresh: see the module doc
-    session = sessions.create_session(
-        user_id=USER,
-        client_id="gpt-client",
-        scope="",
-        lifetimes=sessions.Lifetimes.from_settings(settings.get_settings()),
-    )
+    session = session_of(USER)
 
     def refused(request):
         time.sleep(GOOGLE_LATENCY / 3)
@@ -85,4 +80,4 @@ def test_concurrent_refreshes_google_refuses_all_sign_the_user_out_cleanly(nx_st
     # THEN each answers 401 invalid_token, the grant is gone and the session revoked
     assert answers == ["invalid_token"] * CONTAINERS
     assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER}) is None
-    assert sessions.session_for_access_token(session.access_token) is None
+    assert sessions.session_for_access_token(session) is None

@@ -1,10 +1,10 @@
-"""Google grants as the callback stores them, in the states the grant tests start from."""
+"""Google grants in the states the grant tests start from, and a session of their user."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from gpt_auth import db, google_grants
+from gpt_auth import db, google_grants, sessions, settings
 from gpt_auth.provider import TokenResponse
 
 
@@ -21,3 +21,14 @@ def due_grant(user_id: str) -> None:
         requested_scopes=("openid",),
         now=db.now() - timedelta(minutes=5),
     )
+
+
+def session_of(user_id: str) -> str:
+    """A new session of the GPT client for ``user_id`` (empty scope, lifetimes in force): its access token."""
+    issued = sessions.create_session(
+        user_id=user_id,
+        client_id="gpt-client",
+        scope="",
+        lifetimes=sessions.Lifetimes.from_settings(settings.get_settings()),
+    )
+    return issued.access_token

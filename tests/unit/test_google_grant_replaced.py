@@ -11,9 +11,9 @@ from urllib.parse import parse_qsl
 
 import responses
 
-from gpt_auth import google_grants, sessions, settings
+from gpt_auth import google_grants, sessions
 from gpt_auth.provider import TokenResponse
-from tests.support.grants import due_grant
+from tests.support.grants import due_grant, session_of
 
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 USER = "user-1"
@@ -22,12 +22,7 @@ USER = "user-1"
 def test_a_replacement_that_is_due_itself_is_refreshed_and_nobody_is_signed_out(http_mock):
     # GIVEN a due grant, and a session of its user
     due_grant(USER)
-    session = sessions.create_session(
-        user_id=USER,
-        client_id="gpt-client",
-        scope="",
-        lifetimes=sessions.Lifetimes.from_settings(settings.get_settings()),
-    )
+    session = session_of(USER)
     refreshed_with: list[str] = []
 
     def google(request):
@@ -55,6 +50,6 @@ def test_a_replacement_that_is_due_itself_is_refreshed_and_nobody_is_signed_out(
     # THEN the new grant's refresh token got one, and the user stays signed in with the new grant
     assert refreshed_with == ["1//r", "1//new"]
     assert token == "ya29.from-new"
-    assert sessions.session_for_access_token(session.access_token) is not None
+    assert sessions.session_for_access_token(session) is not None
     grant = google_grants.load(USER)
     assert grant is not None and grant.refresh_token == "1//new" and grant.access_token == "ya29.from-new"

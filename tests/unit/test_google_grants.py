@@ -16,6 +16,7 @@ from gpt_auth.errors import ConfigError, InsufficientScope, InvalidToken, Servic
 from gpt_auth.provider import TokenResponse
 from gpt_auth.routing import Router
 from gpt_auth.token_cipher import new_key_entry
+from tests.support.grants import session_of
 from tests.support.logs import emf_counts
 
 TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -40,16 +41,6 @@ def signed_in_at_google(
         ),
         requested_scopes=("openid", "email", "profile"),
     )
-
-
-def session_of(user_id: str) -> str:
-    issued = sessions.create_session(
-        user_id=user_id,
-        client_id="gpt-client",
-        scope="",
-        lifetimes=sessions.Lifetimes.from_settings(settings.get_settings()),
-    )
-    return issued.access_token
 
 
 def live(access_token: str) -> bool:
