@@ -16,6 +16,7 @@ from schemathesis import GenerationMode
 
 from localdev.seed import seed_session_for
 from tests.support.paths import ROOT
+from tests.support.schemas import boundary_cases
 
 SCHEMA = schemathesis.openapi.from_path(ROOT / "manifest.json")
 OPERATION = SCHEMA["/"]["POST"]
@@ -41,13 +42,7 @@ def test_generated_requests_get_documented_answers(mode, data, emulator, bearer)
 
 
 def test_boundary_requests_get_documented_answers(emulator, bearer):
-    cases = list(
-        SCHEMA.iter_coverage_cases(
-            OPERATION,
-            generation_modes=list(GenerationMode),
-            generation_config=SCHEMA.config.generation_for(operation=OPERATION),
-        )
-    )
+    cases = boundary_cases(SCHEMA, OPERATION)
     assert len(cases) > 10, "schemathesis produced almost no boundary cases"
     for case in cases:
         call_and_check(case, emulator, bearer)

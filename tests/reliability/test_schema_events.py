@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.integration.chatgpt import ChatGpt
 from tests.support.paths import ROOT
+from tests.support.schemas import boundary_cases
 
 SCHEMA = schemathesis.openapi.from_path(ROOT / "manifest.json")
 OPERATION = SCHEMA["/events"]["GET"]
@@ -43,13 +44,7 @@ def test_generated_queries_get_documented_answers(mode, data, emulator, bearer):
 
 
 def test_boundary_queries_get_documented_answers(emulator, bearer):
-    cases = list(
-        SCHEMA.iter_coverage_cases(
-            OPERATION,
-            generation_modes=list(GenerationMode),
-            generation_config=SCHEMA.config.generation_for(operation=OPERATION),
-        )
-    )
+    cases = boundary_cases(SCHEMA, OPERATION)
     assert len(cases) > 5, "schemathesis produced almost no boundary cases"
     for case in cases:
         call_and_check(case, emulator, bearer)
