@@ -15,6 +15,7 @@ import pytest
 from gpt_auth import codes, db, grants, sessions
 from gpt_auth.tokens import hash_token
 from localdev.lambda_env import with_form
+from tests.support.concurrency import at_once
 from tests.support.events import answered, events_of, load_event, seeded_event
 from tests.support.token_requests import (
     OTHER_CALLBACK,
@@ -294,22 +295,15 @@ def test_concurrent_redemptions_issue_one_pair_and_leave_none_live(store, monkey
         return real_create(**kwargs)
 
     monkeypatch.setattr(grants.sessions, "create_session", slow_create)
-    barrier = threading.Barrier(8)
-    answers = []
     callbacks = iter([REDIRECT_URI, OTHER_CALLBACK] * 4)
     lock = threading.Lock()
 
     def redeem():
         with lock:
             callback = next(callbacks)
-        barrier.wait()
-        answers.append(exchange(code, redirect_uri=callback))
+        return exchange(code, redirect_uri=callback)
 
-    threads = [threading.Thread(target=redeem) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    answers = at_once(redeem, containers=8)
     # THEN at most one session was created (none when the winner's redirect_uri was wrong),
     # every other answer is invalid_grant, and since the code was replayed, nothing issued from
     # it is live
