@@ -128,6 +128,14 @@ def token_row(page, key: str) -> str:
     return page.locator(f"#token-{key} td").inner_text()
 
 
+def call_get_hello(page, base: str, name: str) -> str:
+    """Type ``name``, press "Call getHello" and wait for the page again; the greeting it shows."""
+    page.fill("#name", name)
+    page.get_by_role("button", name="Call getHello").click()
+    page.wait_for_url(base + "/")
+    return page.locator("#greeting").inner_text()
+
+
 @pytest.mark.parametrize(
     ("javascript", "token_auth", "user"),
     [
@@ -167,11 +175,9 @@ def test_sign_in_call_and_refresh_in_a_browser(local_system, page, javascript, t
     shot(page, f"{prefix}-3-signed-in")
 
     # WHEN the user calls the action with a name
-    page.fill("#name", "Ada")
-    page.get_by_role("button", name="Call getHello").click()
+    greeting = call_get_hello(page, local_system, "Ada")
     # THEN the page shows the action's answer
-    page.wait_for_url(local_system + "/")
-    assert page.locator("#greeting").inner_text() == "Hello Ada"
+    assert greeting == "Hello Ada"
     shot(page, f"{prefix}-4-hello")
 
     # WHEN the user refreshes the access token
@@ -182,10 +188,7 @@ def test_sign_in_call_and_refresh_in_a_browser(local_system, page, javascript, t
     assert second_token.split(",")[0] != first_token.split(",")[0]
     assert token_row(page, "previous") == first_token.split(",")[0]
     assert "Refresh: the refresh token for a new access token" in page.locator("#timeline").inner_text()
-    page.fill("#name", "Grace")
-    page.get_by_role("button", name="Call getHello").click()
-    page.wait_for_url(local_system + "/")
-    assert page.locator("#greeting").inner_text() == "Hello Grace"
+    assert call_get_hello(page, local_system, "Grace") == "Hello Grace"
     shot(page, f"{prefix}-5-refreshed")
 
     # WHEN the user lists their events (the Calendar stand-in: ada has five this week, others none)
