@@ -55,10 +55,11 @@ REFUSAL_CODES: dict[int, str] = {
     14031: "OutOfDiskSpace",
 }
 
-# Codes and sessions decide who is signed in: whatever MONGODB_URI says, they read the primary
-# (a secondary may not have seen a rotation or a revocation yet) and write to a majority (an
-# acknowledged rotation or revocation survives a failover).
-_STRICT = frozenset({AUTHORIZATION_CODES, SESSIONS})
+# Codes and sessions decide who is signed in, and a Google grant is refreshed by compare-and-set
+# and deleted when Google refuses it: whatever MONGODB_URI says, they read the primary (a
+# secondary may not have seen a rotation, a new grant or a revocation yet) and write to a
+# majority (an acknowledged rotation or revocation survives a failover).
+_STRICT = frozenset({AUTHORIZATION_CODES, SESSIONS, GOOGLE_GRANTS})
 
 # Fail fast: an unreachable database becomes a 503 within a few seconds, far inside the
 # function timeout, instead of pymongo's default 30 s server selection.
