@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gpt_auth.errors import BadRequest, ServiceUnavailable, UpstreamError
 from gpt_auth.event_answers import PAGE_SIZE, PAGE_TOKEN, PageCursor
 from gpt_auth.log import logger
+from gpt_auth.web import retry_after_seconds
 
 if TYPE_CHECKING:
     from requests import Response
@@ -32,7 +33,6 @@ EVENTS_PATH = "/calendar/v3/calendars/primary/events"
 FIELDS = "items(summary,description,location,htmlLink,start,end),nextPageToken"
 TIMEOUT = (3.05, 5.0)  # connect, read (seconds), as the calls to Google's token endpoint
 RETRY_AFTER_SECONDS = 5
-MAX_RETRY_AFTER_SECONDS = 300
 SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 
@@ -57,11 +57,6 @@ def unavailable(retry_after: int = RETRY_AFTER_SECONDS) -> ServiceUnavailable:
     return ServiceUnavailable(
         "Google Calendar is not answering right now; try again in a moment.", retry_after=retry_after
     )
-
-
-def _retry_after(response: Response) -> int:
-    raw = response.headers.get("Retry-After", "").strip()
-    return min(int(raw), MAX_RETRY_AFTER_SECONDS) if raw.isdigit() and int(raw) > 0 else RETRY_AFTER_SECONDS
 
 
 def _reasons(response: Response) -> set[str]:
@@ -118,7 +113,7 @@ def list_events(api_base: str, access_token: str, cursor: PageCursor) -> Calenda
     if status == 403 and reasons & SCOPE_REASONS:
         raise CalendarScopeMissing()
     if status == 429 or status >= 500 or (status == 403 and reasons & RATE_LIMIT_REASONS):
-        raise unavailable(_retry_after(response))
+        raise unavailable(retry_after_seconds(response.headers.get("Retry-After", ""), RETRY_AFTER_SECONDS))
     if status == 400 and cursor.page_token is not None:
         raise BadRequest("Google no longer accepts this 'page' cursor; start again without 'page'.")
     raise UpstreamError(f"Google Calendar answered {status}; see the function's logs.")

@@ -21,6 +21,7 @@ from urllib.parse import quote_plus, urlencode, urlsplit
 from gpt_auth.errors import ServiceUnavailable, UpstreamError
 from gpt_auth.log import logger
 from gpt_auth.settings import get_settings
+from gpt_auth.web import retry_after_seconds
 
 if TYPE_CHECKING:
     from requests import Response
@@ -190,7 +191,7 @@ class Provider:
             )
             raise ServiceUnavailable(
                 f"{self.name} answered HTTP {response.status_code} while {action}; try again in a moment.",
-                retry_after=_retry_after(response.headers.get("Retry-After", "")),
+                retry_after=retry_after_seconds(response.headers.get("Retry-After", ""), RETRY_AFTER_SECONDS),
             )
         tokens = TokenResponse.from_json(_json(self.name, response, action))
         if tokens.access_token is None:
@@ -382,11 +383,6 @@ def _call_or_503(name: str, method: str, url: str, action: str, **kwargs: Any) -
             f"{name} {answer} while {action}; try again in a moment.", retry_after=RETRY_AFTER_SECONDS
         )
     return answer
-
-
-def _retry_after(header: str) -> int:
-    """The provider's Retry-After in seconds (1-300), else our default."""
-    return min(max(int(header), 1), 300) if header.strip().isdigit() else RETRY_AFTER_SECONDS
 
 
 def _json_or_none(response: Response) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -19,6 +20,8 @@ from gpt_auth.errors import (
 )
 
 MAX_BODY_CHARS = 100_000
+MAX_RETRY_AFTER_SECONDS = 300  # a peer asking for longer still gets a retry within five minutes
+_DELTA_SECONDS = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() refuses "²" and 4,300+ digits
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -206,3 +209,14 @@ def error_page(error: HttpError, title: str) -> dict[str, Any]:
     page = html_response(error.status, title, body)
     page["headers"].update(error.headers)
     return page
+
+
+def retry_after_seconds(header: str, default: int) -> int:
+    """A peer's ``Retry-After`` in delta-seconds, kept within 1 to ``MAX_RETRY_AFTER_SECONDS``.
+
+    ``default`` when the header is absent or anything else (an HTTP date included).
+    """
+    text = header.strip()
+    if not _DELTA_SECONDS.fullmatch(text):
+        return default
+    return min(max(int(text), 1), MAX_RETRY_AFTER_SECONDS)
