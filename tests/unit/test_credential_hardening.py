@@ -10,7 +10,7 @@ import hmac
 import pytest
 from pymongo import ReadPreference, WriteConcern
 
-from gpt_auth import codes, db, sessions, settings
+from gpt_auth import db, settings
 from gpt_auth.client_auth import authenticate_client
 from gpt_auth.errors import ConfigError, InvalidClient
 from localdev.dev import LOCAL_GPT_CLIENT_SECRET
@@ -65,24 +65,3 @@ def test_codes_and_sessions_read_the_primary_and_write_majority(store, name, rea
     coll = db.collection(name, read_only=read_only)
     assert coll.read_preference == ReadPreference.PRIMARY
     assert coll.write_concern == WriteConcern("majority")
-
-
-@pytest.mark.nx
-def test_a_uri_asking_for_secondaries_and_w1_does_not_change_them(nx_server, configure):
-    # GIVEN a MONGODB_URI that asks for secondary reads and unacknowledged-ish writes
-    configure(
-        MONGODB_URI=f"{nx_server.uri}&readPreference=secondaryPreferred&w=1", MONGODB_DATABASE="concerns"
-    )
-    # THEN codes and sessions still read the primary and write majority, and work
-    for name in (db.SESSIONS, db.AUTHORIZATION_CODES):
-        assert db.collection(name).read_preference == ReadPreference.PRIMARY
-        assert db.collection(name).write_concern == WriteConcern("majority")
-    lifetimes = sessions.Lifetimes.from_settings(settings.get_settings())
-    issued = sessions.create_session(user_id="u", client_id=CLIENT_ID, scope="", lifetimes=lifetimes)
-    assert sessions.rotate_refresh_token(issued.refresh_token, client_id=CLIENT_ID, lifetimes=lifetimes)
-    code = codes.issue_code(
-        client_id=CLIENT_ID, redirect_uri="https://chatgpt.com/aip/g-1/oauth/callback", user_id="u", scope=""
-    )
-    assert codes.redeem_code(code) is not None
-    # AND other collections keep what the URI says
-    assert db.collection(db.USERS).read_preference == ReadPreference.SECONDARY_PREFERRED

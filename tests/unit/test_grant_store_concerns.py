@@ -18,12 +18,3 @@ def test_google_grants_read_the_primary_and_write_majority(store, read_only):
     coll = db.collection(db.GOOGLE_GRANTS, read_only=read_only)
     assert coll.read_preference == ReadPreference.PRIMARY
     assert coll.write_concern == WriteConcern("majority")
-
-
-@pytest.mark.nx
-def test_a_uri_asking_for_secondaries_and_w1_does_not_change_them(nx_server, configure):
-    configure(MONGODB_URI=f"{nx_server.uri}&readPreference=secondaryPreferred&w=1", MONGODB_DATABASE="grants")
-    coll = db.collection(db.GOOGLE_GRANTS)
-    assert coll.read_preference == ReadPreference.PRIMARY
-    assert coll.write_concern == WriteConcern("majority")
-    assert db.collection(db.USERS).read_preference == ReadPreference.SECONDARY_PREFERRED  # the URI is read
