@@ -38,7 +38,7 @@ from typing import Any
 
 from benchmarks.provider_stub import ProviderStub
 from benchmarks.scenarios import CONTEXT, SCENARIOS, SETTINGS, Scenario
-from gpt_auth.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
+from gpt_auth.runtime.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
 from localdev.doc_block import markers, write_block
 from localdev.nx_server import NxServer
 from localdev.secrets_extension import (
@@ -268,7 +268,7 @@ def secret_read_ms(secret: ServedSecret, count: int = 50) -> dict[str, float]:
     """One read of the secret as the functions do it (``app_secret.read_secret_string``), warm,
     from this process: the part of the deployed path that stands for the extension's own
     GetSecretValue call in AWS (the stand-in asks moto with boto3)."""
-    from gpt_auth.app_secret import read_secret_string
+    from gpt_auth.runtime.app_secret import read_secret_string
 
     samples = []
     for _ in range(count):
@@ -377,7 +377,7 @@ def deployment_sizes() -> tuple[dict[str, int], dict[str, int]]:
 @contextmanager
 def store_settings(uri: str, extra: dict[str, str] | None = None) -> Iterator[None]:
     """Point the harness's own gpt_auth (used to seed) at a store."""
-    from gpt_auth import db, settings
+    from gpt_auth.runtime import db, settings
 
     saved = dict(os.environ)
     os.environ.update({**SETTINGS, "MONGODB_URI": uri, **(extra or {})})

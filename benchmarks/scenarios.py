@@ -35,9 +35,10 @@ CONTEXT = FakeLambdaContext(function_name="bench", aws_request_id="00000000-0000
 
 def token_check_events(count: int) -> list[dict[str, Any]]:
     """testEndpoint ``POST /``: a live session for the sample token; the event is reusable."""
-    from gpt_auth import db, sessions
-    from gpt_auth.settings import get_settings
-    from gpt_auth.tokens import hash_token
+    from gpt_auth.oauth import sessions
+    from gpt_auth.oauth.tokens import hash_token
+    from gpt_auth.runtime import db
+    from gpt_auth.runtime.settings import get_settings
 
     config = get_settings()
     db.collection(db.SESSIONS).delete_many({"access_token_hash": hash_token(SAMPLE_ACCESS_TOKEN)})
@@ -53,8 +54,8 @@ def token_check_events(count: int) -> list[dict[str, Any]]:
 
 def token_endpoint_events(count: int) -> list[dict[str, Any]]:
     """googleAuthentication ``POST /``: one fresh authorization code per event (a code works once)."""
-    from gpt_auth.codes import issue_code
-    from gpt_auth.settings import get_settings
+    from gpt_auth.oauth.codes import issue_code
+    from gpt_auth.runtime.settings import get_settings
 
     config = get_settings()
     template = load_event("google_authentication_code_post")
@@ -76,8 +77,8 @@ def token_endpoint_events(count: int) -> list[dict[str, Any]]:
 
 def callback_events(count: int) -> list[dict[str, Any]]:
     """googleAuthorization ``GET /callback``: one pending sign-in per event (a state works once)."""
-    from gpt_auth import pending
-    from gpt_auth.settings import get_settings
+    from gpt_auth.oauth import pending
+    from gpt_auth.runtime.settings import get_settings
     from localdev.samples import SAMPLE_SIGN_IN_COOKIE  # the template event's browser
 
     config = get_settings()
@@ -112,21 +113,21 @@ def upcoming_events_events(count: int) -> list[dict[str, Any]]:
     """testEndpoint ``GET /events``: a live session whose user has a stored Google grant with a
     refresh token and no live access token, so a container's first call refreshes at the provider
     stub before Calendar's events.list; later calls in that container reuse the refreshed token."""
-    from gpt_auth import google_calendar, google_grants
-    from gpt_auth.provider import TokenResponse
+    from gpt_auth.google import calendar, google_tokens
+    from gpt_auth.google.provider import TokenResponse
 
     template = token_check_events(1)[0]  # the session, for the user the grant is stored under
     # A new document each time: nx-27017 stores a datetime that $set writes into an existing
     # document as a string (its divergence), which the grant's expiry would then be.
-    google_grants.delete("bench-user")
-    google_grants.save_from_callback(
+    google_tokens.delete("bench-user")
+    google_tokens.save_from_callback(
         "bench-user",
         TokenResponse(
             id_token=None,
             access_token=None,
             refresh_token=GOOGLE_REFRESH_TOKEN,
             expires_in=None,
-            scope=f"openid email profile {google_calendar.SCOPE}",
+            scope=f"openid email profile {calendar.SCOPE}",
         ),
         requested_scopes=(),
     )

@@ -174,8 +174,8 @@ def local_settings(
     ``google_client`` is the (id, secret) registered at the stand-in; without it, placeholders
     (the stand-in accepts any client, granting it only the sign-in scopes).
     """
-    from gpt_auth.errors import ConfigError
-    from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS, redirect_pattern_sources
+    from gpt_auth.runtime.errors import ConfigError
+    from gpt_auth.runtime.settings import DEFAULT_REDIRECT_PATTERNS, redirect_pattern_sources
 
     try:
         patterns = redirect_pattern_sources(env.get("ALLOWED_REDIRECT_URIS", ""))
@@ -318,8 +318,8 @@ def serve(port: int) -> None:
 
 
 def _check_settings() -> None:
-    from gpt_auth import settings
-    from gpt_auth.errors import ConfigError
+    from gpt_auth.runtime import settings
+    from gpt_auth.runtime.errors import ConfigError
 
     settings.reset()
     try:

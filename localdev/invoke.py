@@ -78,7 +78,7 @@ def handler_of(function: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def fresh_store() -> None:
-    from gpt_auth import db, settings
+    from gpt_auth.runtime import db, settings
 
     settings.reset()
     db.reset()  # a new embedded client is a new, empty store

@@ -103,7 +103,7 @@ def use_store(store_uri: str, database: str) -> None:
         GOOGLE_CLIENT_ID="unused-by-the-load-test",
         GOOGLE_CLIENT_SECRET="unused-by-the-load-test",
     )
-    from gpt_auth import db, settings
+    from gpt_auth.runtime import db, settings
 
     settings.reset()
     db.reset()
@@ -120,7 +120,7 @@ def token_call(base: str, user_session: requests.Session, form: dict[str, str]) 
 
 def sign_in(base: str, name: str) -> User:
     """A user signed in: a code issued to it, redeemed at the token URL like ChatGPT does."""
-    from gpt_auth import codes
+    from gpt_auth.oauth import codes
 
     code = codes.issue_code(client_id=CLIENT_ID, redirect_uri=GPT_CALLBACK, user_id=name, scope="")
     session = requests.Session()
@@ -193,8 +193,9 @@ def drive(base: str, user: User, run: Run, refresh_share: float, seed: int) -> N
 
 def audit(base: str, users: list[User]) -> list[str]:
     """Every session as the rotation rule leaves it; returns what is wrong, one line per lost session."""
-    from gpt_auth import db, sessions
-    from gpt_auth.tokens import hash_token
+    from gpt_auth.oauth import sessions
+    from gpt_auth.oauth.tokens import hash_token
+    from gpt_auth.runtime import db
 
     problems = []
     for user in users:

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from functions.test_endpoint.app import MAX_NAME_LENGTH
-from gpt_auth.event_answers import DEFAULT_DAYS, MAX_CURSOR_CHARS, MAX_DAYS
+from gpt_auth.actions.event_answers import DEFAULT_DAYS, MAX_CURSOR_CHARS, MAX_DAYS
 from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent

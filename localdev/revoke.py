@@ -26,9 +26,11 @@ from urllib.parse import quote, urlsplit
 
 from pymongo.errors import PyMongoError
 
-from gpt_auth import app_secret, db, google_grants, provider, revocation, settings
-from gpt_auth.errors import ConfigError, UpstreamError
-from gpt_auth.settings import get_settings
+from gpt_auth.google import google_tokens, provider
+from gpt_auth.oauth import revocation
+from gpt_auth.runtime import app_secret, db, settings
+from gpt_auth.runtime.errors import ConfigError, UpstreamError
+from gpt_auth.runtime.settings import get_settings
 from localdev.env_file import load_env_file
 
 
@@ -96,7 +98,7 @@ def disconnect_google(user_ids: list[str]) -> tuple[int, str]:
     failed: list[str] = []
     for user_id in user_ids:
         try:
-            outcome = google_grants.revoke_at_google(user_id)
+            outcome = google_tokens.revoke_at_google(user_id)
         except (UpstreamError, ConfigError) as exc:
             failed.append(f"  {user_id}: {exc}")
             continue

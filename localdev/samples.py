@@ -19,7 +19,7 @@ SAMPLE_SETTINGS = {
 # The GPT's callback the sample events name as redirect_uri.
 SAMPLE_GPT_CALLBACK = "https://chatgpt.com/aip/g-AbCdEf123/oauth/callback"
 # The sign-in cookie of the browser in the sample events: their callbacks present it, and a
-# seeded pending sign-in is bound to it (gpt_auth.sign_in_cookie).
+# seeded pending sign-in is bound to it (gpt_auth.oauth.sign_in_cookie).
 SAMPLE_SIGN_IN_COOKIE = "gsc_SampleBrowserOfTheSampleEventsOnly000000000"
 # The Bearer token of the events/test_endpoint_*.json samples.
 SAMPLE_ACCESS_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"

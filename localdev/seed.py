@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from gpt_auth import codes, db, pending, sessions
-from gpt_auth.settings import get_settings
-from gpt_auth.tokens import hash_token
+from gpt_auth.oauth import codes, pending, sessions
+from gpt_auth.oauth.tokens import hash_token
+from gpt_auth.runtime import db
+from gpt_auth.runtime.settings import get_settings
 from localdev.lambda_env import body_text
 from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SIGN_IN_COOKIE, SAMPLE_USER
 

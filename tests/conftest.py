@@ -172,7 +172,7 @@ def calendar_gpt(
     emulator: str, stand_in: StandIn, calendar: RunningCalendar, configure: Callable[..., None]
 ) -> ChatGpt:
     """ChatGPT on the emulator's URLs, the handlers set up as ``make dev`` sets them with Calendar."""
-    from gpt_auth import settings
+    from gpt_auth.runtime import settings
     from localdev.dev import LocalUrls
     from tests.integration.chatgpt import ChatGpt
     from tests.support.make_dev import calendar_settings

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth import grants, metrics
-from gpt_auth.client_auth import authenticate_client
-from gpt_auth.errors import BadRequest, UnsupportedMediaType
-from gpt_auth.log import logger
-from gpt_auth.routing import Router
-from gpt_auth.settings import get_settings
-from gpt_auth.web import Request, json_response
+from gpt_auth.oauth import token_grants
+from gpt_auth.oauth.client_auth import authenticate_client
+from gpt_auth.runtime import metrics
+from gpt_auth.runtime.errors import BadRequest, UnsupportedMediaType
+from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.routing import Router
+from gpt_auth.runtime.settings import get_settings
+from gpt_auth.runtime.web import Request, json_response
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -32,7 +33,7 @@ def token(request: Request) -> dict[str, Any]:
     params = token_parameters(request)
     settings = get_settings()
     client = authenticate_client(request.headers.get("authorization"), params, settings)
-    issued = grants.issue_tokens(params, client_id=client.client_id, settings=settings)
+    issued = token_grants.issue_tokens(params, client_id=client.client_id, settings=settings)
     metrics.count(metrics.TOKEN_GRANTS)
     return json_response(200, issued.as_response())
 

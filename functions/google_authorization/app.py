@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth import authorization, sign_in_cookie
-from gpt_auth.log import logger
-from gpt_auth.routing import Router
-from gpt_auth.web import Request, redirect
+from gpt_auth.oauth import authorization, sign_in_cookie
+from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.routing import Router
+from gpt_auth.runtime.web import Request, redirect
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -35,8 +35,8 @@ def callback(request: Request) -> dict[str, Any]:
 
 @router.get("/privacy")
 def privacy(request: Request) -> dict[str, Any]:
-    from gpt_auth.privacy import privacy_page
-    from gpt_auth.settings import get_settings
+    from gpt_auth.oauth.privacy import privacy_page
+    from gpt_auth.runtime.settings import get_settings
 
     return privacy_page(get_settings())
 

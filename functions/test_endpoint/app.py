@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth import sessions
-from gpt_auth.errors import BadRequest, InvalidToken, MissingToken
-from gpt_auth.log import logger
-from gpt_auth.routing import Router
-from gpt_auth.web import Request, response, text_response
+from gpt_auth.oauth import sessions
+from gpt_auth.runtime.errors import BadRequest, InvalidToken, MissingToken
+from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.routing import Router
+from gpt_auth.runtime.web import Request, response, text_response
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -64,10 +64,10 @@ def list_upcoming_events(request: Request) -> dict[str, Any]:
     query = request.query()
     from datetime import UTC, datetime
 
-    from gpt_auth.event_answers import cursor_for
+    from gpt_auth.actions.event_answers import cursor_for
 
     cursor = cursor_for(query.get("days"), query.get("page"), datetime.now(UTC))
-    from gpt_auth.upcoming_events import upcoming_events  # requests, the grant store, cryptography
+    from gpt_auth.actions.upcoming_events import upcoming_events  # requests, the grant store, cryptography
 
     body = upcoming_events(str(session["user_id"]), cursor)
     return response(200, body, "application/json; charset=utf-8")

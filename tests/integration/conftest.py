@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from gpt_auth import settings
+from gpt_auth.runtime import settings
 from localdev.dev import LocalUrls, local_settings
 from localdev.stand_in import StandIn
 from tests.integration.chatgpt import ChatGpt

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import pytest
 import requests
 
-from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS, load_settings
+from gpt_auth.runtime.settings import DEFAULT_REDIRECT_PATTERNS, load_settings
 from localdev.dev import LOCAL_GPT_CLIENT_SECRET, LocalUrls, local_manifest, local_settings, read_port
 from localdev.manifest import SCHEME_NAME, manifest_problems
 from localdev.nx_server import free_port

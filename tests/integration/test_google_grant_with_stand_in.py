@@ -15,8 +15,10 @@ import pytest
 import requests
 
 from functions.google_authorization import app
-from gpt_auth import db, google_grants, provider, sessions
-from gpt_auth.errors import InsufficientScope, InvalidToken
+from gpt_auth.google import google_tokens, provider
+from gpt_auth.oauth import sessions
+from gpt_auth.runtime import db
+from gpt_auth.runtime.errors import InsufficientScope, InvalidToken
 from localdev.dev import LocalUrls, local_settings
 from localdev.stand_in import StandIn
 from tests.support.events import load_event
@@ -59,14 +61,14 @@ def test_the_grant_refreshes_at_the_stand_in_and_ends_when_the_person_removes_ac
 ):
     # GIVEN a sign-in through the stand-in with the Calendar scope, and a session of that user
     user_id = sign_in(lambda_context, "grace@example.com")
-    grant = google_grants.load(user_id)
+    grant = google_tokens.load(user_id)
     assert grant is not None and grant.refresh_token and CALENDAR in grant.scopes
     session = session_of(user_id)
-    first = google_grants.access_token_for(user_id, scope=CALENDAR)
+    first = google_tokens.access_token_for(user_id, scope=CALENDAR)
     # WHEN the stand-in's userinfo is asked with it, it answers; a forced refresh gives a new working one
     userinfo = f"{as_make_dev.issuer}/userinfo"
     assert requests.get(userinfo, headers={"Authorization": f"Bearer {first}"}, timeout=5).status_code == 200
-    second = google_grants.force_refresh(user_id, scope=CALENDAR)
+    second = google_tokens.force_refresh(user_id, scope=CALENDAR)
     assert second != first
     assert requests.get(userinfo, headers={"Authorization": f"Bearer {second}"}, timeout=5).status_code == 200
     # WHEN the person removes our access at "Google"
@@ -80,9 +82,9 @@ def test_the_grant_refreshes_at_the_stand_in_and_ends_when_the_person_removes_ac
     # THEN the action's report of that 401 forces a refresh, which shows invalid_grant at once:
     # a 401 asking to sign in again, the user's sessions revoked and the grant gone
     with pytest.raises(InvalidToken, match="Sign in again"):
-        google_grants.after_unauthorized(user_id, second, scope=CALENDAR)
+        google_tokens.after_unauthorized(user_id, second, scope=CALENDAR)
     assert sessions.session_for_access_token(session) is None
-    assert google_grants.load(user_id) is None
+    assert google_tokens.load(user_id) is None
 
 
 def test_a_client_not_allowed_the_calendar_gets_a_403_naming_it(stand_in, lambda_context, configure):
@@ -91,12 +93,12 @@ def test_a_client_not_allowed_the_calendar_gets_a_403_naming_it(stand_in, lambda
     user_id = sign_in(lambda_context, "hopper@example.com")
     # THEN the grant records what was granted, and an action needing the calendar is refused
     with pytest.raises(InsufficientScope) as caught:
-        google_grants.access_token_for(user_id, scope=CALENDAR)
+        google_tokens.access_token_for(user_id, scope=CALENDAR)
     assert caught.value.missing == (CALENDAR,)
 
 
 def test_make_dev_asks_for_the_calendar_and_seals_with_a_local_key():
-    from gpt_auth.settings import load_settings
+    from gpt_auth.runtime.settings import load_settings
 
     urls = LocalUrls(BASE)
     local = load_settings(local_settings({}, urls, "http://127.0.0.1:9999", ("cid", "csecret")))
@@ -113,13 +115,13 @@ def test_disconnect_drops_the_grant_here_and_the_tokens_at_the_stand_in(as_make_
 
     # GIVEN a grant from the stand-in, whose discovery document names no revocation endpoint
     user_id = sign_in(lambda_context, "lovelace@example.com")
-    token = google_grants.access_token_for(user_id)
+    token = google_tokens.access_token_for(user_id)
     assert provider.current().revocation_endpoint is None
     # WHEN make revoke disconnects the user
     status, message = revoke.disconnect_google([user_id])
     # THEN the grant is deleted here, and the stand-in no longer honours its tokens
     assert status == 0 and "announces no revocation endpoint" in message
-    assert google_grants.load(user_id) is None
+    assert google_tokens.load(user_id) is None
     userinfo = requests.get(
         f"{as_make_dev.issuer}/userinfo", headers={"Authorization": f"Bearer {token}"}, timeout=5
     )

@@ -86,13 +86,14 @@ def test_a_client_that_never_stores_rotated_refresh_tokens_stays_signed_in(chatg
 
 def test_the_person_at_google_is_the_user_of_the_session(chatgpt: ChatGpt):
     # GIVEN two people sign in through the same GPT
-    from gpt_auth import db
+    from gpt_auth.runtime import db
 
     alice = tokens_of(chatgpt.exchange(chatgpt.sign_in("alice@example.com").code))
     bob = tokens_of(chatgpt.exchange(chatgpt.sign_in("bob@example.com").code))
     # THEN each has a user record (from the verified ID token), keyed on issuer and subject, and
     # their own session; the stand-in does not say it verified their e-mails, so none is kept
-    from gpt_auth import settings, users
+    from gpt_auth.oauth import users
+    from gpt_auth.runtime import settings
 
     issuer = settings.get_settings().oidc_issuer
     records = list(db.collection(db.USERS).find())
@@ -106,7 +107,8 @@ def test_the_person_at_google_is_the_user_of_the_session(chatgpt: ChatGpt):
 
 
 def test_a_verified_email_is_kept_and_names_the_user_for_revocation(chatgpt: ChatGpt):
-    from gpt_auth import db, revocation, settings, users
+    from gpt_auth.oauth import revocation, users
+    from gpt_auth.runtime import db, settings
 
     # GIVEN Ada, whom the stand-in knows with a verified e-mail, signs in
     tokens_of(chatgpt.exchange(chatgpt.sign_in("ada@example.com").code))

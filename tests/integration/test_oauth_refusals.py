@@ -11,8 +11,8 @@ import logging
 import pytest
 import requests
 
-from gpt_auth import db
-from gpt_auth.settings import get_settings
+from gpt_auth.runtime import db
+from gpt_auth.runtime.settings import get_settings
 from tests.integration.chatgpt import GPT_CALLBACK, ChatGpt, consent, location, query_of
 
 OTHER_ALLOWED_CALLBACK = "https://chat.openai.com/aip/g-Integration01/oauth/callback"

@@ -15,7 +15,8 @@ import requests
 
 from functions.google_authorization import app
 from functions.test_endpoint import app as test_endpoint
-from gpt_auth import codes, db, settings, users
+from gpt_auth.oauth import codes, users
+from gpt_auth.runtime import db, settings
 from tests.support.events import load_event
 from tests.support.token_requests import exchange
 

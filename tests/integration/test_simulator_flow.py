@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from gpt_auth import sessions
+from gpt_auth.oauth import sessions
 from localdev.dev import LocalUrls, local_settings
 from localdev.emulator import FunctionUrlEmulator, serve_in_thread
 from localdev.simulator import BrowserSession, LocalSite, Simulator

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from functions.test_endpoint import app
-from gpt_auth import app_secret, db, settings
-from gpt_auth.errors import ConfigError
+from gpt_auth.runtime import app_secret, db, settings
+from gpt_auth.runtime.errors import ConfigError
 from localdev.seed import seed_session_for
 from tests.support.events import load_event
 from tests.support.secrets import SECRET

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from functions.test_endpoint import app
-from gpt_auth import app_secret, settings
+from gpt_auth.runtime import app_secret, settings
 from localdev.nx_server import free_port
 from tests.support.secrets import SECRET
 

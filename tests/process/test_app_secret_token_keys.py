@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from gpt_auth import settings
-from gpt_auth.errors import ConfigError
-from gpt_auth.token_cipher import new_key_entry
+from gpt_auth.google.token_cipher import new_key_entry
+from gpt_auth.runtime import settings
+from gpt_auth.runtime.errors import ConfigError
 from tests.support.secrets import SECRET as CREDENTIALS
 
 

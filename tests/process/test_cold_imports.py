@@ -33,7 +33,7 @@ def test_the_token_endpoint_imports_nothing_of_the_google_layer():
 import base64, json, sys
 from urllib.parse import urlencode
 from functions.google_authentication import app
-from gpt_auth import codes
+from gpt_auth.oauth import codes
 from localdev.lambda_env import FakeLambdaContext
 context = FakeLambdaContext()
 redirect = "https://chatgpt.com/aip/g-x/oauth/callback"

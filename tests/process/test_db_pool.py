@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from gpt_auth import db
+from gpt_auth.runtime import db
 
 
 @pytest.mark.nx

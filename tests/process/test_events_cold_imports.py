@@ -11,9 +11,9 @@ HEAVY = (
     "requests",
     "google.auth",
     "cryptography",
-    "gpt_auth.google_grants",
-    "gpt_auth.google_calendar",
-    "gpt_auth.upcoming_events",
+    "gpt_auth.google.google_tokens",
+    "gpt_auth.google.calendar",
+    "gpt_auth.actions.upcoming_events",
 )
 SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"  # events/test_endpoint_*.json
 
@@ -51,4 +51,8 @@ def test_the_probe_sees_the_calendar_modules_once_events_are_asked_for(app_setti
     # The probe can fail: a valid GET /events loads the grant store and the Calendar client (then
     # answers 401: this sample user has no Google grant).
     loaded = loaded_after("test_endpoint_events_bad_days", "days=7", 401, app_settings)
-    assert {"gpt_auth.google_grants", "gpt_auth.google_calendar", "gpt_auth.upcoming_events"} <= set(loaded)
+    assert {
+        "gpt_auth.google.google_tokens",
+        "gpt_auth.google.calendar",
+        "gpt_auth.actions.upcoming_events",
+    } <= set(loaded)

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from gpt_auth import google_grants, provider, sessions
-from gpt_auth.errors import ServiceUnavailable
+from gpt_auth.google import google_tokens, provider
+from gpt_auth.oauth import sessions
+from gpt_auth.runtime.errors import ServiceUnavailable
 from localdev.nx_server import free_port
 from tests.support.fake_idp import FakeIdp
 from tests.support.grants import due_grant, session_of
@@ -31,12 +32,12 @@ def test_token_endpoint_down_or_slow_is_a_503_within_the_timeout_and_revokes_not
     # WHEN an action asks for a token
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable) as caught:
-        google_grants.access_token_for(USER)
+        google_tokens.access_token_for(USER)
     # THEN a 503 with Retry-After, within the timeouts, and the session and grant untouched
     assert time.monotonic() - started < 3
     expected = "could not be reached" if kind == "down" else "did not answer in time"
     assert expected in caught.value.description
     assert caught.value.headers["Retry-After"] == str(provider.RETRY_AFTER_SECONDS)
     assert sessions.session_for_access_token(session) is not None
-    grant = google_grants.load(USER)
+    grant = google_tokens.load(USER)
     assert grant is not None and grant.refresh_token == "1//r"

@@ -13,7 +13,8 @@ HEAVY = ("cryptography", "requests", "google.auth", "jwt")
     "script",
     [
         # importing the helper, and reading settings with a key ring, loads none of them
-        "from gpt_auth import google_grants, token_cipher, settings\nsettings.get_settings().key_ring()",
+        "from gpt_auth.google import google_tokens, token_cipher\nfrom gpt_auth.runtime import settings\n"
+        "settings.get_settings().key_ring()",
         # ChatGPT's authorization request (GET /) with Google's built-in endpoints
         "from functions.google_authorization import app\n"
         "event = json.load(open('events/google_authorization_authorize.json'))\n"
@@ -32,7 +33,7 @@ def test_cold_paths_import_no_cipher_or_http_client(app_settings, script):
 def test_the_probe_sees_the_cipher_once_a_token_is_sealed(app_settings):
     # The probe can fail: sealing a token does load cryptography.
     script = (
-        "from gpt_auth import token_cipher, settings\n"
+        "from gpt_auth.google import token_cipher\nfrom gpt_auth.runtime import settings\n"
         "token_cipher.encrypt(settings.get_settings().key_ring(), 'v', 'aad')"
     )
     assert "cryptography" in loaded_after(script, HEAVY, app_settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpt_auth import sessions
+from gpt_auth.oauth import sessions
 from localdev import revoke
 from tests.support import identity
 from tests.support.identity import LIFETIMES

@@ -8,8 +8,10 @@ import pytest
 import requests
 import responses
 
-from gpt_auth import db, google_grants, sessions, settings, users
-from gpt_auth.provider import TokenResponse
+from gpt_auth.google import google_tokens
+from gpt_auth.google.provider import TokenResponse
+from gpt_auth.oauth import sessions, users
+from gpt_auth.runtime import db, settings
 from localdev import revoke
 
 REVOKE_URL = "https://oauth2.googleapis.com/revoke"
@@ -23,7 +25,7 @@ def ada(nx_store) -> sessions.IssuedTokens:
     """Ada signed in on a store on nx-27017 (the command refuses the embedded store), with a grant."""
     claims = {"sub": "sub-ada", "email": "ada@example.com", "email_verified": True, "name": "Ada"}
     assert users.upsert_user(issuer="https://accounts.google.com", claims=claims) == ADA
-    google_grants.save_from_callback(
+    google_tokens.save_from_callback(
         ADA,
         TokenResponse(
             id_token="x", access_token="ya29.ada", refresh_token="1//ada", expires_in=3599, scope="openid"

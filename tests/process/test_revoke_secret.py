@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpt_auth import sessions
+from gpt_auth.oauth import sessions
 from localdev import revoke
 from localdev.nx_server import free_port
 from localdev.secrets_extension import FAKE_CREDENTIALS

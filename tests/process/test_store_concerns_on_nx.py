@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from pymongo import ReadPreference, WriteConcern
 
-from gpt_auth import codes, db, sessions, settings
+from gpt_auth.oauth import codes, sessions
+from gpt_auth.runtime import db, settings
 from localdev.samples import SAMPLE_SETTINGS
 
 CLIENT_ID = SAMPLE_SETTINGS["GPT_CLIENT_ID"]

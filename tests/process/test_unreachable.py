@@ -10,7 +10,7 @@ import pytest
 
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth import provider
+from gpt_auth.google import provider
 from localdev.nx_server import free_port
 from tests.support.authorization import assert_page, callback_event, start
 from tests.support.events import load_event

@@ -14,7 +14,7 @@ from tests.reliability.cases import GPT_CALLBACK, Case
 # RFC 6749 5.2: error_description is %x20-21 / %x23-5B / %x5D-7E, and we never echo markup.
 DESCRIPTION = re.compile(r"[\x20\x21\x23-\x3b\x3d\x3f-\x5b\x5d-\x7e]+")
 HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
-# The only elements our HTML pages are made of (gpt_auth.web.html_response and error_page).
+# The only elements our HTML pages are made of (gpt_auth.runtime.web.html_response and error_page).
 PAGE_TAGS = {
     "!doctype",
     "html",
@@ -34,7 +34,7 @@ PAGE_TAGS = {
 }
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\bat 0x[0-9a-f]+")
 PROVIDER_HOSTS = {"accounts.google.com"}
-# The one cookie any answer may set: the sign-in cookie of GET / (gpt_auth.sign_in_cookie).
+# The one cookie any answer may set: the sign-in cookie of GET / (gpt_auth.oauth.sign_in_cookie).
 SIGN_IN_SET_COOKIE = re.compile(
     r"(__Host-)?gpt_auth_signin=gsc_[A-Za-z0-9_-]{43}; Path=/; Max-Age=600; HttpOnly(; Secure)?; SameSite=Lax"
 )

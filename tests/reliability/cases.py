@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from gpt_auth import codes, sessions, sign_in_cookie
-from gpt_auth.settings import get_settings
-from gpt_auth.tokens import AUTHORIZATION_CODE, AUTHORIZATION_REQUEST, mint
-from gpt_auth.web import MAX_BODY_CHARS as LIMIT
+from gpt_auth.oauth import codes, sessions, sign_in_cookie
+from gpt_auth.oauth.tokens import AUTHORIZATION_CODE, AUTHORIZATION_REQUEST, mint
+from gpt_auth.runtime.settings import get_settings
+from gpt_auth.runtime.web import MAX_BODY_CHARS as LIMIT
 from localdev.lambda_env import ACTION, AUTHORIZATION, FORM, FUNCTION_MOUNTS, TOKEN, handler_module, with_body
 from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS, SAMPLE_SIGN_IN_COOKIE
 from localdev.seed import seed_pending_request

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from gpt_auth import db
+from gpt_auth.runtime import db
 from localdev.lambda_env import AUTHORIZATION
 from tests.reliability.answers import Answer, check_answer
 from tests.reliability.cases import CASES, FUNCTIONS, Case, Live, event_for

@@ -18,7 +18,8 @@ import pytest
 from functions.google_authentication import app as token_app
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth import db, provider
+from gpt_auth.google import provider
+from gpt_auth.runtime import db
 from localdev.lambda_env import ACTION, AUTHORIZATION, FUNCTION_TIMEOUT, TOKEN, FakeLambdaContext
 from localdev.nx_server import NxServer, free_port
 from tests.reliability.flows import (
@@ -37,7 +38,7 @@ from tests.support.events import load_event
 from tests.support.fake_idp import FakeIdp
 from tests.support.token_requests import refresh
 
-# gpt_auth.db: server selection gives up after 2 s; a connection that goes silent mid-request
+# gpt_auth.runtime.db: server selection gives up after 2 s; a connection that goes silent mid-request
 # after 3 s, and then the one retry pymongo makes waits for server selection again.
 UNREACHABLE_WITHIN = 4  # seconds
 _OPTIONS_S = {name: ms / 1000 for name, ms in db.CLIENT_OPTIONS.items() if name.endswith("MS")}

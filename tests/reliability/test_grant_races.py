@@ -16,8 +16,10 @@ import time
 import pytest
 import responses
 
-from gpt_auth import db, google_grants, sessions
-from gpt_auth.errors import InvalidToken
+from gpt_auth.google import google_tokens
+from gpt_auth.oauth import sessions
+from gpt_auth.runtime import db
+from gpt_auth.runtime.errors import InvalidToken
 from tests.support.concurrency import CONTAINERS, at_once
 from tests.support.grants import due_grant, session_of
 
@@ -46,13 +48,13 @@ def test_concurrent_refreshes_all_answer_and_the_store_keeps_one(nx_store, http_
 
     http_mock.add_callback(responses.POST, TOKEN_URL, callback=google)
     # WHEN eight containers ask for the token at once
-    answers = at_once(lambda: google_grants.access_token_for(USER))
+    answers = at_once(lambda: google_tokens.access_token_for(USER))
     # THEN every one answered with a token Google issued (none failed, none got the old one)
     assert len(answers) == CONTAINERS and set(answers) <= set(issued)
     # AND exactly one refresh was stored: the version moved by one, and it holds one of them
     record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER})
     assert record is not None and record["version"] == 2
-    grant = google_grants.load(USER)
+    grant = google_tokens.load(USER)
     assert grant is not None and grant.access_token in issued and grant.refresh_token == "1//r"
 
 
@@ -70,7 +72,7 @@ def test_concurrent_refreshes_google_refuses_all_sign_the_user_out_cleanly(nx_st
 
     def action() -> str:
         try:
-            google_grants.access_token_for(USER)
+            google_tokens.access_token_for(USER)
         except InvalidToken as exc:
             return exc.code
         return "answered"

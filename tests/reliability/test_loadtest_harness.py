@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from gpt_auth import sessions
+from gpt_auth.oauth import sessions
 from localdev import loadtest
 from localdev.doc_block import markers, write_block
 from localdev.loadtest import Run, Sample

@@ -19,9 +19,11 @@ import responses
 
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth import app_secret, db, google_grants, provider, users
-from gpt_auth.errors import InvalidToken, ServiceUnavailable
-from gpt_auth.log import QUIET_LOGGERS, logger
+from gpt_auth.google import google_tokens, provider
+from gpt_auth.oauth import users
+from gpt_auth.runtime import app_secret, db
+from gpt_auth.runtime.errors import InvalidToken, ServiceUnavailable
+from gpt_auth.runtime.log import QUIET_LOGGERS, logger
 from localdev.lambda_env import FakeLambdaContext
 from localdev.nx_server import free_port
 from localdev.samples import SAMPLE_SIGN_IN_COOKIE
@@ -178,9 +180,9 @@ def test_no_google_token_or_key_reaches_any_log(fake_idp, app_settings, everythi
         "refresh_token": "1//rotated-0123456789",
     }
     db.collection(db.GOOGLE_GRANTS).update_one({"_id": ADA}, due)
-    assert google_grants.access_token_for(ADA) == "ya29.refreshed-0123456789"
+    assert google_tokens.access_token_for(ADA) == "ya29.refreshed-0123456789"
     fake_idp.token_answer |= {"access_token": "ya29.forced-0123456789"}
-    assert google_grants.after_unauthorized(ADA, "ya29.refreshed-0123456789") == "ya29.forced-0123456789"
+    assert google_tokens.after_unauthorized(ADA, "ya29.refreshed-0123456789") == "ya29.forced-0123456789"
     secrets += ["ya29.refreshed-0123456789", "1//rotated-0123456789", "ya29.forced-0123456789"]
     record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": ADA})
     assert record is not None
@@ -188,9 +190,9 @@ def test_no_google_token_or_key_reaches_any_log(fake_idp, app_settings, everythi
     db.collection(db.GOOGLE_GRANTS).update_one({"_id": ADA}, due)
     fake_idp.token_failure = (503, {"error": "backend_error"})
     with pytest.raises(ServiceUnavailable):
-        google_grants.access_token_for(ADA)
+        google_tokens.access_token_for(ADA)
     # AND a revocation at Google, then a new grant that Google refuses
-    assert google_grants.revoke_at_google(ADA) == "revoked"
+    assert google_tokens.revoke_at_google(ADA) == "revoked"
     assert fake_idp.revoke_forms == [{"token": "1//rotated-0123456789"}]
     fake_idp.token_failure = None
     fake_idp.token_answer |= {"access_token": "ya29.last-0123456789", "refresh_token": "1//last-0123456789"}
@@ -200,7 +202,7 @@ def test_no_google_token_or_key_reaches_any_log(fake_idp, app_settings, everythi
     db.collection(db.GOOGLE_GRANTS).update_one({"_id": ADA}, due)
     fake_idp.token_failure = (400, {"error": "invalid_grant"})
     with pytest.raises(InvalidToken):
-        google_grants.access_token_for(ADA)
+        google_tokens.access_token_for(ADA)
     # THEN the logs tell the story and hold no Google token, ciphertext or key
     logged = everything_logged()
     for expected in ("Google grant refreshed", "provider failed", "Google grant unusable"):

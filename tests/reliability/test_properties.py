@@ -21,9 +21,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from urllib3.util import parse_url
 
-from gpt_auth import redirects, settings
-from gpt_auth.errors import HttpError, description_text, shown
-from gpt_auth.web import Request
+from gpt_auth.oauth import redirects
+from gpt_auth.runtime import settings
+from gpt_auth.runtime.errors import HttpError, description_text, shown
+from gpt_auth.runtime.web import Request
 from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN
 from tests.reliability.answers import DESCRIPTION, HEADER_VALUE
 from tests.reliability.cases import BASIC, CLIENT_ID, CLIENT_SECRET, FUNCTIONS, GPT_CALLBACK, Live
@@ -117,7 +118,7 @@ def events(draw: st.DrawFn, routes: tuple[tuple[str, str], ...] = ROUTES[AUTHORI
 
 
 def parse_all(event: dict[str, Any]) -> None:
-    """Every parser of ``gpt_auth.web`` on the event; HttpError is the only refusal allowed."""
+    """Every parser of ``gpt_auth.runtime.web`` on the event; HttpError is the only refusal allowed."""
     try:
         request = Request.from_event(event)
     except HttpError as exc:

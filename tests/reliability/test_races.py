@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from functions.google_authorization import app as authorization_app
-from gpt_auth import codes, db, sessions
-from gpt_auth.tokens import hash_token
+from gpt_auth.oauth import codes, sessions
+from gpt_auth.oauth.tokens import hash_token
+from gpt_auth.runtime import db
 from tests.reliability.cases import GPT_CALLBACK
 from tests.reliability.flows import callback_event, start_sign_in
 from tests.support.concurrency import CONTAINERS, at_once

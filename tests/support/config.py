@@ -10,7 +10,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from gpt_auth import app_secret, db, provider, settings
+from gpt_auth.google import provider
+from gpt_auth.runtime import app_secret, db, settings
 from localdev.samples import SAMPLE_SETTINGS
 
 # The sample events carry the clients of SAMPLE_SETTINGS.

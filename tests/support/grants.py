@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gpt_auth import db, google_grants, sessions, settings
-from gpt_auth.provider import TokenResponse
+from gpt_auth.google import google_tokens
+from gpt_auth.google.provider import TokenResponse
+from gpt_auth.oauth import sessions
+from gpt_auth.runtime import db, settings
 
 
 def due_grant(user_id: str) -> None:
@@ -13,7 +15,7 @@ def due_grant(user_id: str) -> None:
 
     Its refresh token is ``1//r`` and its access token ``ya29.old``; it grants ``openid`` only.
     """
-    google_grants.save_from_callback(
+    google_tokens.save_from_callback(
         user_id,
         TokenResponse(
             id_token="x", access_token="ya29.old", refresh_token="1//r", expires_in=60, scope="openid"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gpt_auth import sessions, users
+from gpt_auth.oauth import sessions, users
 
 GOOGLE = "https://accounts.google.com"
 OTHER_ISSUER = "https://login.example.org"

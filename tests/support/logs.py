@@ -13,7 +13,7 @@ from typing import Any
 @contextmanager
 def captured_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
     """Within the block, a function returning every structured line the product logged, parsed."""
-    from gpt_auth.log import logger
+    from gpt_auth.runtime.log import logger
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

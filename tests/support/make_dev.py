@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from gpt_auth import settings
+from gpt_auth.runtime import settings
 from localdev.dev import LOCAL_GOOGLE_SCOPES, LocalUrls, local_settings
 from localdev.manifest import ActionUrls
 from localdev.simulator import Simulator, SimulatorConfig

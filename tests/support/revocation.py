@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functions.test_endpoint import app
-from gpt_auth import sessions, users
+from gpt_auth.oauth import sessions, users
 from tests.support.events import load_event
 from tests.support.identity import GOOGLE, LIFETIMES
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from functions.google_authentication import app
-from gpt_auth import codes, sessions
+from gpt_auth.oauth import codes, sessions
 from localdev.lambda_env import FakeLambdaContext, with_body, with_form
 from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS
 from tests.support.events import load_event

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gpt_auth.errors import ConfigError
-from gpt_auth.settings import load_settings
+from gpt_auth.runtime.errors import ConfigError
+from gpt_auth.runtime.settings import load_settings
 
 BASE = {
     "GOOGLE_CLIENT_ID": "gid",

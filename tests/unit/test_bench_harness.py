@@ -11,7 +11,7 @@ import pytest
 from benchmarks import run
 from benchmarks.scenarios import SETTINGS, token_check_events, token_endpoint_events
 from functions.test_endpoint import app as test_endpoint
-from gpt_auth.codes import redeem_code
+from gpt_auth.oauth.codes import redeem_code
 from localdev.doc_block import write_block
 
 

@@ -9,9 +9,10 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from gpt_auth import client_auth, settings
-from gpt_auth.client_auth import CLIENT_SECRET_BASIC, CLIENT_SECRET_POST, authenticate_client
-from gpt_auth.errors import BadRequest, InvalidClient
+from gpt_auth.oauth import client_auth
+from gpt_auth.oauth.client_auth import CLIENT_SECRET_BASIC, CLIENT_SECRET_POST, authenticate_client
+from gpt_auth.runtime import settings
+from gpt_auth.runtime.errors import BadRequest, InvalidClient
 
 CLIENT_ID = "gpt-client"
 SECRET = "gpt-secret-value-0123456789"

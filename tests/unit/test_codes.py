@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gpt_auth import codes, db
-from gpt_auth.tokens import AUTHORIZATION_CODE, mint
+from gpt_auth.oauth import codes
+from gpt_auth.oauth.tokens import AUTHORIZATION_CODE, mint
+from gpt_auth.runtime import db
 
 BOUND = {
     "client_id": "gpt-client",

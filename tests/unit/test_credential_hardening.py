@@ -10,9 +10,9 @@ import hmac
 import pytest
 from pymongo import ReadPreference, WriteConcern
 
-from gpt_auth import db, settings
-from gpt_auth.client_auth import authenticate_client
-from gpt_auth.errors import ConfigError, InvalidClient
+from gpt_auth.oauth.client_auth import authenticate_client
+from gpt_auth.runtime import db, settings
+from gpt_auth.runtime.errors import ConfigError, InvalidClient
 from localdev.dev import LOCAL_GPT_CLIENT_SECRET
 from localdev.samples import SAMPLE_SETTINGS
 

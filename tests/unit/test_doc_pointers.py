@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_auth import settings
-from gpt_auth.errors import ConfigError
+from gpt_auth.runtime import settings
+from gpt_auth.runtime.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIPPED_DIRS = {
@@ -54,7 +54,7 @@ def section_pointers() -> list[tuple[str, str, str]]:
 
 def test_the_scan_finds_the_pointers_it_checks():
     # the guard below must not pass for want of anything to check
-    assert ("shared/gpt_auth/settings.py", "docs/reference.md", "Settings") in section_pointers()
+    assert ("shared/gpt_auth/runtime/settings.py", "docs/reference.md", "Settings") in section_pointers()
 
 
 @pytest.mark.parametrize(("source", "doc", "section"), section_pointers())

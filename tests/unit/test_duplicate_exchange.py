@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gpt_auth import codes, db
-from gpt_auth.tokens import hash_token
+from gpt_auth.oauth import codes
+from gpt_auth.oauth.tokens import hash_token
+from gpt_auth.runtime import db
 from tests.support.token_requests import OTHER_CALLBACK, REDIRECT_URI, exchange, is_live, new_code, refresh
 
 

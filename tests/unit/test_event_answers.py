@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpt_auth import event_answers as ea
-from gpt_auth.errors import BadRequest
+from gpt_auth.actions import event_answers as ea
+from gpt_auth.runtime.errors import BadRequest
 
 NOW = datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=UTC)
 

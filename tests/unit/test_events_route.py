@@ -12,8 +12,9 @@ import requests
 import responses
 
 from functions.test_endpoint import app
-from gpt_auth import google_grants, sessions
-from gpt_auth.provider import TokenResponse
+from gpt_auth.google import google_tokens
+from gpt_auth.google.provider import TokenResponse
+from gpt_auth.oauth import sessions
 from localdev.seed import seed_session_for
 from tests.support.events import load_event
 
@@ -79,7 +80,7 @@ USER = "google-user-1"
 
 def signed_in(scope: str = f"openid email {CALENDAR}") -> str:
     """A user who signed in with Google (their grant stored as the callback stores it); our access token."""
-    google_grants.save_from_callback(
+    google_tokens.save_from_callback(
         USER,
         TokenResponse(
             id_token="x.y.z",

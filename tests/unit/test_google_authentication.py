@@ -12,8 +12,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from gpt_auth import codes, db, grants, sessions
-from gpt_auth.tokens import hash_token
+from gpt_auth.oauth import codes, sessions, token_grants
+from gpt_auth.oauth.tokens import hash_token
+from gpt_auth.runtime import db
 from localdev.lambda_env import with_form
 from tests.support.concurrency import at_once
 from tests.support.events import answered, events_of, load_event, seeded_event
@@ -271,7 +272,7 @@ def test_replay_during_session_creation_leaves_nothing_live(store, monkeypatch):
         replay_answers.append(exchange(code, redirect_uri=OTHER_CALLBACK))
         return real_create(**kwargs)
 
-    monkeypatch.setattr(grants.sessions, "create_session", create_after_a_replay)
+    monkeypatch.setattr(token_grants.sessions, "create_session", create_after_a_replay)
     # WHEN the first redemption goes on
     status, body = exchange(code)
     # THEN both are refused and the session the first one created is revoked
@@ -294,7 +295,7 @@ def test_concurrent_redemptions_issue_one_pair_and_leave_none_live(store, monkey
         time.sleep(0.2)
         return real_create(**kwargs)
 
-    monkeypatch.setattr(grants.sessions, "create_session", slow_create)
+    monkeypatch.setattr(token_grants.sessions, "create_session", slow_create)
     callbacks = iter([REDIRECT_URI, OTHER_CALLBACK] * 4)
     lock = threading.Lock()
 

@@ -12,7 +12,8 @@ import pytest
 import responses
 
 from functions.google_authorization import app
-from gpt_auth import db, metrics, pending, pkce
+from gpt_auth.oauth import pending, pkce
+from gpt_auth.runtime import db, metrics
 from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SIGN_IN_COOKIE
 from localdev.seed import seed_pending_request
 from tests.support.authorization import assert_page, authorize_event, callback_event, location, start

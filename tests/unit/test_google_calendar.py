@@ -8,9 +8,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from gpt_auth import google_calendar as gc
-from gpt_auth.errors import BadRequest, ServiceUnavailable, UpstreamError
-from gpt_auth.event_answers import PAGE_SIZE, PageCursor
+from gpt_auth.actions.event_answers import PAGE_SIZE, PageCursor
+from gpt_auth.google import calendar as gc
+from gpt_auth.runtime.errors import BadRequest, ServiceUnavailable, UpstreamError
 
 API = "https://www.googleapis.com"
 URL = API + gc.EVENTS_PATH

@@ -11,8 +11,9 @@ from urllib.parse import parse_qsl
 
 import responses
 
-from gpt_auth import google_grants, sessions
-from gpt_auth.provider import TokenResponse
+from gpt_auth.google import google_tokens
+from gpt_auth.google.provider import TokenResponse
+from gpt_auth.oauth import sessions
 from tests.support.grants import due_grant, session_of
 
 TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -30,7 +31,7 @@ def test_a_replacement_that_is_due_itself_is_refreshed_and_nobody_is_signed_out(
         refreshed_with.append(refresh_token)
         if refresh_token == "1//r":
             # meanwhile the user signed in again: a new refresh token, an access token about to expire
-            google_grants.save_from_callback(
+            google_tokens.save_from_callback(
                 USER,
                 TokenResponse(
                     id_token="x",
@@ -46,10 +47,10 @@ def test_a_replacement_that_is_due_itself_is_refreshed_and_nobody_is_signed_out(
 
     http_mock.add_callback(responses.POST, TOKEN_URL, callback=google)
     # WHEN an action asks for a token
-    token = google_grants.access_token_for(USER)
+    token = google_tokens.access_token_for(USER)
     # THEN the new grant's refresh token got one, and the user stays signed in with the new grant
     assert refreshed_with == ["1//r", "1//new"]
     assert token == "ya29.from-new"
     assert sessions.session_for_access_token(session) is not None
-    grant = google_grants.load(USER)
+    grant = google_tokens.load(USER)
     assert grant is not None and grant.refresh_token == "1//new" and grant.access_token == "ya29.from-new"

@@ -11,11 +11,19 @@ import pytest
 import requests
 import responses
 
-from gpt_auth import db, google_grants, metrics, provider, sessions, settings
-from gpt_auth.errors import ConfigError, InsufficientScope, InvalidToken, ServiceUnavailable, UpstreamError
-from gpt_auth.provider import TokenResponse
-from gpt_auth.routing import Router
-from gpt_auth.token_cipher import new_key_entry
+from gpt_auth.google import google_tokens, provider
+from gpt_auth.google.provider import TokenResponse
+from gpt_auth.google.token_cipher import new_key_entry
+from gpt_auth.oauth import sessions
+from gpt_auth.runtime import db, metrics, settings
+from gpt_auth.runtime.errors import (
+    ConfigError,
+    InsufficientScope,
+    InvalidToken,
+    ServiceUnavailable,
+    UpstreamError,
+)
+from gpt_auth.runtime.routing import Router
 from tests.support.grants import session_of
 from tests.support.logs import emf_counts
 
@@ -34,7 +42,7 @@ def signed_in_at_google(
     expires_in: int = 3599,
 ) -> None:
     """What the callback stores after Google's code exchange."""
-    google_grants.save_from_callback(
+    google_tokens.save_from_callback(
         user_id,
         TokenResponse(
             id_token="x.y.z", access_token=access, refresh_token=refresh, expires_in=expires_in, scope=scope
@@ -81,7 +89,7 @@ def test_a_grant_is_stored_as_ciphertext_with_the_granted_scopes():
     assert record["scopes"] == sorted(["openid", "email", CALENDAR])
     assert record["issued_at"] is not None and record["refreshed_at"] is None
     assert record["access_expires_at"] - db.now() > timedelta(seconds=3500)
-    grant = google_grants.load(USER)
+    grant = google_tokens.load(USER)
     assert grant is not None
     assert (grant.access_token, grant.refresh_token) == ("ya29.first-access", "1//first-refresh")
     assert "ya29" not in repr(grant) and "1//" not in repr(grant)
@@ -95,11 +103,11 @@ def test_no_scope_in_the_answer_means_the_requested_ones():
 def test_a_later_sign_in_without_a_refresh_token_keeps_the_stored_one(http_mock):
     signed_in_at_google()
     signed_in_at_google(access="ya29.second-access", refresh=None)
-    grant = google_grants.load(USER)
+    grant = google_tokens.load(USER)
     assert grant is not None
     assert (grant.access_token, grant.refresh_token) == ("ya29.second-access", "1//first-refresh")
-    assert google_grants.holds_refresh_token(USER)
-    assert not google_grants.holds_refresh_token("someone-else")
+    assert google_tokens.holds_refresh_token(USER)
+    assert not google_tokens.holds_refresh_token("someone-else")
 
 
 def test_a_ciphertext_copied_to_another_user_does_not_decrypt_and_ends_that_users_sessions(http_mock):
@@ -111,7 +119,7 @@ def test_a_ciphertext_copied_to_another_user_does_not_decrypt_and_ends_that_user
     ours, theirs = session_of("user-1"), session_of("user-2")
     # WHEN an action asks for user-2's token
     with pytest.raises(InvalidToken, match="Sign in again"):
-        google_grants.access_token_for("user-2")
+        google_tokens.access_token_for("user-2")
     # THEN user-1's token was never used at Google, user-2 is signed out, user-1 is untouched
     assert len(http_mock.calls) == 0
     assert not live(theirs) and live(ours)
@@ -133,13 +141,13 @@ def test_after_key_rotation_a_refresh_reseals_under_the_new_key(http_mock, confi
     # WHEN its access token is due and the action asks for one
     expire_access_token()
     google_answers(http_mock)
-    assert google_grants.access_token_for(USER) == "ya29.refreshed"
+    assert google_tokens.access_token_for(USER) == "ya29.refreshed"
     # THEN both tokens are now sealed under k2, and the refresh token is still the one Google issued
     record = stored()
     assert record["refresh_token"].startswith("k2:") and record["access_token"].startswith("k2:")
     assert record["refresh_token"] != old
     assert refresh_forms(http_mock)[0]["refresh_token"] == "1//first-refresh"
-    grant = google_grants.load(USER)
+    grant = google_tokens.load(USER)
     assert grant is not None and grant.refresh_token == "1//first-refresh"
 
 
@@ -160,9 +168,9 @@ def test_a_grant_lives_a_refresh_token_lifetime_after_its_last_sign_in_or_refres
     assert index["expireAfterSeconds"] == 0
     # past that time it no longer serves, even before MongoDB's TTL monitor deletes it
     later = db.now() + timedelta(seconds=ttl + 1)
-    assert google_grants.load(USER, later) is None
+    assert google_tokens.load(USER, later) is None
     with pytest.raises(InvalidToken):
-        google_grants.access_token_for(USER, now=later)
+        google_tokens.access_token_for(USER, now=later)
 
 
 # --- the helper: reuse, refresh, errors ------------------------------------------------------------
@@ -170,7 +178,7 @@ def test_a_grant_lives_a_refresh_token_lifetime_after_its_last_sign_in_or_refres
 
 def test_a_fresh_access_token_is_reused_without_calling_google(http_mock):
     signed_in_at_google()
-    assert google_grants.access_token_for(USER, scope=CALENDAR) == "ya29.first-access"
+    assert google_tokens.access_token_for(USER, scope=CALENDAR) == "ya29.first-access"
     assert len(http_mock.calls) == 0
 
 
@@ -181,7 +189,7 @@ def test_shortly_before_expiry_the_token_is_refreshed_at_google_and_stored(http_
     expire_access_token(seconds_left=60)
     google_answers(http_mock)
     # WHEN an action asks for a token
-    token = google_grants.access_token_for(USER, scope=CALENDAR)
+    token = google_tokens.access_token_for(USER, scope=CALENDAR)
     # THEN Google's refresh grant was used with our client and the callback's timeouts
     assert token == "ya29.refreshed"
     assert refresh_forms(http_mock) == [
@@ -199,7 +207,7 @@ def test_shortly_before_expiry_the_token_is_refreshed_at_google_and_stored(http_
     assert after["access_expires_at"] - db.now() > timedelta(seconds=3500)
     assert "ya29.refreshed" not in json.dumps(after, default=str)
     # AND the next call reuses it
-    assert google_grants.access_token_for(USER) == "ya29.refreshed"
+    assert google_tokens.access_token_for(USER) == "ya29.refreshed"
     assert len(http_mock.calls) == 1
 
 
@@ -207,8 +215,8 @@ def test_a_refresh_token_google_rotates_is_stored(http_mock):
     signed_in_at_google()
     expire_access_token()
     google_answers(http_mock, access_token="ya29.new", refresh_token="1//rotated", expires_in=3599)
-    google_grants.access_token_for(USER)
-    grant = google_grants.load(USER)
+    google_tokens.access_token_for(USER)
+    grant = google_tokens.load(USER)
     assert grant is not None and grant.refresh_token == "1//rotated"
     # Google's answer named no scope: the granted scopes stay as they were
     assert CALENDAR in grant.scopes
@@ -217,7 +225,7 @@ def test_a_refresh_token_google_rotates_is_stored(http_mock):
 def test_a_missing_scope_is_a_403_naming_it_without_calling_google(http_mock):
     signed_in_at_google(scope="openid email")
     with pytest.raises(InsufficientScope) as caught:
-        google_grants.access_token_for(USER, scope=f"openid {CALENDAR}")
+        google_tokens.access_token_for(USER, scope=f"openid {CALENDAR}")
     assert caught.value.status == 403 and caught.value.missing == (CALENDAR,)
     assert (
         caught.value.headers["WWW-Authenticate"] == f'Bearer error="insufficient_scope", scope="{CALENDAR}"'
@@ -237,14 +245,14 @@ def test_invalid_grant_revokes_the_users_sessions_and_deletes_the_grant(http_moc
     )
     # WHEN an action asks for user-1's token
     with pytest.raises(InvalidToken) as caught:
-        google_grants.access_token_for("user-1")
+        google_tokens.access_token_for("user-1")
     # THEN a 401 invalid_token asks to sign in again, user-1's sessions and grant are gone, user-2's stay
     assert caught.value.status == 401
     assert 'error="invalid_token"' in caught.value.headers["WWW-Authenticate"]
     assert "Sign in again" in caught.value.description
     assert not live(ours) and live(other)
     assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": "user-1"}) is None
-    assert google_grants.load("user-2") is not None
+    assert google_tokens.load("user-2") is not None
 
 
 @pytest.mark.parametrize(
@@ -264,7 +272,7 @@ def test_google_failing_or_slow_is_a_503_with_retry_after_and_revokes_nothing(ht
     before = stored()
     http_mock.add(responses.POST, TOKEN_URL, **stub)
     with pytest.raises(ServiceUnavailable) as caught:
-        google_grants.access_token_for(USER)
+        google_tokens.access_token_for(USER)
     assert caught.value.status == 503 and caught.value.headers["Retry-After"] == retry_after
     assert live(session) and stored() == before
 
@@ -275,23 +283,23 @@ def test_google_refusing_our_client_is_a_502_that_revokes_nothing(http_mock):
     expire_access_token()
     google_answers(http_mock, 401, error="invalid_client")
     with pytest.raises(UpstreamError, match="GOOGLE_CLIENT_SECRET"):
-        google_grants.access_token_for(USER)
-    assert live(session) and google_grants.load(USER) is not None
+        google_tokens.access_token_for(USER)
+    assert live(session) and google_tokens.load(USER) is not None
 
 
 def test_no_grant_at_all_is_a_401_and_ends_the_users_sessions(http_mock):
     session = session_of(USER)
     with pytest.raises(InvalidToken, match="Sign in again"):
-        google_grants.access_token_for(USER)
+        google_tokens.access_token_for(USER)
     assert not live(session)
 
 
 def test_an_access_token_without_a_refresh_token_serves_until_it_is_due(http_mock):
     signed_in_at_google(refresh=None)
-    assert google_grants.access_token_for(USER) == "ya29.first-access"
+    assert google_tokens.access_token_for(USER) == "ya29.first-access"
     expire_access_token()
     with pytest.raises(InvalidToken):
-        google_grants.access_token_for(USER)
+        google_tokens.access_token_for(USER)
     assert len(http_mock.calls) == 0
 
 
@@ -302,7 +310,7 @@ def test_after_unauthorized_forces_one_refresh_of_an_unexpired_token(http_mock):
     google_answers(http_mock, 400, error="invalid_grant")
     # WHEN the action reports the 401
     with pytest.raises(InvalidToken):
-        google_grants.after_unauthorized(USER, "ya29.first-access")
+        google_tokens.after_unauthorized(USER, "ya29.first-access")
     # THEN the refresh happened at once and showed the removal: the user is signed out
     assert len(refresh_forms(http_mock)) == 1
     assert not live(session)
@@ -311,11 +319,11 @@ def test_after_unauthorized_forces_one_refresh_of_an_unexpired_token(http_mock):
 def test_after_unauthorized_returns_a_replacement_another_container_stored(http_mock):
     signed_in_at_google()
     signed_in_at_google(access="ya29.replaced", refresh=None)  # e.g. another container refreshed
-    assert google_grants.after_unauthorized(USER, "ya29.first-access") == "ya29.replaced"
+    assert google_tokens.after_unauthorized(USER, "ya29.first-access") == "ya29.replaced"
     assert len(http_mock.calls) == 0
     google_answers(http_mock)
-    assert google_grants.after_unauthorized(USER, "ya29.replaced") == "ya29.refreshed"
-    assert google_grants.force_refresh(USER) == "ya29.refreshed"
+    assert google_tokens.after_unauthorized(USER, "ya29.replaced") == "ya29.refreshed"
+    assert google_tokens.force_refresh(USER) == "ya29.refreshed"
     assert len(refresh_forms(http_mock)) == 2
 
 
@@ -330,10 +338,10 @@ def test_a_refresh_that_loses_the_race_answers_and_keeps_the_winners_result(http
 
     http_mock.add_callback(responses.POST, TOKEN_URL, callback=google_while_the_other_container_stores)
     # WHEN ours comes back
-    token = google_grants.access_token_for(USER)
+    token = google_tokens.access_token_for(USER)
     # THEN it answers with its own (valid at Google) token and the store keeps the winner's
     assert token == "ya29.loser"
-    grant = google_grants.load(USER)
+    grant = google_tokens.load(USER)
     assert grant is not None and grant.access_token == "ya29.winner"
 
 
@@ -349,7 +357,7 @@ def test_invalid_grant_after_another_container_replaced_the_grant_uses_the_repla
 
     http_mock.add_callback(responses.POST, TOKEN_URL, callback=refused_after_a_new_sign_in)
     # THEN the new grant serves and nobody is signed out
-    assert google_grants.access_token_for(USER) == "ya29.new-sign-in"
+    assert google_tokens.access_token_for(USER) == "ya29.new-sign-in"
     assert live(session)
 
 
@@ -360,9 +368,9 @@ action = Router()
 
 @action.get("/")
 def calendar_action(request):
-    from gpt_auth.web import text_response
+    from gpt_auth.runtime.web import text_response
 
-    return text_response(200, google_grants.access_token_for(USER, scope=CALENDAR)[:5])
+    return text_response(200, google_tokens.access_token_for(USER, scope=CALENDAR)[:5])
 
 
 ANSWERED: list[str] = []  # every answer the test router gave, as text
@@ -426,18 +434,18 @@ def test_each_grant_outcome_is_counted_once(http_mock, capsys, monkeypatch):
 def test_revoke_at_google_revokes_the_refresh_token_and_deletes_the_grant(http_mock):
     signed_in_at_google()
     http_mock.add(responses.POST, REVOKE_URL, status=200)
-    assert google_grants.revoke_at_google(USER) == "revoked"
+    assert google_tokens.revoke_at_google(USER) == "revoked"
     assert dict(parse_qsl(http_mock.calls[0].request.body)) == {"token": "1//first-refresh"}
     assert http_mock.calls[0].request.req_kwargs["timeout"] == provider.TIMEOUT
     assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER}) is None
-    assert google_grants.revoke_at_google(USER) == "none"
+    assert google_tokens.revoke_at_google(USER) == "none"
     assert len(http_mock.calls) == 1
 
 
 def test_a_grant_google_already_dropped_counts_as_revoked(http_mock):
     signed_in_at_google()
     http_mock.add(responses.POST, REVOKE_URL, status=400, json={"error": "invalid_token"})
-    assert google_grants.revoke_at_google(USER) == "revoked"
+    assert google_tokens.revoke_at_google(USER) == "revoked"
     assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER}) is None
 
 
@@ -450,5 +458,5 @@ def test_revoke_when_google_is_unreachable_keeps_the_grant_to_retry(http_mock, s
     signed_in_at_google()
     http_mock.add(responses.POST, REVOKE_URL, **stub)
     with pytest.raises(UpstreamError):
-        google_grants.revoke_at_google(USER)
-    assert google_grants.load(USER) is not None
+        google_tokens.revoke_at_google(USER)
+    assert google_tokens.load(USER) is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from pymongo import ReadPreference, WriteConcern
 
-from gpt_auth import db
+from gpt_auth.runtime import db
 
 
 @pytest.mark.parametrize("read_only", [False, True])

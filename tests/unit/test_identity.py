@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from functions.test_endpoint import app
-from gpt_auth import db, revocation, sessions, users
+from gpt_auth.oauth import revocation, sessions, users
+from gpt_auth.runtime import db
 from tests.support.events import load_event
 from tests.support.identity import GOOGLE, LIFETIMES, OTHER_ISSUER, sign_in
 

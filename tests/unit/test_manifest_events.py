@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gpt_auth import event_answers
+from gpt_auth.actions import event_answers
 from localdev import manifest as m
 from tests.support.paths import ROOT
 

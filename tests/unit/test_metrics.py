@@ -8,7 +8,7 @@ import pytest
 
 from functions.google_authentication import app as token_app
 from functions.test_endpoint import app
-from gpt_auth import metrics
+from gpt_auth.runtime import metrics
 from localdev.seed import seed_session_for
 from tests.support.events import load_event, seeded_event
 from tests.support.logs import emf_counts

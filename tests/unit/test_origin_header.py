@@ -10,7 +10,7 @@ import pytest
 from functions.google_authentication import app as token_app
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
-from gpt_auth.origin import ORIGIN_HEADER
+from gpt_auth.runtime.origin import ORIGIN_HEADER
 from localdev.nx_server import free_port
 from tests.reliability.flows import action_event, authorize_event, token_event
 

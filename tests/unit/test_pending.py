@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gpt_auth import db, pending
-from gpt_auth.tokens import AUTHORIZATION_REQUEST, SIGN_IN_COOKIE, mint
+from gpt_auth.oauth import pending
+from gpt_auth.oauth.tokens import AUTHORIZATION_REQUEST, SIGN_IN_COOKIE, mint
+from gpt_auth.runtime import db
 
 REQUEST = pending.PendingRequest(
     client_id="gpt-client",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gpt_auth.pkce import new_verifier, s256_challenge
+from gpt_auth.oauth.pkce import new_verifier, s256_challenge
 
 
 def test_rfc7636_appendix_b_vector():

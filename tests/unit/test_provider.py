@@ -10,8 +10,8 @@ import jwt
 import pytest
 import responses
 
-from gpt_auth import provider
-from gpt_auth.errors import UpstreamError
+from gpt_auth.google import provider
+from gpt_auth.runtime.errors import UpstreamError
 from tests.support.fake_idp import GOOGLE_CLIENT_ID, ISSUER
 
 

@@ -8,9 +8,9 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from functions.google_authorization import app
-from gpt_auth.errors import ConfigError
-from gpt_auth.redirects import refusal_reason
-from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS, load_settings
+from gpt_auth.oauth.redirects import refusal_reason
+from gpt_auth.runtime.errors import ConfigError
+from gpt_auth.runtime.settings import DEFAULT_REDIRECT_PATTERNS, load_settings
 from localdev.dev import LocalUrls, local_settings
 from tests.support.events import load_event
 from tests.support.paths import ROOT

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from gpt_auth.redirects import gpt_id, refusal_reason, with_query
-from gpt_auth.settings import DEFAULT_REDIRECT_PATTERNS
+from gpt_auth.oauth.redirects import gpt_id, refusal_reason, with_query
+from gpt_auth.runtime.settings import DEFAULT_REDIRECT_PATTERNS
 
 DEFAULTS = tuple(re.compile(p) for p in DEFAULT_REDIRECT_PATTERNS)
 

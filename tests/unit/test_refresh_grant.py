@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gpt_auth import db, sessions
-from gpt_auth.tokens import hash_token
+from gpt_auth.oauth import sessions
+from gpt_auth.oauth.tokens import hash_token
+from gpt_auth.runtime import db
 from tests.support.token_requests import is_live, refresh, signed_in
 
 

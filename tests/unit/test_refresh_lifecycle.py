@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from gpt_auth import db, metrics, sessions
-from gpt_auth.settings import get_settings
+from gpt_auth.oauth import sessions
+from gpt_auth.runtime import db, metrics
+from gpt_auth.runtime.settings import get_settings
 
 GRACE = 120
 LIFETIMES = sessions.Lifetimes(access=3600, refresh=30 * 86400, grace=GRACE, max_age=90 * 86400)
@@ -262,7 +263,7 @@ def test_a_stolen_access_token_works_for_access_token_ttl_at_most(store):
 @pytest.mark.parametrize("name", ["REFRESH_TOKEN_GRACE", "SESSION_MAX_AGE"])
 @pytest.mark.parametrize("value", ["0", "-5", "two minutes"])
 def test_a_malformed_lifetime_setting_is_a_config_error_naming_it(configure, name, value):
-    from gpt_auth.errors import ConfigError
+    from gpt_auth.runtime.errors import ConfigError
 
     configure(**{name: value})
     with pytest.raises(ConfigError, match=name):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gpt_auth import codes, revocation
+from gpt_auth.oauth import codes, revocation
 from localdev import revoke
 from tests.support.revocation import ADA, can_call_the_action, can_refresh, sign_in
 from tests.support.stores import skip_on_nx

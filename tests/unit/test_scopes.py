@@ -1,11 +1,11 @@
-"""The scope bound to a code: the request's, within what this server grants (gpt_auth.scopes)."""
+"""The scope bound to a code: the request's, within what this server grants (gpt_auth.oauth.scopes)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpt_auth.scopes import granted_scope
+from gpt_auth.oauth.scopes import granted_scope
 
 OFFERED = ("openid", "email", "profile")
 scope_tokens = st.sampled_from(["openid", "email", "profile", "admin", "delete:everything", "tasks.read"])

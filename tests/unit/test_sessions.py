@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gpt_auth import db, sessions
-from gpt_auth.tokens import ACCESS_TOKEN, hash_token, mint
+from gpt_auth.oauth import sessions
+from gpt_auth.oauth.tokens import ACCESS_TOKEN, hash_token, mint
+from gpt_auth.runtime import db
 
 LIFETIMES = sessions.Lifetimes(access=3600, refresh=86400, grace=120, max_age=7 * 86400)
 

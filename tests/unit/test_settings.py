@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from gpt_auth.errors import ConfigError
-from gpt_auth.settings import EMBEDDED_MONGODB_URI, load_settings
+from gpt_auth.runtime.errors import ConfigError
+from gpt_auth.runtime.settings import EMBEDDED_MONGODB_URI, load_settings
 
 BASE = {
     "GOOGLE_CLIENT_ID": "gid",

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from functions.google_authorization import app
-from gpt_auth import db, sign_in_cookie
-from gpt_auth.tokens import hash_token
+from gpt_auth.oauth import sign_in_cookie
+from gpt_auth.oauth.tokens import hash_token
+from gpt_auth.runtime import db
 from tests.support.events import load_event
 
 COOKIE_PAIR = f"{sign_in_cookie.HTTPS_NAME}="

@@ -8,7 +8,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from functions.google_authorization import app
-from gpt_auth import db, google_grants, users
+from gpt_auth.google import google_tokens
+from gpt_auth.oauth import users
+from gpt_auth.runtime import db
 from localdev.samples import SAMPLE_GPT_CALLBACK
 from tests.support.events import load_event
 from tests.support.fake_idp import ISSUER
@@ -61,7 +63,7 @@ def test_the_callback_stores_the_grant_with_the_scopes_google_granted(fake_idp, 
     assert record is not None and record["scopes"] == ["email", "openid"]
     text = json.dumps(record, default=str)
     assert "provider-access-token" not in text and "provider-refresh-token" not in text
-    grant = google_grants.load(ADA)
+    grant = google_tokens.load(ADA)
     assert grant is not None and grant.refresh_token == "provider-refresh-token"
 
 
@@ -79,7 +81,7 @@ def test_no_refresh_token_and_none_stored_goes_back_to_google_once_with_consent(
     # AND when that trip too brings no refresh token, the sign-in completes (never a third trip)
     query = redirected_to(callback(lambda_context, again, fake_idp), SAMPLE_GPT_CALLBACK)
     assert query["state"] == "gpt-state-8f2c" and query["code"].startswith("gac_")
-    grant = google_grants.load(ADA)
+    grant = google_tokens.load(ADA)
     assert grant is not None and grant.refresh_token is None and grant.access_token == "provider-access-token"
 
 
@@ -90,7 +92,7 @@ def test_the_consent_trip_brings_the_refresh_token(fake_idp, lambda_context):
     )
     fake_idp.token_answer["refresh_token"] = "provider-refresh-after-consent"
     redirected_to(callback(lambda_context, again, fake_idp), SAMPLE_GPT_CALLBACK)
-    grant = google_grants.load(ADA)
+    grant = google_tokens.load(ADA)
     assert grant is not None and grant.refresh_token == "provider-refresh-after-consent"
 
 
@@ -101,7 +103,7 @@ def test_no_refresh_token_while_one_is_stored_signs_in_without_consent(fake_idp,
     # WHEN the person signs in again
     redirected_to(callback(lambda_context, authorize(lambda_context), fake_idp), SAMPLE_GPT_CALLBACK)
     # THEN no consent trip: the stored refresh token stays, the new access token replaces the old
-    grant = google_grants.load(ADA)
+    grant = google_tokens.load(ADA)
     assert grant is not None
     assert (grant.refresh_token, grant.access_token) == ("provider-refresh-token", "provider-access-2")
     assert len(fake_idp.token_forms) == 2
@@ -122,7 +124,7 @@ def test_without_encryption_keys_the_callback_is_a_page_naming_the_setting(
 @pytest.mark.parametrize("consent_prompted", [0, 1])
 def test_a_pending_request_reads_back_its_consent_flag_as_stored_by_nx(consent_prompted):
     # nx-27017 stores booleans as integers; older records have no flag at all
-    from gpt_auth import pending
+    from gpt_auth.oauth import pending
 
     request_id = pending.create(
         pending.PendingRequest("c", "https://r", "s", "", "n", "v", "https://cb", bool(consent_prompted)),

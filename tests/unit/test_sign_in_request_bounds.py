@@ -10,9 +10,10 @@ import pytest
 
 from functions.google_authentication import app as token_app
 from functions.google_authorization import app
-from gpt_auth import db, pkce
-from gpt_auth.errors import ConfigError
-from gpt_auth.settings import load_settings
+from gpt_auth.oauth import pkce
+from gpt_auth.runtime import db
+from gpt_auth.runtime.errors import ConfigError
+from gpt_auth.runtime.settings import load_settings
 from localdev.lambda_env import FakeLambdaContext, with_form
 from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS
 from tests.support.events import load_event

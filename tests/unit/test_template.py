@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import re
 
-from gpt_auth.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
-from gpt_auth.token_cipher import new_key_entry, parse_key_ring
+from gpt_auth.google.token_cipher import new_key_entry, parse_key_ring
+from gpt_auth.runtime.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
 
 FUNCTIONS = ("GoogleAuthorizationFunction", "GoogleAuthenticationFunction", "TestEndpointFunction")
 

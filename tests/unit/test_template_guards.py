@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
-from gpt_auth import metrics
-from gpt_auth.origin import MIN_SECRET_LENGTH, ORIGIN_HEADER
+from gpt_auth.runtime import metrics
+from gpt_auth.runtime.origin import MIN_SECRET_LENGTH, ORIGIN_HEADER
 from tests.support.paths import ROOT
 
 FUNCTIONS = {

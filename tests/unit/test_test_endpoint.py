@@ -7,7 +7,7 @@ import json
 import pytest
 
 from functions.test_endpoint import app
-from gpt_auth import sessions
+from gpt_auth.oauth import sessions
 from localdev.samples import SAMPLE_ACCESS_TOKEN
 from localdev.seed import seed_session_for
 from tests.support.events import answered, events_of, load_event
@@ -57,7 +57,7 @@ def test_expired_token_is_401(lambda_context, monkeypatch):
     seed_session_for(SAMPLE_ACCESS_TOKEN)
     from datetime import timedelta
 
-    from gpt_auth import db
+    from gpt_auth.runtime import db
 
     real_now = db.now
     monkeypatch.setattr(db, "now", lambda: real_now() + timedelta(hours=2))
@@ -66,7 +66,7 @@ def test_expired_token_is_401(lambda_context, monkeypatch):
 
 
 def test_malformed_token_never_reaches_the_database(lambda_context, monkeypatch):
-    from gpt_auth import db
+    from gpt_auth.runtime import db
 
     def no_database(name):
         raise AssertionError("the store was queried for a malformed token")

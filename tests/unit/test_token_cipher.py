@@ -7,9 +7,10 @@ import os
 
 import pytest
 
-from gpt_auth import settings, token_cipher
-from gpt_auth.errors import ConfigError
-from gpt_auth.token_cipher import UndecryptableToken
+from gpt_auth.google import token_cipher
+from gpt_auth.google.token_cipher import UndecryptableToken
+from gpt_auth.runtime import settings
+from gpt_auth.runtime.errors import ConfigError
 
 KEY_1 = base64.b64encode(b"1" * 32).decode()
 KEY_2 = base64.urlsafe_b64encode(b"\xfb" * 32).decode().rstrip("=")  # URL-safe, unpadded

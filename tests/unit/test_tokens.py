@@ -4,7 +4,14 @@ import hashlib
 
 import pytest
 
-from gpt_auth.tokens import ACCESS_TOKEN, AUTHORIZATION_CODE, REFRESH_TOKEN, hash_token, is_well_formed, mint
+from gpt_auth.oauth.tokens import (
+    ACCESS_TOKEN,
+    AUTHORIZATION_CODE,
+    REFRESH_TOKEN,
+    hash_token,
+    is_well_formed,
+    mint,
+)
 
 
 @pytest.mark.parametrize("prefix", [ACCESS_TOKEN, REFRESH_TOKEN, AUTHORIZATION_CODE])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gpt_auth import db, users
+from gpt_auth.oauth import users
+from gpt_auth.runtime import db
 from tests.support.stores import skip_on_nx
 
 

@@ -4,8 +4,8 @@ import base64
 
 import pytest
 
-from gpt_auth.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from gpt_auth.web import MAX_BODY_CHARS, Request
+from gpt_auth.runtime.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from gpt_auth.runtime.web import MAX_BODY_CHARS, Request
 
 
 def event(body="", b64=False, headers=None, query="", method="POST"):

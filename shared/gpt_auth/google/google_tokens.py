@@ -2,7 +2,7 @@
 
 One document per user in ``google_grants`` (``_id`` = our user id): the refresh token, the current
 access token and its expiry, the scopes Google granted, and when they were issued and last
-refreshed. Token values are AES-256-GCM ciphertexts (``gpt_auth.token_cipher``) bound to the user
+refreshed. Token values are AES-256-GCM ciphertexts (``gpt_auth.google.token_cipher``) bound to the user
 id and field, so a value copied to another record does not decrypt.
 
 Actions call ``access_token_for`` for a valid access token: the stored one while it has more than
@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
-from gpt_auth import db, metrics, provider, sessions
-from gpt_auth.errors import InsufficientScope, InvalidToken, ServiceUnavailable
-from gpt_auth.log import logger
-from gpt_auth.provider import TokenResponse
-from gpt_auth.settings import get_settings
+from gpt_auth.google import provider
+from gpt_auth.google.provider import TokenResponse
+from gpt_auth.oauth import sessions
+from gpt_auth.runtime import db, metrics
+from gpt_auth.runtime.errors import InsufficientScope, InvalidToken, ServiceUnavailable
+from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.settings import get_settings
 
 # An access token this close to its expiry is refreshed first, so a call to Google with it
 # (and clock skew between Google and us) cannot outlive it.
@@ -215,7 +217,7 @@ def revoke_at_google(user_id: str) -> str:
     UpstreamError
         Google could not be reached or failed: the grant is kept, so running again retries.
     """
-    from gpt_auth import token_cipher
+    from gpt_auth.google import token_cipher
 
     try:
         grant = load(user_id)
@@ -232,7 +234,7 @@ def revoke_at_google(user_id: str) -> str:
 
 
 def _checked(user_id: str, scope: str | Iterable[str], when: datetime) -> Grant:
-    from gpt_auth import token_cipher
+    from gpt_auth.google import token_cipher
 
     try:
         grant = load(user_id, when)
@@ -327,7 +329,7 @@ def _aad(user_id: str, field: str) -> str:
 
 
 def _seal(user_id: str, field: str, value: str) -> str:
-    from gpt_auth import token_cipher
+    from gpt_auth.google import token_cipher
 
     return token_cipher.encrypt(get_settings().key_ring(), value, _aad(user_id, field))
 
@@ -335,6 +337,6 @@ def _seal(user_id: str, field: str, value: str) -> str:
 def _open(user_id: str, field: str, stored: object) -> str | None:
     if not isinstance(stored, str):
         return None
-    from gpt_auth import token_cipher
+    from gpt_auth.google import token_cipher
 
     return token_cipher.decrypt(get_settings().key_ring(), stored, _aad(user_id, field))

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import ReturnDocument
 
-from gpt_auth import db, metrics
-from gpt_auth.log import logger
-from gpt_auth.tokens import ACCESS_TOKEN, REFRESH_TOKEN, hash_token, is_well_formed, mint
+from gpt_auth.oauth.tokens import ACCESS_TOKEN, REFRESH_TOKEN, hash_token, is_well_formed, mint
+from gpt_auth.runtime import db, metrics
+from gpt_auth.runtime.log import logger
 
 if TYPE_CHECKING:
-    from gpt_auth.settings import Settings
+    from gpt_auth.runtime.settings import Settings
 
 # Refresh-token hashes a family remembers for theft detection. Older ones fail as unknown.
 RETIRED_HASHES_KEPT = 100
@@ -149,7 +149,7 @@ def session_for_access_token(
     if not is_well_formed(token, ACCESS_TOKEN):
         return None
     if client_id is None:
-        from gpt_auth.settings import get_settings
+        from gpt_auth.runtime.settings import get_settings
 
         client_id = get_settings().gpt_client_id
     when = now or db.now()

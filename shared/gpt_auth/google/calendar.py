@@ -20,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth.errors import BadRequest, ServiceUnavailable, UpstreamError
-from gpt_auth.event_answers import PAGE_SIZE, PAGE_TOKEN, PageCursor
-from gpt_auth.log import logger
-from gpt_auth.web import retry_after_seconds
+from gpt_auth.actions.event_answers import PAGE_SIZE, PAGE_TOKEN, PageCursor
+from gpt_auth.runtime.errors import BadRequest, ServiceUnavailable, UpstreamError
+from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.web import retry_after_seconds
 
 if TYPE_CHECKING:
     from requests import Response

@@ -4,7 +4,7 @@ Each one lives ten minutes and is used once: the provider's callback consumes it
 a replayed callback finds nothing. It is stored under the SHA-256 of its id; the id itself only
 travels as our ``state`` through the provider. It is bound to the browser that started it: only
 the SHA-256 of that browser's sign-in cookie is stored (``browser_hash``), and only a callback
-presenting that cookie consumes it (``gpt_auth.sign_in_cookie``).
+presenting that cookie consumes it (``gpt_auth.oauth.sign_in_cookie``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from gpt_auth import db
-from gpt_auth.tokens import AUTHORIZATION_REQUEST, hash_token, is_well_formed, mint
+from gpt_auth.oauth.tokens import AUTHORIZATION_REQUEST, hash_token, is_well_formed, mint
+from gpt_auth.runtime import db
 
 REQUEST_TTL_SECONDS = 600
 

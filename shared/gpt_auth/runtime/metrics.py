@@ -12,7 +12,7 @@ import os
 from aws_lambda_powertools.metrics import Metrics, MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
-from gpt_auth.log import logger
+from gpt_auth.runtime.log import logger
 
 SIGN_INS = "SignIns"  # a user came back from Google and got an authorization code
 TOKEN_GRANTS = "TokenGrants"  # the token endpoint issued tokens (code or refresh)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gpt_auth.errors import ConfigError
+from gpt_auth.runtime.errors import ConfigError
 
 
 def positive_seconds(env: Mapping[str, str], name: str, default: int) -> int:

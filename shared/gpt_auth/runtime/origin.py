@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from gpt_auth.errors import ConfigError, HttpError
+from gpt_auth.runtime.errors import ConfigError, HttpError
 
 ORIGIN_HEADER = "x-origin-verify"
 MIN_SECRET_LENGTH = 32

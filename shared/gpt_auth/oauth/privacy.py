@@ -8,8 +8,8 @@ escaped; the lifetimes are the configured ones, so the page cannot drift from wh
 
 from __future__ import annotations
 
-from gpt_auth.settings import Settings
-from gpt_auth.web import html_response
+from gpt_auth.runtime.settings import Settings
+from gpt_auth.runtime.web import html_response
 
 GOOGLE_PERMISSIONS_URL = "https://myaccount.google.com/permissions"
 GOOGLE_USER_DATA_POLICY_URL = "https://developers.google.com/terms/api-services-user-data-policy"

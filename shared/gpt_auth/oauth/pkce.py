@@ -14,7 +14,7 @@ import hashlib
 import re
 import secrets
 
-from gpt_auth.errors import InvalidGrant
+from gpt_auth.runtime.errors import InvalidGrant
 
 S256 = "S256"
 CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")  # BASE64URL of a SHA-256, unpadded

@@ -11,9 +11,9 @@ import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth.errors import ConfigError, ServiceUnavailable
-from gpt_auth.log import logger
-from gpt_auth.settings import get_settings
+from gpt_auth.runtime.errors import ConfigError, ServiceUnavailable
+from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.settings import get_settings
 
 if TYPE_CHECKING:
     from pymongo.collection import Collection

@@ -11,7 +11,7 @@ serves only the invoke phase, so the secret is read on a function's first reques
 Failures answer with fixed texts that hold no ARN, account id or role; those go to ``detail``, which
 only the log shows. A throttled, failing or unreachable Secrets Manager (or an extension still
 starting) is ``SecretUnavailable``, a 503 with ``Retry-After``; anything else is a ``ConfigError``,
-a 500. Imports nothing of ours but errors and setting parsers, so ``gpt_auth.settings`` can import
+a 500. Imports nothing of ours but errors and setting parsers, so ``gpt_auth.runtime.settings`` can import
 it without a cycle.
 """
 
@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from gpt_auth.errors import ConfigError, ServiceUnavailable
-from gpt_auth.setting_values import positive_seconds
+from gpt_auth.runtime.errors import ConfigError, ServiceUnavailable
+from gpt_auth.runtime.setting_values import positive_seconds
 
 # What the secret must hold; the rest of the settings come from the environment.
 SECRET_KEYS = (

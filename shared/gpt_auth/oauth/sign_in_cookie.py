@@ -21,9 +21,9 @@ pending sign-in whose state went through the same browser, once, within its 10 m
 
 from __future__ import annotations
 
-from gpt_auth.pending import REQUEST_TTL_SECONDS
-from gpt_auth.tokens import SIGN_IN_COOKIE, is_well_formed, mint
-from gpt_auth.web import Request
+from gpt_auth.oauth.pending import REQUEST_TTL_SECONDS
+from gpt_auth.oauth.tokens import SIGN_IN_COOKIE, is_well_formed, mint
+from gpt_auth.runtime.web import Request
 
 NAME = "gpt_auth_signin"
 HTTPS_NAME = f"__Host-{NAME}"

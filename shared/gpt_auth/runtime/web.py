@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from gpt_auth.errors import (
+from gpt_auth.runtime.errors import (
     BadRequest,
     HttpError,
     PayloadTooLarge,

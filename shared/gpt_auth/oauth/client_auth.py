@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from gpt_auth.errors import BadRequest, InvalidClient
-from gpt_auth.settings import Settings
+from gpt_auth.runtime.errors import BadRequest, InvalidClient
+from gpt_auth.runtime.settings import Settings
 
 CLIENT_SECRET_BASIC = "client_secret_basic"
 CLIENT_SECRET_POST = "client_secret_post"

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, urlencode, urlsplit
 
-from gpt_auth.errors import ServiceUnavailable, UpstreamError
-from gpt_auth.log import logger
-from gpt_auth.settings import get_settings
-from gpt_auth.web import retry_after_seconds
+from gpt_auth.runtime.errors import ServiceUnavailable, UpstreamError
+from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.settings import get_settings
+from gpt_auth.runtime.web import retry_after_seconds
 
 if TYPE_CHECKING:
     from requests import Response
@@ -237,7 +237,7 @@ class Provider:
         UpstreamError
             The token is invalid (code ``server_error``), or the signing keys cannot be fetched.
         """
-        from gpt_auth import id_tokens
+        from gpt_auth.google import id_tokens
 
         try:
             keys = self._signing_keys(id_tokens.unverified_key_id(token))

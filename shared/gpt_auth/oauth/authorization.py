@@ -6,7 +6,7 @@ its callback as ``error`` with its ``state``. At the callback, as in Flask-Dance
 ``error`` comes first, then the pending request is consumed (once), then the code is exchanged.
 A provider that fails or sends an ID token we refuse gets a 502 page (``UpstreamError``).
 
-Google's tokens are stored as the user's grant (``gpt_auth.google_grants``). Google sends a
+Google's tokens are stored as the user's grant (``gpt_auth.google.google_tokens``). Google sends a
 refresh token only with its consent screen, so when the exchange brings none and we hold no live
 one for that user, the browser goes back to Google once more with ``prompt=consent``.
 """
@@ -18,10 +18,12 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from gpt_auth import codes, google_grants, metrics, pending, pkce, provider, redirects, scopes, users
-from gpt_auth.errors import ConfigError, RequestRefused
-from gpt_auth.log import logger
-from gpt_auth.settings import get_settings
+from gpt_auth.google import google_tokens, provider
+from gpt_auth.oauth import codes, pending, pkce, redirects, scopes, users
+from gpt_auth.runtime import metrics
+from gpt_auth.runtime.errors import ConfigError, RequestRefused
+from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.settings import get_settings
 
 # What an anonymous GET / may make us store stays small (a pending request under 2 kB): ChatGPT's
 # state is a short opaque value (a UUID seen), and its scope is the GPT editor's Scope field.
@@ -54,7 +56,7 @@ def begin(params: Mapping[str, str], *, domain_name: str | None, browser: str) -
         This function's domain (``requestContext.domainName``), for our callback URL when
         ``GOOGLE_REDIRECT_URI`` is not set.
     browser
-        The value of the sign-in cookie the response sets (``gpt_auth.sign_in_cookie``); only its
+        The value of the sign-in cookie the response sets (``gpt_auth.oauth.sign_in_cookie``); only its
         hash is stored with the pending request.
 
     Returns
@@ -172,14 +174,14 @@ def finish(params: Mapping[str, str], *, browser: str | None) -> str:
     if (
         tokens.refresh_token is None
         and not request.consent_prompted
-        and not google_grants.holds_refresh_token(
-            user_id, covering=google_grants.granted_scopes(tokens, config.google_scopes)
+        and not google_tokens.holds_refresh_token(
+            user_id, covering=google_tokens.granted_scopes(tokens, config.google_scopes)
         )
     ):
         email = claims.get("email")
         hint = email if isinstance(email, str) and email else claims["sub"]
         return _ask_consent(request, idp, login_hint=hint, browser=browser)
-    google_grants.save_from_callback(user_id, tokens, requested_scopes=config.google_scopes)
+    google_tokens.save_from_callback(user_id, tokens, requested_scopes=config.google_scopes)
     our_code = codes.issue_code(
         client_id=request.client_id,
         redirect_uri=request.redirect_uri,

@@ -17,7 +17,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from gpt_auth.errors import ConfigError
+from gpt_auth.runtime.errors import ConfigError
 
 SETTING = "TOKEN_ENCRYPTION_KEYS"
 KEY_BYTES = 32  # AES-256

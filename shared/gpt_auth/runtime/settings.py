@@ -2,7 +2,7 @@
 
 Values come from the environment. When ``APP_SECRET_ARN`` is set, the credentials and
 ``MONGODB_URI`` come from that Secrets Manager secret instead (read through the Parameters and
-Secrets Lambda Extension, see ``gpt_auth.app_secret``), and are read again once they are
+Secrets Lambda Extension, see ``gpt_auth.runtime.app_secret``), and are read again once they are
 ``app_secret.max_age()`` seconds old, so a rotation is picked up without a redeploy.
 """
 
@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from gpt_auth import app_secret
-from gpt_auth.errors import ConfigError
-from gpt_auth.redirects import GPT_ID
-from gpt_auth.setting_values import positive_seconds
-from gpt_auth.token_cipher import KeyRing, parse_key_ring
+from gpt_auth.google.token_cipher import KeyRing, parse_key_ring
+from gpt_auth.oauth.redirects import GPT_ID
+from gpt_auth.runtime import app_secret
+from gpt_auth.runtime.errors import ConfigError
+from gpt_auth.runtime.setting_values import positive_seconds
 
 DEFAULT_REDIRECT_PATTERNS = (
     rf"https://chatgpt\.com/aip/{GPT_ID}/oauth/callback",
@@ -265,7 +265,7 @@ def get_settings() -> Settings:
     """The container's settings, loaded on first use and then reused.
 
     From the environment they are kept for the container's life. From the secret that
-    ``APP_SECRET_ARN`` names they are read again once they are ``gpt_auth.app_secret.max_age()``
+    ``APP_SECRET_ARN`` names they are read again once they are ``gpt_auth.runtime.app_secret.max_age()``
     seconds old, so a rotated secret is picked up within that time. When that re-read fails, the
     last good settings keep serving (logged as an error) and it is tried again
     ``app_secret.RETRY_SECONDS`` later.
@@ -274,7 +274,7 @@ def get_settings() -> Settings:
     ------
     ConfigError
         A setting is missing or malformed, or the secret cannot be read (a 500).
-    gpt_auth.app_secret.SecretUnavailable
+    gpt_auth.runtime.app_secret.SecretUnavailable
         The first read of the secret failed in a way a retry may fix (a 503).
     """
     global _cached, _refresh_at
@@ -288,7 +288,7 @@ def get_settings() -> Settings:
     except (ConfigError, app_secret.SecretUnavailable) as exc:
         if _cached is None:
             raise
-        from gpt_auth.log import logger
+        from gpt_auth.runtime.log import logger
 
         logger.error(
             "secret refresh failed; keeping the last good settings",

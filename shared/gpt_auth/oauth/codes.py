@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 
 from pymongo import ReturnDocument
 
-from gpt_auth import db
-from gpt_auth.log import logger
-from gpt_auth.tokens import AUTHORIZATION_CODE, hash_token, is_well_formed, mint
+from gpt_auth.oauth.tokens import AUTHORIZATION_CODE, hash_token, is_well_formed, mint
+from gpt_auth.runtime import db
+from gpt_auth.runtime.log import logger
 
 CODE_TTL_SECONDS = 120
 DUPLICATE_WINDOW_SECONDS = 10

@@ -1,6 +1,6 @@
 """The token endpoint's grants: ``authorization_code`` (RFC 6749 4.1.3) and ``refresh_token`` (6).
 
-The client is already authenticated (``gpt_auth.client_auth``). Each grant returns a new token
+The client is already authenticated (``gpt_auth.oauth.client_auth``). Each grant returns a new token
 pair or raises the RFC 6749 5.2 error to answer.
 """
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gpt_auth import codes, pkce, sessions
-from gpt_auth.errors import BadRequest, InvalidGrant, InvalidScope, UnsupportedGrantType
-from gpt_auth.log import logger
-from gpt_auth.settings import Settings
-from gpt_auth.tokens import AUTHORIZATION_CODE, REFRESH_TOKEN, hash_token, is_well_formed
+from gpt_auth.oauth import codes, pkce, sessions
+from gpt_auth.oauth.tokens import AUTHORIZATION_CODE, REFRESH_TOKEN, hash_token, is_well_formed
+from gpt_auth.runtime.errors import BadRequest, InvalidGrant, InvalidScope, UnsupportedGrantType
+from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.settings import Settings
 
 AUTHORIZATION_CODE_GRANT = "authorization_code"
 REFRESH_TOKEN_GRANT = "refresh_token"

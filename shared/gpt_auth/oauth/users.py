@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from gpt_auth import db
+from gpt_auth.runtime import db
 
 ID_SEPARATOR = "#"
 

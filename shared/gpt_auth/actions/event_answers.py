@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gpt_auth.errors import BadRequest
-from gpt_auth.settings import MIN_ACTION_RESPONSE_CHARS
+from gpt_auth.runtime.errors import BadRequest
+from gpt_auth.runtime.settings import MIN_ACTION_RESPONSE_CHARS
 
 DESCRIPTION_MAX_CHARS = 300
 SUMMARY_MAX_CHARS = 200

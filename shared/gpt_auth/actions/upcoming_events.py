@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gpt_auth import event_answers, google_calendar
-from gpt_auth.errors import InsufficientScope, InvalidToken
-from gpt_auth.event_answers import PageCursor
-from gpt_auth.google_calendar import CalendarPage, CalendarScopeMissing, CalendarTokenRejected
-from gpt_auth.settings import get_settings
+from gpt_auth.actions import event_answers
+from gpt_auth.actions.event_answers import PageCursor
+from gpt_auth.google import calendar
+from gpt_auth.google.calendar import CalendarPage, CalendarScopeMissing, CalendarTokenRejected
+from gpt_auth.runtime.errors import InsufficientScope, InvalidToken
+from gpt_auth.runtime.settings import get_settings
 
 GOOGLE_REFUSED = "Google refused access to your calendar; sign in again from ChatGPT."
 
@@ -45,21 +46,21 @@ def upcoming_events(user_id: str, cursor: PageCursor) -> str:
     InsufficientScope
         The user did not grant Calendar access.
     BadRequest, ServiceUnavailable, UpstreamError
-        As ``google_calendar.list_events`` and the grant store raise them.
+        As ``calendar.list_events`` and the grant store raise them.
     """
-    from gpt_auth import google_grants
+    from gpt_auth.google import google_tokens
 
     config = get_settings()
-    token = google_grants.access_token_for(user_id, scope=google_calendar.SCOPE)
+    token = google_tokens.access_token_for(user_id, scope=calendar.SCOPE)
     try:
         try:
-            page = google_calendar.list_events(config.google_api_base, token, cursor)
+            page = calendar.list_events(config.google_api_base, token, cursor)
         except CalendarTokenRejected:
-            token = google_grants.after_unauthorized(user_id, token, scope=google_calendar.SCOPE)
+            token = google_tokens.after_unauthorized(user_id, token, scope=calendar.SCOPE)
             try:
-                page = google_calendar.list_events(config.google_api_base, token, cursor)
+                page = calendar.list_events(config.google_api_base, token, cursor)
             except CalendarTokenRejected:
                 raise InvalidToken(GOOGLE_REFUSED) from None
     except CalendarScopeMissing:
-        raise InsufficientScope((google_calendar.SCOPE,)) from None
+        raise InsufficientScope((calendar.SCOPE,)) from None
     return answer_for(page, cursor, config.action_response_max_chars)

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gpt_auth import db, provider, sessions, users
-from gpt_auth.settings import get_settings
+from gpt_auth.google import provider
+from gpt_auth.oauth import sessions, users
+from gpt_auth.runtime import db
+from gpt_auth.runtime.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Revoked:
 
 
 def user_ids_for(who: str) -> list[str]:
-    """Ids (``<issuer>#<sub>``, see ``gpt_auth.users``) of the users ``who`` names.
+    """Ids (``<issuer>#<sub>``, see ``gpt_auth.oauth.users``) of the users ``who`` names.
 
     ``who`` is a whole user id, a verified e-mail address (as given or in lower case), or a
     provider ``sub`` (at any issuer). A ``sub`` nobody recorded names that subject at the

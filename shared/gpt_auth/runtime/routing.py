@@ -12,13 +12,20 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth import db
-from gpt_auth.app_secret import SecretUnavailable
-from gpt_auth.errors import ConfigError, HttpError, MethodNotAllowed, NotFound, ServerMisconfigured, shown
-from gpt_auth.log import logger
-from gpt_auth.metrics import count_outcome, publish
-from gpt_auth.origin import require_cloudfront
-from gpt_auth.web import Request, error_page, error_response
+from gpt_auth.runtime import db
+from gpt_auth.runtime.app_secret import SecretUnavailable
+from gpt_auth.runtime.errors import (
+    ConfigError,
+    HttpError,
+    MethodNotAllowed,
+    NotFound,
+    ServerMisconfigured,
+    shown,
+)
+from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.metrics import count_outcome, publish
+from gpt_auth.runtime.origin import require_cloudfront
+from gpt_auth.runtime.web import Request, error_page, error_response
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
