@@ -155,9 +155,12 @@ def read_port(env: Mapping[str, str]) -> int:
     raw = env.get("PORT", "").strip()
     if not raw:
         return DEFAULT_PORT
-    if not raw.isdigit() or int(raw) > 65535:
-        raise DevError(f"PORT must be a port number from 0 to 65535, got {raw!r}.")
-    return int(raw)
+    from gpt_auth.runtime.setting_values import ascii_int
+
+    port = ascii_int(raw)
+    if port is None or port > 65535:
+        raise DevError(f"PORT must be a port number from 0 to 65535, got {raw[:40]!r}.")
+    return port
 
 
 def local_settings(

@@ -20,6 +20,7 @@ from urllib.parse import quote_plus, urlencode, urlsplit
 
 from gpt_auth.runtime.errors import ServiceUnavailable, UpstreamError
 from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.setting_values import ascii_int
 from gpt_auth.runtime.settings import get_settings
 from gpt_auth.runtime.web import retry_after_seconds
 
@@ -31,6 +32,8 @@ KEYS_MAX_AGE = (60, 3600, 86400)  # floor, default when not announced, ceiling (
 RETRY = "Try signing in again from ChatGPT in a moment."
 RETRY_AFTER_SECONDS = 10  # what a 503 tells the caller when the provider names no Retry-After
 GOOGLE_REVOCATION_ENDPOINT = "https://oauth2.googleapis.com/revoke"
+# Google's access tokens live an hour; a longer claimed lifetime is not believed.
+MAX_EXPIRES_IN = 86_400
 
 
 @dataclass(frozen=True, repr=False)
@@ -53,16 +56,20 @@ class TokenResponse:
             value = answer.get(name)
             return value if isinstance(value, str) and value else None
 
-        expires_in = answer.get("expires_in")
-        if isinstance(expires_in, str) and expires_in.isdigit():  # some providers send a string
-            expires_in = int(expires_in)
         return cls(
             id_token=text("id_token"),
             access_token=text("access_token"),
             refresh_token=text("refresh_token"),
-            expires_in=expires_in if isinstance(expires_in, int) and expires_in > 0 else None,
+            expires_in=_expires_in(answer.get("expires_in")),
             scope=answer.get("scope") if isinstance(answer.get("scope"), str) else None,
         )
+
+
+def _expires_in(value: object) -> int | None:
+    """Seconds from a number or a string of ASCII digits (some providers send one), within
+    1..``MAX_EXPIRES_IN``; anything else is treated as absent (the caller's default applies)."""
+    seconds = value if type(value) is int else ascii_int(value)
+    return seconds if seconds is not None and 0 < seconds <= MAX_EXPIRES_IN else None
 
 
 class GrantRefused(Exception):
@@ -407,5 +414,6 @@ def _json(name: str, response: Response, action: str) -> dict[str, Any]:
 
 def _max_age(cache_control: str) -> float:
     floor, default, ceiling = KEYS_MAX_AGE
-    match = re.search(r"(?:^|[,\s])max-age=(\d+)", cache_control)
-    return min(max(int(match.group(1)), floor), ceiling) if match else default
+    match = re.search(r"(?:^|[,\s])max-age=([^,\s]+)", cache_control)
+    seconds = ascii_int(match.group(1)) if match else None
+    return default if seconds is None else min(max(seconds, floor), ceiling)

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from gpt_auth.runtime.errors import ConfigError, ServiceUnavailable
-from gpt_auth.runtime.setting_values import positive_seconds
+from gpt_auth.runtime.setting_values import ascii_int, positive_seconds
 
 # What the secret must hold; the rest of the settings come from the environment.
 SECRET_KEYS = (
@@ -86,9 +86,10 @@ def extension_port(env: Mapping[str, str] = os.environ) -> int:
     raw = env.get(PORT_SETTING, "").strip()
     if not raw:
         return DEFAULT_PORT
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ConfigError(f"{PORT_SETTING} must be a port number (1-65535), got {raw!r}.")
-    return int(raw)
+    port = ascii_int(raw)
+    if port is None or not 0 < port < 65536:
+        raise ConfigError(f"{PORT_SETTING} must be a port number (1-65535), got {raw[:40]!r}.")
+    return port
 
 
 def _refusal(status: int, body: bytes, arn: str) -> Exception:
@@ -126,16 +127,17 @@ def _get(port: int, path: str, token: str) -> tuple[int, bytes]:
                 break
             received += chunk
     status_line = head.split(b"\r\n", 1)[0].split()
-    if not separator or len(status_line) < 2 or not status_line[1].isdigit():
+    status = ascii_int(status_line[1].decode("latin-1")) if len(status_line) >= 2 else None
+    if not separator or status is None:
         raise ValueError("not an HTTP answer")
-    return int(status_line[1]), body if length is None else body[:length]
+    return status, body if length is None else body[:length]
 
 
 def _content_length(head: bytes) -> int | None:
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length" and value.strip().isdigit():
-            return int(value.strip())
+        if name.strip().lower() == b"content-length":
+            return ascii_int(value.strip().decode("latin-1"))
     return None
 
 

@@ -19,7 +19,7 @@ from gpt_auth.google.token_cipher import KeyRing, parse_key_ring
 from gpt_auth.oauth.redirects import GPT_ID
 from gpt_auth.runtime import app_secret
 from gpt_auth.runtime.errors import ConfigError
-from gpt_auth.runtime.setting_values import positive_seconds
+from gpt_auth.runtime.setting_values import positive_seconds, whole_number
 
 DEFAULT_REDIRECT_PATTERNS = (
     rf"https://chatgpt\.com/aip/{GPT_ID}/oauth/callback",
@@ -178,12 +178,9 @@ def _mongodb_uri(env: Mapping[str, str]) -> str:
 
 
 def _action_response_max_chars(env: Mapping[str, str]) -> int:
-    raw = env.get("ACTION_RESPONSE_MAX_CHARS", "").strip()
-    if not raw:
-        return DEFAULT_ACTION_RESPONSE_MAX_CHARS
-    if not raw.isdigit():
-        raise ConfigError(f"ACTION_RESPONSE_MAX_CHARS must be a whole number of characters, got {raw!r}.")
-    value = int(raw)
+    value = whole_number(
+        env, "ACTION_RESPONSE_MAX_CHARS", DEFAULT_ACTION_RESPONSE_MAX_CHARS, " of characters"
+    )
     if value > MAX_ACTION_RESPONSE_CHARS:
         raise ConfigError(
             f"ACTION_RESPONSE_MAX_CHARS must be at most {MAX_ACTION_RESPONSE_CHARS:,} "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -18,10 +17,10 @@ from gpt_auth.runtime.errors import (
     description_text,
     shown,
 )
+from gpt_auth.runtime.setting_values import ascii_int
 
 MAX_BODY_CHARS = 100_000
 MAX_RETRY_AFTER_SECONDS = 300  # a peer asking for longer still gets a retry within five minutes
-_DELTA_SECONDS = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() refuses "²" and 4,300+ digits
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -216,7 +215,7 @@ def retry_after_seconds(header: str, default: int) -> int:
 
     ``default`` when the header is absent or anything else (an HTTP date included).
     """
-    text = header.strip()
-    if not _DELTA_SECONDS.fullmatch(text):
+    seconds = ascii_int(header.strip())
+    if seconds is None:
         return default
-    return min(max(int(text), 1), MAX_RETRY_AFTER_SECONDS)
+    return min(max(seconds, 1), MAX_RETRY_AFTER_SECONDS)
