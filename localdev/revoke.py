@@ -5,8 +5,10 @@ taken at the configured provider), or a whole user id ``<issuer>#<sub>``.
 
 With ``USER``, the user's Google grant is also revoked at Google (RFC 7009, Google's revocation
 endpoint) and deleted here, after our sessions are revoked, so signing out never waits on
-Google. When Google cannot be reached, the grant is kept (nothing can use it: the sessions are
-gone) and the command exits 4; running it again retries. A provider without a revocation endpoint
+Google. A grant past its ``expires_at`` is revoked too (its refresh token may still work at
+Google); one that does not decrypt is deleted unrevoked. When Google cannot be reached, the grant
+is kept (nothing can use it: the sessions are gone) and the command exits 4; running it again
+retries. A provider without a revocation endpoint
 (the local stand-in) gets its grant deleted here; for a stand-in on a loopback address the
 command also drops the user's tokens there (``POST /users/<sub>/revoke-tokens``).
 
@@ -94,7 +96,7 @@ def run(user: str | None, client: str | None) -> tuple[int, str]:
 
 def disconnect_google(user_ids: list[str]) -> tuple[int, str]:
     """Revoke each user's Google grant at the provider and delete it; (exit status, what was done)."""
-    done: dict[str, list[str]] = {"revoked": [], "none": [], "unsupported": []}
+    done: dict[str, list[str]] = {"revoked": [], "none": [], "unsupported": [], "undecryptable": []}
     failed: list[str] = []
     for user_id in user_ids:
         try:
@@ -115,6 +117,12 @@ def disconnect_google(user_ids: list[str]) -> tuple[int, str]:
         lines.append(
             f"{name} announces no revocation endpoint: deleted the grant of {', '.join(done['unsupported'])} "
             "here only."
+        )
+    if done["undecryptable"]:
+        lines.append(
+            f"The Google grant of {', '.join(done['undecryptable'])} does not decrypt: "
+            "deleted here, not revoked at Google; the user can remove access at "
+            "https://myaccount.google.com/connections."
         )
     if done["none"]:
         lines.append(f"No Google grant stored for {', '.join(done['none'])}.")

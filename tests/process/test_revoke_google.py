@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import parse_qsl
 
 import pytest
@@ -77,3 +78,31 @@ def test_google_unreachable_signs_out_keeps_the_grant_and_exits_4_until_retried(
 def test_revoking_a_client_leaves_google_grants_alone(ada, http_mock):
     assert revoke.main(["--client", "gpt-client"]) == 0
     assert len(http_mock.calls) == 0 and grant_stored()
+
+
+def test_an_expired_grant_is_revoked_at_google_before_it_is_deleted(ada, http_mock, capsys):
+    # GIVEN Ada's grant past its expires_at (unused here for REFRESH_TOKEN_TTL; the TTL index has
+    # not deleted it yet), whose refresh token may still work at Google
+    db.collection(db.GOOGLE_GRANTS).update_one(
+        {"_id": ADA}, {"$set": {"expires_at": db.now() - timedelta(days=1)}}
+    )
+    assert google_tokens.load(ADA) is None  # the store no longer uses it
+    http_mock.add(responses.POST, REVOKE_URL, status=200)
+    # WHEN the operator revokes Ada
+    assert revoke.main(["--user", "ada@example.com"]) == 0
+    # THEN its refresh token was revoked at Google, then the grant deleted
+    assert f"Revoked the Google grant of {ADA} at Google" in capsys.readouterr().out
+    assert [dict(parse_qsl(call.request.body)) for call in http_mock.calls] == [{"token": "1//ada"}]
+    assert not grant_stored()
+
+
+def test_an_expired_grant_google_cannot_take_now_is_kept_for_the_retry(ada, http_mock, capsys):
+    db.collection(db.GOOGLE_GRANTS).update_one(
+        {"_id": ADA}, {"$set": {"expires_at": db.now() - timedelta(days=1)}}
+    )
+    http_mock.add(responses.POST, REVOKE_URL, body=requests.exceptions.ConnectionError("down"))
+    assert revoke.main(["--user", "ada@example.com"]) == 4
+    assert "Run make revoke again" in capsys.readouterr().err and grant_stored()
+    http_mock.replace(responses.POST, REVOKE_URL, status=200)
+    assert revoke.main(["--user", "ada@example.com"]) == 0
+    assert len(http_mock.calls) == 2 and not grant_stored()

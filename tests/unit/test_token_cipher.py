@@ -62,9 +62,9 @@ def test_rotation_first_key_seals_every_key_opens():
     assert token_cipher.key_id_of(token_cipher.encrypt(rotated, "value", "aad")) == "k2"
 
 
-def test_a_removed_key_is_a_settings_error_naming_it():
+def test_a_removed_key_makes_its_ciphertexts_undecryptable_naming_it_for_the_log():
     sealed = token_cipher.encrypt(ring(f"k1:{KEY_1}"), "value", "aad")
-    with pytest.raises(ConfigError, match=r"TOKEN_ENCRYPTION_KEYS has no key 'k1'"):
+    with pytest.raises(UndecryptableToken, match=r"TOKEN_ENCRYPTION_KEYS has no key 'k1'"):
         token_cipher.decrypt(ring(f"k2:{KEY_2}"), sealed, "aad")
 
 

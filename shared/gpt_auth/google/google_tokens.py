@@ -139,7 +139,8 @@ def access_token_for(user_id: str, *, scope: str | Iterable[str] = (), now: date
     UpstreamError
         Google refused our client credentials or answered nonsense (502).
     ConfigError
-        ``TOKEN_ENCRYPTION_KEYS`` is not set, or lacks the key a stored token was sealed with.
+        ``TOKEN_ENCRYPTION_KEYS`` is not set. (A stored token that does not open, its key id
+        unknown or malformed included, is an ``InvalidToken``: the grant is dropped.)
     """
     when = now or db.now()
     grant = _checked(user_id, scope, when)
@@ -169,19 +170,24 @@ def force_refresh(user_id: str, *, scope: str | Iterable[str] = (), now: datetim
     return _refresh(_checked(user_id, scope, when), when)
 
 
-def load(user_id: str, now: datetime | None = None) -> Grant | None:
+def load(user_id: str, now: datetime | None = None, *, expired_too: bool = False) -> Grant | None:
     """The stored grant of ``user_id`` with its tokens decrypted, or None.
+
+    ``expired_too`` also returns one past its ``expires_at`` that the TTL index has not deleted
+    yet: unusable here, but its refresh token may still work at Google, so it is revoked there.
 
     Raises
     ------
     ConfigError
-        ``TOKEN_ENCRYPTION_KEYS`` is not set or lacks the key a token was sealed with.
+        ``TOKEN_ENCRYPTION_KEYS`` is not set.
     UndecryptableToken
-        A stored token was altered or copied from another record.
+        A stored token is malformed, names a key the ring lacks, was altered or copied from
+        another record.
     """
-    found = db.collection(db.GOOGLE_GRANTS, read_only=True).find_one(
-        {"_id": user_id, "expires_at": {"$gt": now or db.now()}}
-    )
+    query: dict[str, Any] = {"_id": user_id}
+    if not expired_too:
+        query["expires_at"] = {"$gt": now or db.now()}
+    found = db.collection(db.GOOGLE_GRANTS, read_only=True).find_one(query)
     if found is None:
         return None
     opened = {name: _open(user_id, name, found.get(name)) for name in FIELDS}
@@ -206,11 +212,16 @@ def delete(user_id: str, version: int | None = None) -> bool:
 def revoke_at_google(user_id: str) -> str:
     """Revoke the user's grant at Google (RFC 7009) and delete it here.
 
+    A grant past its ``expires_at`` is revoked too: the store no longer uses it, but its refresh
+    token may still work at Google.
+
     Returns
     -------
     str
         ``"revoked"``; ``"none"`` when no grant is stored; ``"unsupported"`` when the provider
-        announces no revocation endpoint (the grant is deleted here all the same).
+        announces no revocation endpoint (the grant is deleted here all the same);
+        ``"undecryptable"`` when it does not open (deleted here: nothing can use it, nor send it
+        to Google).
 
     Raises
     ------
@@ -220,12 +231,12 @@ def revoke_at_google(user_id: str) -> str:
     from gpt_auth.google import token_cipher
 
     try:
-        grant = load(user_id)
-    except token_cipher.UndecryptableToken:
-        delete(user_id)  # nothing usable to revoke
-        return "none"
+        grant = load(user_id, expired_too=True)
+    except token_cipher.UndecryptableToken as exc:
+        logger.error("a stored Google grant does not decrypt; deleted unrevoked", extra={"reason": str(exc)})
+        delete(user_id)
+        return "undecryptable"
     if grant is None:
-        delete(user_id)  # an expired one, if any
         return "none"
     token = grant.refresh_token or grant.access_token
     revoked = token is not None and provider.current().revoke(token)
@@ -238,8 +249,8 @@ def _checked(user_id: str, scope: str | Iterable[str], when: datetime) -> Grant:
 
     try:
         grant = load(user_id, when)
-    except token_cipher.UndecryptableToken:
-        logger.error("a stored Google grant does not decrypt; it is dropped")
+    except token_cipher.UndecryptableToken as exc:
+        logger.error("a stored Google grant does not decrypt; it is dropped", extra={"reason": str(exc)})
         _end(user_id, None)
     if grant is None:
         _end(user_id, None)
@@ -267,7 +278,12 @@ def _refresh(grant: Grant, when: datetime) -> str:
         # Another container may have replaced this grant meanwhile (a new sign-in, a rotated
         # refresh token): Google's refusal was of the old one, so the replacement serves (refreshed
         # in its turn when its access token is due) and nobody is signed out.
-        current = load(grant.user_id, when)
+        from gpt_auth.google import token_cipher
+
+        try:
+            current = load(grant.user_id, when)
+        except token_cipher.UndecryptableToken:
+            current = None
         if current is not None and current.version != grant.version:
             return current.live_access_token(when) or _refresh(current, when)
         _end(grant.user_id, grant.version)

@@ -23,6 +23,7 @@ SETTING = "TOKEN_ENCRYPTION_KEYS"
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # GCM's standard nonce, random per encryption
 _KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+MAX_SHOWN_ID_CHARS = 32
 
 
 @dataclass(frozen=True, repr=False)
@@ -43,7 +44,9 @@ class KeyRing:
 
 
 class UndecryptableToken(Exception):
-    """A stored ciphertext failed authentication: tampered with, or copied from another record."""
+    """A stored ciphertext does not open: malformed, sealed under a key id the ring lacks, tampered
+    with, or copied from another record. Its message is for the log: a key id in it is bounded
+    and sanitized (``shown_key_id``), never the stored text itself."""
 
 
 def parse_key_ring(raw: str) -> KeyRing:
@@ -105,22 +108,24 @@ def decrypt(ring: KeyRing, ciphertext: str, aad: str) -> str:
 
     Raises
     ------
-    ConfigError
-        The ring has no key with the ciphertext's key id (a key was removed while still in use).
     UndecryptableToken
-        The ciphertext is malformed, altered, or was sealed for other associated data.
+        The ciphertext is malformed (no ``:``, an empty or malformed key id), names a key id the
+        ring lacks (a key removed while still in use), is altered, or was sealed for other
+        associated data. A stored value is the store's, so none of these is a settings error.
     """
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     key_id, separator, encoded = ciphertext.partition(":")
+    if not separator:
+        raise UndecryptableToken("malformed ciphertext: no key id")
     key = ring.key(key_id)
     if key is None:
-        raise ConfigError(
-            f"{SETTING} has no key {key_id!r}, which stored tokens were encrypted with; put it back "
-            "(after the new key, so it only decrypts)."
+        raise UndecryptableToken(
+            f"{SETTING} has no key {shown_key_id(key_id)}; if a key was removed while still in use, put it "
+            "back after the new one"
         )
-    sealed = _b64decode(encoded) if separator else None
+    sealed = _b64decode(encoded)
     if sealed is None or len(sealed) <= NONCE_BYTES:
         raise UndecryptableToken("malformed ciphertext")
     try:
@@ -128,6 +133,15 @@ def decrypt(ring: KeyRing, ciphertext: str, aad: str) -> str:
     except InvalidTag:
         raise UndecryptableToken("authentication failed") from None
     return plain.decode("utf-8")
+
+
+def shown_key_id(key_id: str) -> str:
+    """A stored key id fit for the log: a well-formed one as it is, anything else bounded and
+    reduced to id characters, with its length."""
+    if _KEY_ID.fullmatch(key_id):
+        return repr(key_id)
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "?", key_id[:MAX_SHOWN_ID_CHARS])
+    return f"(malformed, {len(key_id)} characters: {cleaned!r})"
 
 
 def _b64decode(encoded: str) -> bytes | None:
