@@ -80,12 +80,16 @@ def test_revoking_a_client_leaves_google_grants_alone(ada, http_mock):
     assert len(http_mock.calls) == 0 and grant_stored()
 
 
-def test_an_expired_grant_is_revoked_at_google_before_it_is_deleted(ada, http_mock, capsys):
+def past_its_expiry(monkeypatch) -> None:
+    """Our clock a day past the grant's expires_at (the store's TTL monitor keeps its own clock)."""
+    later = db.now() + timedelta(seconds=settings.get_settings().refresh_token_ttl + 86400)
+    monkeypatch.setattr(db, "now", lambda: later)
+
+
+def test_an_expired_grant_is_revoked_at_google_before_it_is_deleted(ada, http_mock, capsys, monkeypatch):
     # GIVEN Ada's grant past its expires_at (unused here for REFRESH_TOKEN_TTL; the TTL index has
     # not deleted it yet), whose refresh token may still work at Google
-    db.collection(db.GOOGLE_GRANTS).update_one(
-        {"_id": ADA}, {"$set": {"expires_at": db.now() - timedelta(days=1)}}
-    )
+    past_its_expiry(monkeypatch)
     assert google_tokens.load(ADA) is None  # the store no longer uses it
     http_mock.add(responses.POST, REVOKE_URL, status=200)
     # WHEN the operator revokes Ada
@@ -96,10 +100,8 @@ def test_an_expired_grant_is_revoked_at_google_before_it_is_deleted(ada, http_mo
     assert not grant_stored()
 
 
-def test_an_expired_grant_google_cannot_take_now_is_kept_for_the_retry(ada, http_mock, capsys):
-    db.collection(db.GOOGLE_GRANTS).update_one(
-        {"_id": ADA}, {"$set": {"expires_at": db.now() - timedelta(days=1)}}
-    )
+def test_an_expired_grant_google_cannot_take_now_is_kept_for_the_retry(ada, http_mock, capsys, monkeypatch):
+    past_its_expiry(monkeypatch)
     http_mock.add(responses.POST, REVOKE_URL, body=requests.exceptions.ConnectionError("down"))
     assert revoke.main(["--user", "ada@example.com"]) == 4
     assert "Run make revoke again" in capsys.readouterr().err and grant_stored()
