@@ -3,9 +3,10 @@
 A code lives about two minutes (ChatGPT sends no PKCE), is bound to the client, the redirect
 URI, the user and the scope, and works once. Presenting it again is refused (RFC 6749 section
 4.1.2). A duplicate (the same client, the same redirect_uri, within
-``DUPLICATE_WINDOW_SECONDS`` of the first use: ChatGPT has been seen sending one exchange twice)
-is only refused; any other second presentation marks the code replayed, and the token endpoint
-then revokes every session issued from it.
+``DUPLICATE_WINDOW_SECONDS`` of the first use: ChatGPT has been seen sending one exchange twice
+within a second) is only refused, and counted (``DuplicateCodeExchanges``); any other second
+presentation marks the code replayed, and the token endpoint then revokes every session issued
+from it. The window is short because inside it whoever redeemed first keeps the tokens.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from datetime import datetime, timedelta
 from pymongo import ReturnDocument
 
 from gpt_auth.oauth.tokens import AUTHORIZATION_CODE, hash_token, is_well_formed, mint
-from gpt_auth.runtime import db
+from gpt_auth.runtime import db, metrics
 from gpt_auth.runtime.log import logger
 
 CODE_TTL_SECONDS = 120
-DUPLICATE_WINDOW_SECONDS = 10
+DUPLICATE_WINDOW_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def _is_duplicate(code_hash: str, client_id: str | None, redirect_uri: str | Non
     if db.collection(db.AUTHORIZATION_CODES, read_only=True).find_one(first_use, {"_id": 1}) is None:
         return False
     logger.info("duplicate code exchange refused; the first one's tokens are kept")
+    metrics.count(metrics.DUPLICATE_CODE_EXCHANGES)
     return True
 
 

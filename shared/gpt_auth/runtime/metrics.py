@@ -19,6 +19,7 @@ TOKEN_GRANTS = "TokenGrants"  # the token endpoint issued tokens (code or refres
 REFUSALS = "Refusals"  # any 4xx answer
 SERVER_ERRORS = "ServerErrors"  # any 5xx answer
 REFRESH_TOKEN_REUSE = "RefreshTokenReuse"  # a retired refresh token was presented: its family revoked
+DUPLICATE_CODE_EXCHANGES = "DuplicateCodeExchanges"  # a code presented again within the duplicate window
 GOOGLE_REFRESHES = "GoogleRefreshes"  # an action refreshed a user's stored Google grant at Google
 GOOGLE_GRANTS_ENDED = "GoogleGrantsEnded"  # a grant was refused (invalid_grant) or unusable: user signed out
 GOOGLE_UNAVAILABLE = "GoogleUnavailable"  # a refresh met Google failing or slow: answered 503
