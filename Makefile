@@ -14,6 +14,12 @@ SAM := $(SAM_VENV)/bin/sam
 # sam build looks up python3.13 on PATH.
 SAM_PATH := $(dir $(PYTHON313)):$(PATH)
 export SAM_CLI_TELEMETRY := 0
+# sam's advice that does not apply here, dropped from what it prints: "CDK apps are not officially
+# supported" (sam takes manifest.json, the GPT's action schema, for a CDK file), "requirements.txt
+# file not found" (the functions' dependencies ship in layers, layers/Makefile) and sam build's
+# "Commands you can use next" (deploy with make deploy, which also builds).
+SAM_QUIET := awk '/CDK apps are not officially supported|alternative command: cdk doctor|requirements\.txt file not found/ {next} \
+	/^Commands you can use next/ {skip = 1} !skip {print; fflush()}'
 
 .PHONY: help install install-browser dev test lint format typecheck validate pytest build bench loadtest manifest deploy outputs invoke revoke clean
 
@@ -60,14 +66,14 @@ typecheck: $(VENV)/.installed ## mypy over shared/, functions/ and localdev/
 	$(VENV)/bin/mypy
 
 validate: $(SAM_VENV)/.installed ## sam validate --lint (offline)
-	$(SAM) validate --lint
+	@set -o pipefail; $(SAM) validate --lint 2>&1 | $(SAM_QUIET)
 
 pytest: $(VENV)/.installed ## The test suite only (exit 5, no tests collected, is a failure)
 	@$(VENV)/bin/pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: the set-up is broken" >&2; exit 1; fi; exit $$status
 
 build: $(SAM_VENV)/.installed ## sam build (needs python3.13, found through pyenv when not on PATH)
-	PATH="$(SAM_PATH)" $(SAM) build
+	@set -o pipefail; PATH="$(SAM_PATH)" $(SAM) build 2>&1 | $(SAM_QUIET)
 
 loadtest: $(VENV)/.installed ## Bounded load on make dev's server, loopback only: p50/p99, errors, lost sessions (LOADTEST_ARGS="--users 20 --duration 60")
 	@$(PY) -m localdev.loadtest $(LOADTEST_ARGS)
@@ -85,7 +91,7 @@ GUIDED ?= $(if $(shell grep -qs '^parameter_overrides' samconfig.toml && echo sa
 
 deploy: build ## sam build, then sam deploy (guided the first time; GUIDED=0|1, PARAMS='Key=Value ...')
 	PATH="$(SAM_PATH)" $(SAM) deploy $(if $(filter 1,$(GUIDED)),--guided) \
-		$(if $(PARAMS),--parameter-overrides '$(PARAMS)')
+		$(if $(PARAMS),--parameter-overrides '$(PARAMS)') 2> >($(SAM_QUIET) >&2)
 
 outputs: $(VENV)/.installed ## Print the deployed stack's outputs (STACK=, REGION= override samconfig.toml)
 	@$(PY) -m localdev.stack_outputs $(if $(STACK),--stack '$(STACK)') $(if $(REGION),--region '$(REGION)')

@@ -5,7 +5,8 @@ It starts the Google stand-in (OIDC) and the Google Calendar API stand-in
 (``GOOGLE_API_BASE`` at the Calendar one), serves the three functions through the Function URL
 emulator on ``127.0.0.1:${PORT:-3000}`` with the GPT simulator page at ``/``
 (``localdev.simulator``), and prints every local URL, the values to type into a GPT's OAuth
-settings and a local manifest. Ctrl-C (or SIGTERM) stops everything.
+settings and where the local manifest is served, in under 30 lines with the simulator's URL last.
+Ctrl-C (or SIGTERM) stops everything.
 
 Settings it sets: ``OIDC_ISSUER`` (the stand-in), ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET``
 (a client registered at the stand-in for ``GOOGLE_SCOPES``), ``GOOGLE_REDIRECT_URI`` (the local
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-import json
 import logging
 import os
 import re
@@ -52,6 +52,8 @@ LOCAL_GOOGLE_SCOPES = "openid email profile https://www.googleapis.com/auth/cale
 # runs. Published here, so never use it outside make dev.
 LOCAL_TOKEN_ENCRYPTION_KEYS = "local:bG9jYWwtbWFrZS1kZXYta2V5LW5vdC1mb3ItYXdzLTA="
 SAMPLE_GPT_CALLBACK = "https://chatgpt.com/aip/g-local0000/oauth/callback"
+# The banner's last line: what to open first stays in view (the schema is served, not printed).
+SIMULATOR_LINE = "GPT simulator (plays ChatGPT in your browser): "
 
 
 REMOTE_STORE_OPT_IN = "DEV_ALLOW_REMOTE_MONGODB"
@@ -235,16 +237,12 @@ def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings:
     lines = [
         "gpt-google-auth runs locally. Ctrl-C stops it.",
         "",
-        f"GPT simulator (plays ChatGPT in your browser): {urls.base}/",
-        "",
         "Functions (Lambda Function URL emulator, payload 2.0, one request at a time per function):",
         *(f"  {name:<{width}}  {urls.function(name)}" for name in DEFAULT_FUNCTIONS),
-        "",
         f"Google stand-in (oidc-provider-mock): {stand_in.issuer}",
         f"  sample users: {', '.join(u.sub for u in SAMPLE_USERS)} (or type any id on its consent page)",
         f"  remove a user's access as at Google: curl -X POST {stand_in.issuer}/users/<user>/revoke-tokens",
         f"Google Calendar API stand-in (GOOGLE_API_BASE): {settings.get('GOOGLE_API_BASE', '(none)')}",
-        "  ada@example.com: a handful of events this week; busy@example.com: 1,000, long descriptions",
         f"Google redirect URI: {urls.google_redirect}",
         f"Google scopes asked: {settings['GOOGLE_SCOPES']}",
         f"Session store: {store}",
@@ -256,15 +254,12 @@ def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings:
         f"  Token URL:             {urls.token}",
         f"  Scope:                 {' '.join(SCOPES)}",
         "  Token Exchange Method: Default (POST request) or Basic authorization header, both work",
+        f"  Schema:                {urls.base}/simulator/manifest.json (the local manifest)",
         "",
-        "Sign in as ChatGPT would (open in a browser, or curl -i it and follow each Location):",
+        "Sign in with curl as ChatGPT would (-i, follow each Location; docs/local-development.md):",
         f"  {sign_in}",
-        "  The last redirect goes to the ChatGPT callback with ?code=...&state=try-me;",
-        "  see docs/local-development.md for the token exchange and the action call.",
         "",
-        "Local manifest (OpenAPI 3.1, the GPT action's schema):",
-        json.dumps(local_manifest(urls), indent=2),
-        "",
+        f"{SIMULATOR_LINE}{urls.base}/",
     ]
     return "\n".join(lines)
 

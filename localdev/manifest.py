@@ -474,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     for sub in (write, check):
         sub.add_argument("--stack", help="CloudFormation stack name (write: default from samconfig.toml)")
         sub.add_argument(
-            "--region", help="AWS region of the stack (default: samconfig.toml, then AWS_REGION)"
+            "--region", help="AWS region of the stack (default: samconfig.toml, then AWS_DEFAULT_REGION)"
         )
         sub.add_argument("--authorization-url", help=f"{AUTHORIZATION}'s function URL")
         sub.add_argument("--token-url", help=f"{TOKEN}'s function URL")

@@ -52,7 +52,7 @@ def read_stack_outputs(
     stack_name
         The stack's name (or id).
     region
-        AWS region; None means boto3's configuration (``AWS_REGION``, the profile).
+        AWS region; None means boto3's configuration (``AWS_DEFAULT_REGION``, the profile).
     required
         Output keys the caller needs; a stack that lacks one is an error naming it.
 
@@ -72,7 +72,8 @@ def read_stack_outputs(
         stacks = client.describe_stacks(StackName=stack_name)["Stacks"]
     except NoRegionError:
         raise StackOutputsError(
-            "No AWS region: pass --region, set AWS_REGION, or save one in samconfig.toml (make deploy does)."
+            "No AWS region: pass --region, set AWS_DEFAULT_REGION, or save one in samconfig.toml "
+            "(make deploy does)."
         ) from None
     except NoCredentialsError:
         raise StackOutputsError("No AWS credentials: run `aws configure` or set AWS_PROFILE.") from None
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make outputs", description="Print a deployed stack's outputs.")
     parser.add_argument("--stack", default=stack_name, help=f"stack name (default: {stack_name})")
     parser.add_argument(
-        "--region", default=region, help="AWS region (default: samconfig.toml, then AWS_REGION)"
+        "--region", default=region, help="AWS region (default: samconfig.toml, then AWS_DEFAULT_REGION)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)

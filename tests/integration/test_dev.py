@@ -16,7 +16,14 @@ import pytest
 import requests
 
 from gpt_auth.runtime.settings import DEFAULT_REDIRECT_PATTERNS, load_settings
-from localdev.dev import LOCAL_GPT_CLIENT_SECRET, LocalUrls, local_manifest, local_settings, read_port
+from localdev.dev import (
+    LOCAL_GPT_CLIENT_SECRET,
+    SIMULATOR_LINE,
+    LocalUrls,
+    local_manifest,
+    local_settings,
+    read_port,
+)
 from localdev.manifest import SCHEME_NAME, manifest_problems
 from localdev.nx_server import free_port
 from tests.support.config import TEST_SETTINGS
@@ -58,10 +65,10 @@ def make_dev(**env: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
             if not line:
                 break
             lines.append(line)
-            if line.startswith("Local manifest"):
+            if line.startswith(SIMULATOR_LINE):
                 break
         banner = "".join(lines)
-        assert "Local manifest" in banner, f"no banner; stderr: {proc.stderr.read() if proc.poll() else ''}"
+        assert SIMULATOR_LINE in banner, f"no banner; stderr: {proc.stderr.read() if proc.poll() else ''}"
         yield proc, banner
     finally:
         if proc.poll() is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from localdev.dev import LocalUrls, banner, local_settings
+from localdev.dev import SIMULATOR_LINE, LocalUrls, banner, local_settings
 from localdev.stand_in import StandIn
 
 
@@ -16,7 +16,12 @@ def test_banner_names_the_calendar_stand_in_the_sample_users_and_calendar_s_scop
     assert "sample users: ada@example.com, busy@example.com" in printed
     assert "https://www.googleapis.com/auth/calendar.readonly" in printed
     assert "http://127.0.0.1:4000/users/<user>/revoke-tokens" in printed
-    assert '"operationId": "listUpcomingEvents"' in printed  # the local manifest
+    assert "http://127.0.0.1:3000/simulator/manifest.json" in printed  # served, not printed
+    assert '"operationId"' not in printed
+    # AND it stays within a screen, the simulator's URL last, where it stays in view
+    lines = printed.rstrip("\n").splitlines()
+    assert len(lines) < 30
+    assert lines[-1] == f"{SIMULATOR_LINE}http://127.0.0.1:3000/"
 
 
 def test_without_a_calendar_stand_in_google_s_api_is_used():

@@ -86,6 +86,21 @@ def test_no_region_anywhere_is_a_clear_error(monkeypatch, tmp_path):
         read_stack_outputs("gpt-google-auth")
 
 
+def test_the_region_variable_the_error_names_is_the_one_boto3_reads(cloudformation, monkeypatch, tmp_path):
+    # GIVEN no region anywhere but AWS_REGION (Lambda's name, which boto3 does not read)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_REGION", REGION)
+    cloudformation.create_stack(StackName="gpt-google-auth", TemplateBody=template(OUTPUTS))
+    # THEN the stack is not found for want of a region, and the error names the variable to set
+    with pytest.raises(StackOutputsError, match=r"No AWS region: .* set AWS_DEFAULT_REGION,") as error:
+        read_stack_outputs("gpt-google-auth")
+    assert "AWS_REGION," not in str(error.value).replace("AWS_DEFAULT_REGION", "")
+    # AND setting that variable is enough
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    assert read_stack_outputs("gpt-google-auth")["TokenUrl"] == OUTPUTS["TokenUrl"]
+
+
 def test_no_credentials_is_a_clear_error(monkeypatch, tmp_path):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
