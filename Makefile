@@ -89,9 +89,10 @@ bench: build $(NODE_REFS)/node_modules/.package-lock.json ## Cold start, RSS, wa
 # GUIDED=1 or GUIDED=0 decides instead. PARAMS='Key=Value ...' passes parameter overrides.
 GUIDED ?= $(if $(shell grep -qs '^parameter_overrides' samconfig.toml && echo saved),0,1)
 
-deploy: build ## sam build, then sam deploy (guided the first time; GUIDED=0|1, PARAMS='Key=Value ...')
+deploy: build $(VENV)/.installed ## sam build, sam deploy (guided the first time; GUIDED=0|1, PARAMS='Key=Value ...'), then what to paste
 	PATH="$(SAM_PATH)" $(SAM) deploy $(if $(filter 1,$(GUIDED)),--guided) \
 		$(if $(PARAMS),--parameter-overrides '$(PARAMS)') 2> >($(SAM_QUIET) >&2)
+	@echo; $(PY) -m localdev.after_deploy
 
 outputs: $(VENV)/.installed ## Print the deployed stack's outputs (STACK=, REGION= override samconfig.toml)
 	@$(PY) -m localdev.stack_outputs $(if $(STACK),--stack '$(STACK)') $(if $(REGION),--region '$(REGION)')

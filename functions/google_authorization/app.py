@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gpt_auth.oauth import authorization, sign_in_cookie
+from gpt_auth.runtime import origin
 from gpt_auth.runtime.log import logger
 from gpt_auth.runtime.routing import Router
 from gpt_auth.runtime.web import Request, redirect
@@ -22,8 +23,9 @@ router = Router(error_page_title="Sign-in failed")
 @router.get("/")
 def authorize(request: Request) -> dict[str, Any]:
     domain_name = (request.event.get("requestContext") or {}).get("domainName")
+    public_url = origin.public_url(request.headers, domain_name)
     browser = sign_in_cookie.value_for(request)
-    response = redirect(authorization.begin(request.query(), domain_name=domain_name, browser=browser))
+    response = redirect(authorization.begin(request.query(), public_url=public_url, browser=browser))
     response["cookies"] = [sign_in_cookie.set_cookie(browser, request)]
     return response
 

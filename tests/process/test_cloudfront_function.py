@@ -27,7 +27,10 @@ def test_the_path_function_strips_the_prefix_the_handlers_do_not_know(template):
     runner = (
         code
         + "\nconst uris = JSON.parse(process.argv[1]);"
-        + "\nconsole.log(JSON.stringify(uris.map(u => handler({request: {uri: u, querystring: {}}}))));"
+        + "\nconst context = {distributionDomainName: 'd111111abcdef8.cloudfront.net'};"
+        + "\nconst spoofed = () => ({'x-public-url': {value: 'https://evil.example'}});"
+        + "\nconst viewer = u => ({request: {uri: u, querystring: {}, headers: spoofed()}, context});"
+        + "\nconsole.log(JSON.stringify(uris.map(u => handler(viewer(u)))));"
     )
     # WHEN it handles viewer requests
     out = subprocess.run(["node", "-e", runner, json.dumps(uris)], capture_output=True, text=True, check=True)
@@ -40,6 +43,15 @@ def test_the_path_function_strips_the_prefix_the_handlers_do_not_know(template):
         "/token": "/",
         "/hello": "/",
         "/hello/": "/",
+    }
+    # AND each routed request tells its function where its / is publicly, whatever the viewer sent
+    assert {u: r["headers"]["x-public-url"]["value"] for u, r in results.items() if "uri" in r} == {
+        "/authorize": "https://d111111abcdef8.cloudfront.net/authorize",
+        "/authorize/": "https://d111111abcdef8.cloudfront.net/authorize",
+        "/authorize/callback": "https://d111111abcdef8.cloudfront.net/authorize",
+        "/token": "https://d111111abcdef8.cloudfront.net/token",
+        "/hello": "https://d111111abcdef8.cloudfront.net/hello",
+        "/hello/": "https://d111111abcdef8.cloudfront.net/hello",
     }
     for uri in ("/", "/authorizex", "/x"):
         assert results[uri]["statusCode"] == 404

@@ -57,12 +57,45 @@ def test_the_created_secret_is_json_with_exactly_the_secret_keys(template):
         assert re.fullmatch(template["Parameters"][name]["AllowedPattern"], 'bad"quote') is None, name
 
 
-def test_one_host_redirect_uri_is_the_same_in_the_functions_and_the_output(template):
+ONE_HOST_NAME = {
+    "Fn::If": ["CustomDomain", {"Ref": "DomainName"}, {"Fn::GetAtt": ["Distribution", "DomainName"]}]
+}
+
+
+def test_google_s_callback_is_the_same_in_the_functions_and_the_output(template):
     env = template["Globals"]["Function"]["Environment"]["Variables"]["GOOGLE_REDIRECT_URI"]["Fn::If"]
     output = template["Outputs"]["GoogleRedirectUri"]["Value"]["Fn::If"]
     assert env[1] == output[1] == {"Ref": "GoogleRedirectUri"}
-    one_host_env, one_host_output = env[2]["Fn::If"][1], output[2]["Fn::If"][1]
-    assert one_host_env == one_host_output == {"Fn::Sub": "https://${DomainName}/authorize/callback"}
+    # GIVEN one host: the output is /authorize/callback on DomainName, else on the distribution's name
+    assert output[2]["Fn::If"][0] == "OneHost"
+    assert output[2]["Fn::If"][1]["Fn::Sub"] == [
+        "https://${Host}/authorize/callback",
+        {"Host": ONE_HOST_NAME},
+    ]
+    # THEN the functions are told the same on DomainName, and on the distribution's own name (which
+    # the template cannot give them without a cycle) build it from the path function's header:
+    # https://<distributionDomainName>/authorize, plus /callback (test_origin_header)
+    assert env[2]["Fn::If"] == [
+        "CustomDomain",
+        {"Fn::Sub": "https://${DomainName}/authorize/callback"},
+        "",
+    ]
+    path_function = template["Resources"]["PathRouter"]["Properties"]["FunctionCode"]
+    assert "'https://' + event.context.distributionDomainName + '/' + match[1]" in path_function
+
+
+def test_every_one_host_url_output_is_on_the_same_host(template):
+    expected = {
+        "AuthorizationUrl": "https://${Host}/authorize",
+        "TokenUrl": "https://${Host}/token",
+        "ActionUrl": "https://${Host}/hello",
+        "PrivacyPolicyUrl": "https://${Host}/authorize/privacy",
+    }
+    for name, url in expected.items():
+        condition_name, one_host, three_hosts = template["Outputs"][name]["Value"]["Fn::If"]
+        assert condition_name == "OneHost", name
+        assert one_host["Fn::Sub"] == [url, {"Host": ONE_HOST_NAME}], name
+        assert "FunctionUrl" in json.dumps(three_hosts), name
 
 
 def test_outputs_give_everything_the_gpt_editor_and_google_need(template):
@@ -112,11 +145,11 @@ def _references(value, names):
     return {name for name in names if f'"{name}"' in text or "${" + name in text}
 
 
-def test_the_one_host_part_exists_only_with_a_domain_name(template):
+def test_the_one_host_part_exists_only_with_hosts_one(template):
     # GIVEN the resources of the template and the one-host inputs
     resources = template["Resources"]
     one_host = {name for name, spec in resources.items() if spec.get("Condition") == "OneHost"}
-    inputs = {"DomainName", "CertificateArn", *one_host}
+    inputs = {"Hosts", "DomainName", "CertificateArn", *one_host}
     # THEN every resource that reads DomainName, CertificateArn or a one-host resource is itself
     # one-host (outputs and the functions' settings choose with !If instead)
     for name, spec in resources.items():

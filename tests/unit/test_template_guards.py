@@ -21,10 +21,11 @@ FUNCTIONS = {
     "GoogleAuthenticationFunction": "TokenConcurrency",
     "TestEndpointFunction": "ActionConcurrency",
 }
-ONE_HOST = {
+CUSTOM_DOMAIN = {
     "DomainName": "gpt.example.com",
     "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x",
 }
+THREE_HOSTS = {"Hosts": "three"}
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
 
@@ -101,7 +102,27 @@ def test_each_function_logs_to_a_group_kept_log_retention_days(template):
     assert len(groups) == len(FUNCTIONS)
 
 
-def test_the_origin_header_is_required_exactly_when_domain_name_is_set(template):
+def test_one_host_on_cloudfront_s_own_name_is_the_default(template):
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    default = parameter_values(template)
+    # GIVEN no parameters about hosts: the distribution exists, on its own name and certificate
+    assert template["Parameters"]["Hosts"]["Default"] == "one"
+    assert {"Distribution", "PathRouter", "OriginSecret"} <= resources(template, default)
+    assert config["Aliases"]["Fn::If"] == ["CustomDomain", [{"Ref": "DomainName"}], NO_VALUE]
+    certificate = config["ViewerCertificate"]["Fn::If"]
+    assert certificate[0] == "CustomDomain" and certificate[2] == {"CloudFrontDefaultCertificate": True}
+    assert certificate[1]["AcmCertificateArn"] == {"Ref": "CertificateArn"}
+    assert not condition(template, "CustomDomain", default)
+    # WHEN DomainName and its certificate are given, THEN they are used on top
+    assert condition(template, "CustomDomain", parameter_values(template, **CUSTOM_DOMAIN))
+    # AND three Function URLs stay one parameter away, refusing a DomainName there
+    assert not condition(template, "CustomDomain", parameter_values(template, **THREE_HOSTS, **CUSTOM_DOMAIN))
+    rule = template["Rules"]["DomainWithOneHost"]
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "Hosts"}, "one"]}
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]}
+
+
+def test_the_origin_header_is_required_exactly_with_one_host(template):
     env = template["Globals"]["Function"]["Environment"]["Variables"]["ORIGIN_SECRET"]["Fn::If"]
     config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     # GIVEN one host: every origin gets the header, with the value the functions compare against
@@ -113,22 +134,27 @@ def test_the_origin_header_is_required_exactly_when_domain_name_is_set(template)
     # AND that value is generated, long enough and of characters the functions accept
     generated = template["Resources"]["OriginSecret"]["Properties"]["GenerateSecretString"]
     assert generated["PasswordLength"] >= MIN_SECRET_LENGTH and generated["ExcludePunctuation"] is True
-    # WHEN DomainName is set, THEN the secret and distribution exist and ORIGIN_SECRET is set
-    assert condition(template, env[0], parameter_values(template, **ONE_HOST))
-    assert {"OriginSecret", "Distribution"} <= resources(template, parameter_values(template, **ONE_HOST))
-    # WHEN it is not, THEN ORIGIN_SECRET is empty (no check) and neither exists
+    # WHEN Hosts is one (the default, with or without DomainName), THEN the secret and distribution
+    # exist and ORIGIN_SECRET is set
+    for values in (parameter_values(template), parameter_values(template, **CUSTOM_DOMAIN)):
+        assert condition(template, env[0], values)
+        assert {"OriginSecret", "Distribution"} <= resources(template, values)
+    # WHEN it is three, THEN ORIGIN_SECRET is empty (no check) and neither exists
+    three = parameter_values(template, **THREE_HOSTS)
     assert env[2] == ""
-    assert not condition(template, env[0], parameter_values(template))
-    assert not {"OriginSecret", "Distribution"} & resources(template, parameter_values(template))
+    assert not condition(template, env[0], three)
+    assert not {"OriginSecret", "Distribution"} & resources(template, three)
 
 
 def test_the_waf_rule_is_off_by_default_and_on_with_a_rate(template):
     assert template["Parameters"]["WafRateLimit"]["Default"] == 0
-    # THEN no web ACL by default, nor with a rate but no one host
-    assert "WebAcl" not in resources(template, parameter_values(template, **ONE_HOST))
-    assert "WebAcl" not in resources(template, parameter_values(template, WafRateLimit=100))
+    # THEN no web ACL by default, nor with a rate but three hosts
+    assert "WebAcl" not in resources(template, parameter_values(template))
+    assert "WebAcl" not in resources(template, parameter_values(template, **CUSTOM_DOMAIN))
+    assert "WebAcl" not in resources(template, parameter_values(template, WafRateLimit=100, **THREE_HOSTS))
     # AND with one host and a rate, a CLOUDFRONT web ACL limiting by IP, on the distribution
-    assert "WebAcl" in resources(template, parameter_values(template, WafRateLimit=100, **ONE_HOST))
+    assert "WebAcl" in resources(template, parameter_values(template, WafRateLimit=100))
+    assert "WebAcl" in resources(template, parameter_values(template, WafRateLimit=100, **CUSTOM_DOMAIN))
     acl = template["Resources"]["WebAcl"]["Properties"]
     assert acl["Scope"] == "CLOUDFRONT"
     (rule,) = acl["Rules"]
@@ -137,9 +163,10 @@ def test_the_waf_rule_is_off_by_default_and_on_with_a_rate(template):
     acl_id = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["WebACLId"]["Fn::If"]
     assert acl_id[:2] == ["CreateWebAcl", {"Fn::GetAtt": ["WebAcl", "Arn"]}]
     assert acl_id[2]["Fn::If"] == ["UseWebAclArn", {"Ref": "WebAclArn"}, NO_VALUE]
-    # AND the rule refuses a rate outside us-east-1, CloudFront's WAF region
-    rule_text = json.dumps(template["Rules"]["WafWithDomain"])
+    # AND the rule refuses a rate outside us-east-1, CloudFront's WAF region, or with three hosts
+    rule_text = json.dumps(template["Rules"]["WafWithOneHost"])
     assert '{"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}' in rule_text
+    assert '{"Fn::Equals": [{"Ref": "Hosts"}, "one"]}' in rule_text
 
 
 def test_alarms_watch_throttles_5xx_and_refresh_token_reuse(template):

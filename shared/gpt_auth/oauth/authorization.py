@@ -45,16 +45,16 @@ NO_COOKIE = (
 )
 
 
-def begin(params: Mapping[str, str], *, domain_name: str | None, browser: str) -> str:
+def begin(params: Mapping[str, str], *, public_url: str | None, browser: str) -> str:
     """Check the GPT's authorization request, store it, and return where to send the browser.
 
     Parameters
     ----------
     params
         The query parameters of ``GET /``.
-    domain_name
-        This function's domain (``requestContext.domainName``), for our callback URL when
-        ``GOOGLE_REDIRECT_URI`` is not set.
+    public_url
+        Where this function's ``/`` is publicly (``gpt_auth.runtime.origin.public_url``), for our
+        callback URL ``<public_url>/callback`` when ``GOOGLE_REDIRECT_URI`` is not set.
     browser
         The value of the sign-in cookie the response sets (``gpt_auth.oauth.sign_in_cookie``); only its
         hash is stored with the pending request.
@@ -88,7 +88,7 @@ def begin(params: Mapping[str, str], *, domain_name: str | None, browser: str) -
             f"None of the requested scopes is granted here; ask for some of: {offered}.",
         )
     idp = provider.current()
-    callback_uri = config.google_redirect_uri or _default_callback(domain_name)
+    callback_uri = config.google_redirect_uri or _default_callback(public_url)
     verifier, nonce = pkce.new_verifier(), secrets.token_urlsafe(32)
     request_id = pending.create(
         pending.PendingRequest(
@@ -276,7 +276,10 @@ def _error_back(redirect_uri: str, state: str, code: str, description: str) -> s
     return redirects.with_query(redirect_uri, {"error": code, "error_description": description, **echoed})
 
 
-def _default_callback(domain_name: str | None) -> str:
-    if not domain_name:
-        raise ConfigError("GOOGLE_REDIRECT_URI is not set and the request names no domain to build it from.")
-    return f"https://{domain_name}/callback"
+def _default_callback(public_url: str | None) -> str:
+    if not public_url:
+        raise ConfigError(
+            "GOOGLE_REDIRECT_URI is not set and the request names no public URL to build it from "
+            "(behind CloudFront: the X-Public-Url header of the stack's path function; run make deploy)."
+        )
+    return f"{public_url}/callback"

@@ -2,8 +2,13 @@
 
 CloudFront adds the header ``ORIGIN_HEADER`` with the secret to every request it sends to a
 Function URL; a request that reaches a Function URL directly lacks it and is refused with 403
-before routing, so the WAF rule and the one host cannot be walked around. Unset (no
-``DomainName``, and local runs), every request passes.
+before routing, so the WAF rule and the one host cannot be walked around. Unset (``Hosts`` three,
+and local runs), every request passes.
+
+``public_url``: where a function's ``/`` is as the GPT and Google see it. Behind CloudFront, the
+path function (template.yaml, ``PathRouter``) says so in ``PUBLIC_URL_HEADER``
+(``https://<distribution>.cloudfront.net/authorize``); the header is believed only on a request
+that carries the origin secret, since anyone may send it to a Function URL.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from typing import Any
 from gpt_auth.runtime.errors import ConfigError, HttpError
 
 ORIGIN_HEADER = "x-origin-verify"
+PUBLIC_URL_HEADER = "x-public-url"
+# What the path function sends: https, a host name, and the one path segment it stripped.
+_PUBLIC_URL = re.compile(r"https://[a-z0-9.-]+(/[a-z]+)?")
 MIN_SECRET_LENGTH = 32
 _SECRET = re.compile(r"[A-Za-z0-9._~-]+")  # what a header value carries safely
 
@@ -27,8 +35,8 @@ class NotThroughCloudFront(HttpError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This function answers only through its CloudFront host (DomainName), not on its "
-            "Function URL; use the URLs of the stack's outputs."
+            "This function answers only through its CloudFront host, not on its Function URL; "
+            "use the URLs of the stack's outputs."
         )
 
 
@@ -65,6 +73,31 @@ def require_cloudfront(headers: Mapping[str, Any]) -> None:
     secret = expected_secret()
     if secret is None:
         return
-    sent = next((str(v) for k, v in headers.items() if str(k).lower() == ORIGIN_HEADER), "")
+    sent = _header(headers, ORIGIN_HEADER)
     if not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), secret.encode()):
         raise NotThroughCloudFront()
+
+
+def public_url(headers: Mapping[str, Any], domain_name: str | None) -> str | None:
+    """This function's ``/`` as callers reach it, without a trailing slash; None when unknown.
+
+    Behind CloudFront (``ORIGIN_SECRET`` set) it is ``PUBLIC_URL_HEADER``, once the request's
+    origin header is checked, and None when that header is missing or malformed (a path function
+    that is not the template's); otherwise ``https://<domain_name>``, the Function URL's own host
+    (``requestContext.domainName``).
+
+    Raises
+    ------
+    NotThroughCloudFront
+        ``ORIGIN_SECRET`` is set and the request does not carry it.
+    """
+    if expected_secret() is None:
+        return f"https://{domain_name}" if domain_name else None
+    require_cloudfront(headers)
+    sent = _header(headers, PUBLIC_URL_HEADER)
+    return sent if _PUBLIC_URL.fullmatch(sent) else None
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str:
+    """A header's value ('' when absent), its name matched without regard to case."""
+    return next((str(v) for k, v in headers.items() if str(k).lower() == name), "")
