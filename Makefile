@@ -106,10 +106,11 @@ REVOKE_USER := $(if $(filter command line,$(origin USER)),$(USER))
 revoke: $(VENV)/.installed ## Revoke every session of USER=<email or sub> and/or CLIENT=<GPT client id>
 	@$(PY) -m localdev.revoke $(if $(REVOKE_USER),--user '$(REVOKE_USER)') $(if $(CLIENT),--client '$(CLIENT)')
 
-# `make manifest [STACK=<stack>] [REGION=<region>]` (default: samconfig.toml's), or with
+# `make manifest [STACK=<stack>] [REGION=<region>]` (default: samconfig.toml's), `make manifest
+# PLACEHOLDER=1` (the committed placeholder manifest, no stack), or with
 # AUTHORIZATION_URL, TOKEN_URL and ACTION_URL instead of a stack.
-manifest: $(VENV)/.installed ## Write and validate manifest.json from the stack's outputs (or three URLs)
-	@$(PY) -m localdev.manifest write \
+manifest: $(VENV)/.installed ## Write manifest.json and gpt-instructions.md from the declared actions and the stack's outputs (or three URLs, or PLACEHOLDER=1)
+	@$(PY) -m localdev.manifest write $(if $(PLACEHOLDER),--placeholder) \
 		$(if $(STACK),--stack "$(STACK)") $(if $(REGION),--region "$(REGION)") \
 		$(if $(AUTHORIZATION_URL),--authorization-url "$(AUTHORIZATION_URL)") \
 		$(if $(TOKEN_URL),--token-url "$(TOKEN_URL)") $(if $(ACTION_URL),--action-url "$(ACTION_URL)")

@@ -113,7 +113,8 @@ def upcoming_events_events(count: int) -> list[dict[str, Any]]:
     """testEndpoint ``GET /events``: a live session whose user has a stored Google grant with a
     refresh token and no live access token, so a container's first call refreshes at the provider
     stub before Calendar's events.list; later calls in that container reuse the refreshed token."""
-    from gpt_auth.google import calendar, google_tokens
+    from gpt_auth.actions import upcoming_events
+    from gpt_auth.google import google_tokens
     from gpt_auth.google.provider import TokenResponse
 
     template = token_check_events(1)[0]  # the session, for the user the grant is stored under
@@ -127,7 +128,7 @@ def upcoming_events_events(count: int) -> list[dict[str, Any]]:
             access_token=None,
             refresh_token=GOOGLE_REFRESH_TOKEN,
             expires_in=None,
-            scope=f"openid email profile {calendar.SCOPE}",
+            scope=f"openid email profile {upcoming_events.SCOPE}",
         ),
         requested_scopes=(),
     )

@@ -34,11 +34,12 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit
 
+from gpt_auth.actions.catalog import gpt_scope
 from localdev.calendar_stand_in import calendar_stand_in
 from localdev.emulator import DEFAULT_FUNCTIONS, FunctionUrlEmulator, make_emulator_server
 from localdev.env_file import load_env_file
 from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN
-from localdev.manifest import SCOPES, ActionUrls, build_manifest
+from localdev.manifest import ActionUrls, build_manifest, scopes
 from localdev.simulator import LocalSite, Simulator, SimulatorConfig
 from localdev.stand_in import SAMPLE_USERS, StandIn, google_stand_in
 
@@ -47,7 +48,7 @@ LOCAL_GPT_CLIENT_ID = "local-gpt-client"
 LOCAL_GPT_CLIENT_SECRET = "local-gpt-secret-for-make-dev"
 LOCAL_GOOGLE_CLIENT_ID = "local-google-client"
 LOCAL_GOOGLE_CLIENT_SECRET = "local-google-secret"
-LOCAL_GOOGLE_SCOPES = "openid email profile https://www.googleapis.com/auth/calendar.readonly"
+LOCAL_GOOGLE_SCOPES = " ".join(gpt_scope())  # the sign-in and every declared action
 # Seals the stand-in's tokens in a local store; fixed, so a MONGODB_URI store keeps working across
 # runs. Published here, so never use it outside make dev.
 LOCAL_TOKEN_ENCRYPTION_KEYS = "local:bG9jYWwtbWFrZS1kZXYta2V5LW5vdC1mb3ItYXdzLTA="
@@ -229,7 +230,7 @@ def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings:
                 "client_id": settings["GPT_CLIENT_ID"],
                 "redirect_uri": SAMPLE_GPT_CALLBACK,
                 "state": "try-me",
-                "scope": " ".join(SCOPES),
+                "scope": " ".join(scopes()),
             }
         )
     )
@@ -252,7 +253,7 @@ def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings:
         f"  Client Secret:         {secret_note}",
         f"  Authorization URL:     {urls.authorization}",
         f"  Token URL:             {urls.token}",
-        f"  Scope:                 {' '.join(SCOPES)}",
+        f"  Scope:                 {' '.join(scopes())}",
         "  Token Exchange Method: Default (POST request) or Basic authorization header, both work",
         f"  Schema:                {urls.base}/simulator/manifest.json (the local manifest)",
         "",

@@ -1,6 +1,7 @@
 """The GPT action schema (``manifest.json``): build it from the three function URLs, validate it.
 
-The schema is OpenAPI 3.1 and is also checked against what the GPT editor needs: https servers
+Every operation comes from the declared actions (``gpt_auth.actions.catalog``). The schema is
+OpenAPI 3.1 and is also checked against what the GPT editor needs: https servers
 (http only on loopback in local mode), operation ids present, unique and function-name shaped,
 an oauth2 ``authorizationCode`` scheme whose URLs are the deployed functions and that covers
 every operation, and a small size, since the GPT reads the whole schema on every turn.
@@ -9,9 +10,12 @@ Command line (``make manifest`` wraps ``write``)::
 
     python -m localdev.manifest write [--stack NAME] [--region REGION] [--output manifest.json]
     python -m localdev.manifest write --authorization-url U --token-url U --action-url U
+    python -m localdev.manifest write --placeholder
     python -m localdev.manifest check [manifest.json] [--local] [--stack NAME | --...-url U ...]
     python -m localdev.manifest local [--base-url http://127.0.0.1:3000]
 
+``write`` also writes ``gpt-instructions.md`` and prints how much of each budget is used.
+``--placeholder`` writes the committed manifest, whose URLs name ``make manifest`` as the fix.
 Without URLs, ``write`` reads the stack's outputs; the stack name and region default to what
 ``make deploy`` saved in ``samconfig.toml``.
 """
@@ -28,12 +32,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from functions.test_endpoint.app import MAX_NAME_LENGTH
-from gpt_auth.actions.event_answers import DEFAULT_DAYS, MAX_CURSOR_CHARS, MAX_DAYS
+from gpt_auth.actions.catalog import ACTIONS
+from gpt_auth.actions.declaration import Action, statuses_of
+from gpt_auth.actions.inputs import json_schema
+from localdev.doc_block import write_block
+from localdev.gpt_instructions import (
+    INSTRUCTIONS_PATH,
+    MAX_INSTRUCTIONS_CHARS,
+    instructions_problems,
+    render_instructions,
+)
 from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_PATH = ROOT / "manifest.json"
+REFERENCE_PATH = ROOT / "docs" / "reference.md"
+ROUTE_TABLE_BLOCK = "actions"
+# The manifest budget (manifest_size): the GPT reads the whole schema on every turn.
 MAX_MANIFEST_CHARS = 10_000
 # The GPT editor refuses longer operation summaries and descriptions.
 MAX_OPERATION_TEXT = 300
@@ -45,8 +60,10 @@ SCHEME_NAME = "googleSignIn"
 LOCAL_MOUNTS = {"authorization": AUTHORIZATION, "token": TOKEN, "action": ACTION}
 # The stack outputs (template.yaml) that hold the three URLs, in ActionUrls' order.
 URL_OUTPUTS = ("AuthorizationUrl", "TokenUrl", "ActionUrl")
-# What the GPT asks for at sign-in: the scopes our backend asks Google for.
-SCOPES = {"openid": "Sign you in", "email": "Your email address", "profile": "Your name"}
+# The sign-in's own scopes, with what each is for; the actions' Google scopes follow (scopes()).
+SIGN_IN_SCOPES = {"openid": "Sign you in", "email": "Your email address", "profile": "Your name"}
+TITLE = "Actions with Google sign-in"
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 # Reserved top-level domain (RFC 2606): these never resolve, so a placeholder can't be mistaken.
 PLACEHOLDER_DOMAIN = "run-make-manifest.invalid"
 
@@ -84,66 +101,99 @@ class ActionUrls:
 PLACEHOLDER_URLS = ActionUrls.local(f"https://{PLACEHOLDER_DOMAIN}")
 
 
+def scopes() -> dict[str, str]:
+    """The scopes the GPT asks for at sign-in, each with what it is for: the sign-in's, then each
+    action's Google scopes (so a GPT that types them all can call every action)."""
+    users: dict[str, list[str]] = {}
+    for action in ACTIONS:
+        for scope in action.google_scopes:
+            users.setdefault(scope, []).append(action.operation_id)
+    return {**SIGN_IN_SCOPES, **{scope: "Used by " + ", ".join(ops) for scope, ops in users.items()}}
+
+
+def _schema(kind: type) -> dict[str, Any]:
+    """A declared type's JSON Schema as the manifest holds it (no titles: the GPT reads every character)."""
+    schema = dict(json_schema(kind))
+    schema.pop("title", None)
+    return schema
+
+
+def _parameters(query: type) -> list[dict[str, Any]]:
+    schema = json_schema(query)
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, field in schema.get("properties", {}).items():
+        field = dict(field)
+        description = field.pop("description", None)
+        parameters.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                **({"description": description} if description else {}),
+                "schema": field,
+            }
+        )
+    return parameters
+
+
+def _operation(action: Action) -> dict[str, Any]:
+    """One declared action as an OpenAPI operation; its schemas go to ``components`` by type name."""
+    operation: dict[str, Any] = {
+        "operationId": action.operation_id,
+        "summary": action.summary,
+        "description": action.description,
+    }
+    if action.query is not None:
+        operation["parameters"] = _parameters(action.query)
+    if action.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{action.body.__name__}"}}
+            },
+        }
+    if action.returns is str:
+        answer = {"text/plain": {"schema": {"type": "string"}}}
+    else:
+        answer = {"application/json": {"schema": {"$ref": f"#/components/schemas/{action.returns.__name__}"}}}
+    responses: dict[str, Any] = {"200": {"description": "The answer.", "content": answer}}
+    for status, meaning in statuses_of(action).items():
+        responses[str(status)] = {"description": meaning}
+        if status not in (401, 403):  # those two are told by their status alone
+            responses[str(status)]["content"] = ERROR_CONTENT
+    operation["responses"] = responses
+    return operation
+
+
 def build_manifest(urls: ActionUrls) -> dict[str, Any]:
-    """The action schema: ``POST /`` (``getHello``) and ``GET /events`` (``listUpcomingEvents``) on the
-    action URL, behind Google sign-in."""
+    """The action schema: every declared action (``gpt_auth.actions.catalog``) on the action URL,
+    behind Google sign-in."""
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    for action in ACTIONS:
+        paths.setdefault(action.path, {})[action.method.lower()] = _operation(action)
+        for kind in (action.body, action.returns):
+            if kind is not None and kind is not str:
+                schemas[kind.__name__] = _schema(kind)
+    schemas["Error"] = {
+        "type": "object",
+        "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+    }
+    granted = scopes()
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Hello and calendar with Google sign-in",
-            "description": "Greets a name and lists upcoming calendar events, once signed in with Google.",
+            "title": TITLE,
+            "description": "Once the user signs in with Google: "
+            + "; ".join(a.summary for a in ACTIONS)
+            + ".",
             "version": "1.0.0",
         },
         "servers": [{"url": urls.action.rstrip("/")}],
-        "paths": {
-            "/": {
-                "post": {
-                    "operationId": "getHello",
-                    "summary": "Say hello to a name",
-                    "description": "Returns 'Hello <name>'. Works only once the user has signed in.",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/HelloRequest"}}
-                        },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "The greeting, e.g. 'Hello Ada'.",
-                            "content": {"text/plain": {"schema": {"type": "string"}}},
-                        },
-                        "400": {
-                            "description": "The name is missing, empty or too long.",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                            },
-                        },
-                        "401": {"description": "Not signed in, or the sign-in has expired: sign in again."},
-                    },
-                }
-            },
-            "/events": {"get": _list_upcoming_events()},
-        },
+        "paths": paths,
         "components": {
-            "schemas": {
-                "HelloRequest": {
-                    "type": "object",
-                    "required": ["name"],
-                    "properties": {
-                        "name": {
-                            "type": "string",
-                            "minLength": 1,
-                            "maxLength": MAX_NAME_LENGTH,
-                            "description": "The name to greet.",
-                        }
-                    },
-                },
-                "Events": _events_schema(),
-                "Error": {
-                    "type": "object",
-                    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
-                },
-            },
+            "schemas": schemas,
             "securitySchemes": {
                 SCHEME_NAME: {
                     "type": "oauth2",
@@ -151,83 +201,20 @@ def build_manifest(urls: ActionUrls) -> dict[str, Any]:
                         "authorizationCode": {
                             "authorizationUrl": urls.authorization,
                             "tokenUrl": urls.token,
-                            "scopes": SCOPES,
+                            "scopes": granted,
                         }
                     },
                 }
             },
         },
-        "security": [{SCHEME_NAME: list(SCOPES)}],
+        "security": [{SCHEME_NAME: list(granted)}],
     }
 
 
-def _list_upcoming_events() -> dict[str, Any]:
-    """``GET /events``: the signed-in user's upcoming events from their primary Google Calendar."""
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    return {
-        "operationId": "listUpcomingEvents",
-        "summary": "List the user's upcoming Google Calendar events",
-        "description": (
-            "Events of the user's primary calendar from now on, soonest first. When next_page is "
-            "not null, call again with page set to it for more."
-        ),
-        "parameters": [
-            {
-                "name": "days",
-                "in": "query",
-                "required": False,
-                "description": "How many days ahead to look, from now. Ignored when page is given.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS, "default": DEFAULT_DAYS},
-            },
-            {
-                "name": "page",
-                "in": "query",
-                "required": False,
-                "description": "The next_page of the previous answer, unchanged; leave out for the first.",
-                "schema": {"type": "string", "pattern": f"^[A-Za-z0-9_-]{{1,{MAX_CURSOR_CHARS}}}$"},
-            },
-        ],
-        "responses": {
-            "200": {
-                "description": "The events.",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Events"}}},
-            },
-            "400": {"description": "days or page is not valid.", "content": error},
-            "401": {"description": "Not signed in, or Google access has ended: sign in again."},
-            "403": {"description": "Calendar access was not allowed at sign-in: sign in again and allow it."},
-            "503": {"description": "Google is not answering: try again shortly.", "content": error},
-        },
-    }
-
-
-def _events_schema() -> dict[str, Any]:
-    text = {"type": ["string", "null"]}
-    return {
-        "type": "object",
-        "required": ["events", "truncated", "next_page"],
-        "properties": {
-            "events": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["summary", "start", "end", "link"],
-                    "properties": {
-                        "summary": text,
-                        "start": {**text, "description": "RFC 3339 time, or a date for all-day events."},
-                        "end": text,
-                        "location": {"type": "string"},
-                        "link": {**text, "description": "The event in Google Calendar."},
-                        "description": {"type": "string", "description": "Trimmed."},
-                    },
-                },
-            },
-            "truncated": {
-                "type": "boolean",
-                "description": "Descriptions shortened or events left for next_page to fit the size limit.",
-            },
-            "next_page": {**text, "description": "Pass as page for more events; null at the end."},
-        },
-    }
+def manifest_size(manifest: Mapping[str, Any]) -> int:
+    """What the manifest budget counts: the schema's characters without the indentation
+    (``manifest.json`` is indented for people; the GPT reads the content)."""
+    return len(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")))
 
 
 def render(manifest: Mapping[str, Any]) -> str:
@@ -372,19 +359,19 @@ def manifest_problems(
         The deployed function URLs the schema must point at, when known.
     """
     if isinstance(manifest, str):
-        text = manifest
         try:
-            parsed = json.loads(text)
+            parsed = json.loads(manifest)
         except json.JSONDecodeError as exc:
             return [f"not valid JSON: {exc}"]
     else:
-        parsed, text = manifest, render(manifest)
+        parsed = manifest
     if not isinstance(parsed, Mapping):
         return ["the top level must be a JSON object"]
     problems = []
-    if len(text) > MAX_MANIFEST_CHARS:
+    size = manifest_size(parsed)
+    if size > MAX_MANIFEST_CHARS:
         problems.append(
-            f"it is {len(text):,} characters; keep it under {MAX_MANIFEST_CHARS:,}"
+            f"it is {size:,} characters; keep it under {MAX_MANIFEST_CHARS:,}"
             " since the GPT reads it on every turn"
         )
     problems += _openapi_problems(parsed)
@@ -413,6 +400,64 @@ def write_manifest(urls: ActionUrls, path: Path = MANIFEST_PATH, *, local: bool 
     validate_manifest(text, local=local, expected=urls, source=f"the manifest for {path.name}")
     path.write_text(text)
     return text
+
+
+def write_placeholder(path: Path = MANIFEST_PATH) -> str:
+    """The committed manifest: every declared action, on URLs that name ``make manifest`` as the fix."""
+    manifest = build_manifest(PLACEHOLDER_URLS)
+    problems = [p for p in manifest_problems(manifest) if "still the placeholder" not in p]
+    if problems:
+        raise ManifestError(problems, f"the placeholder {path.name}")
+    text = render(manifest)
+    path.write_text(text)
+    return text
+
+
+def write_instructions(path: Path = INSTRUCTIONS_PATH) -> str:
+    """Write ``gpt-instructions.md`` from the declared actions; nothing is written over its budget."""
+    text = render_instructions()
+    problems = instructions_problems(text)
+    if problems:
+        raise ManifestError(problems, path.name)
+    path.write_text(text)
+    return text
+
+
+def route_table() -> str:
+    """The actions' route table of docs/reference.md (its ``actions`` block), from the declarations."""
+    rows = [
+        "| route | operationId | input | Google scopes | answers besides 200 |",
+        "|---|---|---|---|---|",
+    ]
+    for action in ACTIONS:
+        inputs = []
+        for where, kind in (("query", action.query), ("body", action.body)):
+            if kind is not None:
+                names = ", ".join(f"`{name}`" for name in json_schema(kind).get("properties", {}))
+                inputs.append(f"{where} {names}")
+        statuses = "<br>".join(f"{status}: {meaning}" for status, meaning in statuses_of(action).items())
+        scopes_needed = ", ".join(f"`{scope}`" for scope in action.google_scopes) or "none"
+        rows.append(
+            f"| `{action.method} {action.path}` | `{action.operation_id}` | {'; '.join(inputs) or 'none'} "
+            f"| {scopes_needed} | {statuses} |"
+        )
+    return "\n".join(rows)
+
+
+def write_route_table(doc: Path = REFERENCE_PATH) -> None:
+    write_block(doc, ROUTE_TABLE_BLOCK, route_table())
+
+
+def budgets(manifest: Mapping[str, Any], instructions: str) -> str:
+    """How much of each budget the GPT's schema and instructions use, and what is left."""
+    rows = (
+        ("manifest.json", manifest_size(manifest), MAX_MANIFEST_CHARS),
+        ("gpt-instructions.md", len(instructions), MAX_INSTRUCTIONS_CHARS),
+    )
+    return "\n".join(
+        f"  {name:<20} {used:>6,} of {budget:,} characters ({budget - used:,} left)"
+        for name, used, budget in rows
+    )
 
 
 class StackError(Exception):
@@ -448,7 +493,7 @@ def paste_table(urls: ActionUrls, outputs: Mapping[str, str] | None = None) -> s
         ("Client Secret", "your GPT_CLIENT_SECRET"),
         ("Authorization URL", urls.authorization),
         ("Token URL", urls.token),
-        ("Scope", outputs.get("GptScope", " ".join(SCOPES))),
+        ("Scope", outputs.get("GptScope", " ".join(scopes()))),
         ("Token Exchange Method", outputs.get("GptTokenExchangeMethod", "Default (POST request)")),
     ]
     return "\n".join(f"  {field:<22} {value}" for field, value in rows)
@@ -480,12 +525,32 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--token-url", help=f"{TOKEN}'s function URL")
         sub.add_argument("--action-url", help=f"{ACTION}'s function URL")
     write.add_argument("--output", type=Path, default=MANIFEST_PATH)
+    write.add_argument(
+        "--placeholder",
+        action="store_true",
+        help="write the committed manifest (placeholder URLs, no stack needed) and gpt-instructions.md",
+    )
     check.add_argument("path", nargs="?", type=Path, default=MANIFEST_PATH)
     check.add_argument("--local", action="store_true", help="allow http:// on loopback")
     local.add_argument("--base-url", default="http://127.0.0.1:3000")
     args = parser.parse_args(argv)
     if args.command == "local":
         sys.stdout.write(render(build_manifest(ActionUrls.local(args.base_url))))
+        return 0
+    if args.command == "write" and args.placeholder:
+        try:
+            text = write_placeholder(args.output)
+            instructions = write_instructions()
+            write_route_table()
+        except ManifestError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(
+            f"Wrote {args.output} (placeholder URLs), {INSTRUCTIONS_PATH.name}"
+            " and docs/reference.md's route table."
+        )
+        print("Budgets:")
+        print(budgets(json.loads(text), instructions))
         return 0
     urls = _given_urls(args)
     outputs: dict[str, str] = {}
@@ -498,7 +563,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.path} is a valid GPT action schema.")
             return 0
         assert urls is not None
-        write_manifest(urls, args.output)
+        text = write_manifest(urls, args.output)
+        instructions = write_instructions()
+        write_route_table()
     except ManifestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -517,6 +584,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Wrote {args.output} (valid). Paste it into the GPT editor as the action's Schema; Authentication:"
     )
     print(paste_table(urls, outputs))
+    print(f"Instructions: paste {INSTRUCTIONS_PATH.name}. Budgets:")
+    print(budgets(json.loads(text), instructions))
     return 0
 
 

@@ -13,9 +13,17 @@ from localdev.lambda_env import body_text
 from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SIGN_IN_COOKIE, SAMPLE_USER
 
 
-def seed_session_for(access_token: str, *, user_id: str = SAMPLE_USER, scope: str = "") -> str:
-    """Make ``access_token`` valid for a new session; returns the family id."""
-    return _new_session(user_id, scope, access_token=access_token)
+def every_action_scope() -> str:
+    """A session's scope that every declared action accepts: what the GPT is told to ask for."""
+    from gpt_auth.actions.catalog import gpt_scope
+
+    return " ".join(gpt_scope())
+
+
+def seed_session_for(access_token: str, *, user_id: str = SAMPLE_USER, scope: str | None = None) -> str:
+    """Make ``access_token`` valid for a new session (by default granted every action's scope);
+    returns the family id."""
+    return _new_session(user_id, every_action_scope() if scope is None else scope, access_token=access_token)
 
 
 def seed_code_for(

@@ -41,7 +41,7 @@ import requests
 from werkzeug.wrappers import Request, Response
 
 from localdev.loopback import host_refusal
-from localdev.manifest import SCOPES, ActionUrls, build_manifest, render
+from localdev.manifest import ActionUrls, build_manifest, render, scopes
 
 COOKIE = "gpt_simulator"
 MAX_SESSIONS = 200
@@ -133,7 +133,7 @@ class SimulatorConfig:
         ``client_secret_post`` (the GPT editor's default) or ``client_secret_basic``; the page
         lets the user pick the other one for a sign-in.
     scope
-        The GPT editor's Scope field, sent as ``scope`` (``openid email profile``, as docs/deploy.md says).
+        The GPT editor's Scope field, sent as ``scope``: the sign-in's and every action's scopes.
     """
 
     urls: ActionUrls
@@ -141,7 +141,7 @@ class SimulatorConfig:
     client_secret: str
     callback_url: str
     token_auth: str = "client_secret_post"
-    scope: str = " ".join(SCOPES)
+    scope: str = field(default_factory=lambda: " ".join(scopes()))
 
     def __post_init__(self) -> None:
         if self.token_auth not in TOKEN_AUTH_METHODS:

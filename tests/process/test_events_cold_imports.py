@@ -13,7 +13,7 @@ HEAVY = (
     "cryptography",
     "gpt_auth.google.google_tokens",
     "gpt_auth.google.calendar",
-    "gpt_auth.actions.upcoming_events",
+    "gpt_auth.actions.calendar_reader",
 )
 SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"  # events/test_endpoint_*.json
 
@@ -54,5 +54,5 @@ def test_the_probe_sees_the_calendar_modules_once_events_are_asked_for(app_setti
     assert {
         "gpt_auth.google.google_tokens",
         "gpt_auth.google.calendar",
-        "gpt_auth.actions.upcoming_events",
+        "gpt_auth.actions.calendar_reader",
     } <= set(loaded)

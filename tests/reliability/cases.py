@@ -27,7 +27,7 @@ from gpt_auth.runtime.settings import get_settings
 from gpt_auth.runtime.web import MAX_BODY_CHARS as LIMIT
 from localdev.lambda_env import ACTION, AUTHORIZATION, FORM, FUNCTION_MOUNTS, TOKEN, handler_module, with_body
 from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SETTINGS, SAMPLE_SIGN_IN_COOKIE
-from localdev.seed import seed_pending_request
+from localdev.seed import every_action_scope, seed_pending_request
 from tests.support.events import load_event
 
 GPT_CALLBACK = SAMPLE_GPT_CALLBACK
@@ -108,7 +108,7 @@ class Live:
         pair = sessions.create_session(
             user_id="user-1",
             client_id=config.gpt_client_id,
-            scope="profile",
+            scope=every_action_scope(),  # every refusal comes from the input, not the scope check
             lifetimes=sessions.Lifetimes.from_settings(config),
         )
         code = codes.issue_code(client_id=CLIENT_ID, redirect_uri=GPT_CALLBACK, user_id="user-1", scope="")

@@ -193,17 +193,6 @@ def test_bad_cursor_is_a_400(raw):
     assert "'page'" in caught.value.description
 
 
-@pytest.mark.parametrize("raw", ["0", "32", "-1", "7.0", "seven", " 7", "100", ""])
-def test_bad_days_is_a_400(raw):
-    with pytest.raises(BadRequest, match="'days' must be a whole number from 1 to 31"):
-        ea.parse_days(raw)
-
-
-@pytest.mark.parametrize(("raw", "days"), [(None, 7), ("1", 1), ("31", 31), ("07", 7)])
-def test_days(raw, days):
-    assert ea.parse_days(raw) == days
-
-
 def test_the_largest_event_fits_the_smallest_allowed_bound_beside_the_longest_cursor():
     # GIVEN an event whose every field is at its cap and spelled with characters JSON escapes
     worst = ea.compact_event(

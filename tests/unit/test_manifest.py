@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from functions.test_endpoint.app import MAX_NAME_LENGTH
+from gpt_auth.actions.hello import MAX_NAME_LENGTH
 from localdev import manifest as m
 from tests.support.paths import ROOT
 
@@ -299,3 +299,53 @@ def test_stack_without_the_url_outputs_is_a_clear_error(cloudformation, tmp_path
         m.main(["write", "--stack", "other", "--region", REGION, "--output", str(tmp_path / "m.json")]) == 1
     )
     assert "AuthorizationUrl" in capsys.readouterr().err
+
+
+# --- what derives from the declared actions -----------------------------------------------------
+
+
+def test_committed_instructions_and_route_table_are_written_from_the_declarations():
+    from localdev.gpt_instructions import INSTRUCTIONS_PATH, render_instructions
+
+    assert INSTRUCTIONS_PATH.read_text() == render_instructions(), "run `make manifest PLACEHOLDER=1`"
+    assert m.route_table() in m.REFERENCE_PATH.read_text(), "run `make manifest PLACEHOLDER=1`"
+
+
+def test_every_declared_action_is_an_operation_with_its_declared_input(good):
+    from gpt_auth.actions.catalog import ACTIONS
+    from gpt_auth.actions.inputs import json_schema
+
+    for action in ACTIONS:
+        operation = good["paths"][action.path][action.method.lower()]
+        assert operation["operationId"] == action.operation_id
+        if action.query is not None:
+            declared = json_schema(action.query)["properties"]
+            assert {p["name"] for p in operation["parameters"]} == set(declared)
+        if action.body is not None:
+            name = action.body.__name__
+            assert good["components"]["schemas"][name]["properties"] == json_schema(action.body)["properties"]
+
+
+def test_an_action_over_the_instructions_budget_is_refused_naming_it(monkeypatch):
+    from dataclasses import replace
+
+    from gpt_auth.actions import catalog
+    from localdev import gpt_instructions
+
+    wordy = replace(catalog.ACTIONS[0], instruction="Say it again. " * 120)
+    monkeypatch.setattr(gpt_instructions, "ACTIONS", (*catalog.ACTIONS, wordy))
+    with pytest.raises(m.ManifestError, match="over its budget of 1,500"):
+        m.write_instructions(m.ROOT / "unused.md")
+    assert not (m.ROOT / "unused.md").exists()
+
+
+def test_placeholder_write_reports_what_is_left_of_each_budget(tmp_path, capsys, monkeypatch):
+    from localdev import gpt_instructions
+
+    monkeypatch.setattr(m, "INSTRUCTIONS_PATH", tmp_path / "i.md")
+    monkeypatch.setattr(m, "write_instructions", lambda: gpt_instructions.render_instructions())
+    monkeypatch.setattr(m, "write_route_table", lambda: None)
+    assert m.main(["write", "--placeholder", "--output", str(tmp_path / "manifest.json")]) == 0
+    printed = capsys.readouterr().out
+    assert "of 10,000 characters (" in printed and "of 1,500 characters (" in printed and "left)" in printed
+    assert (tmp_path / "manifest.json").read_text() == (m.ROOT / "manifest.json").read_text()

@@ -89,7 +89,8 @@ def test_sign_in_opens_the_authorization_url_as_chatgpt_does(client):
         "response_type": "code",
         "client_id": "gpt-client",
         "redirect_uri": f"{BASE}/simulator/callback",
-        "scope": "openid email profile",
+        # the sign-in's scopes and every action's: Calendar's for listUpcomingEvents
+        "scope": "openid email profile https://www.googleapis.com/auth/calendar.readonly",
     }
     assert len(query["state"][0]) >= 16
     # AND the page shows that step and keeps the chosen method

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+from gpt_auth.actions.catalog import gpt_scope
 from gpt_auth.google.token_cipher import new_key_entry, parse_key_ring
 from gpt_auth.runtime.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
 
@@ -186,7 +187,8 @@ def test_the_functions_ask_google_for_the_scopes_parameter(template):
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["GOOGLE_SCOPES"] == {"Ref": "GoogleScopes"}
     spec = template["Parameters"]["GoogleScopes"]
-    assert spec["Default"] == "openid email profile"
+    # the default covers every declared action, so the GptScope output the builder pastes does
+    assert spec["Default"].split() == list(gpt_scope()), "add the declared actions' scopes to its Default"
     for good in (spec["Default"], "openid email https://www.googleapis.com/auth/calendar.readonly"):
         assert re.fullmatch(spec["AllowedPattern"], good), good
     for bad in ('openid "x"', "openid  email", ""):

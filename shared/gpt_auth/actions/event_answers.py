@@ -73,35 +73,6 @@ def window(days: int, now: datetime) -> PageCursor:
     )
 
 
-def parse_days(raw: str | None) -> int:
-    """The ``days`` query parameter: a whole number from 1 to 31, 7 when absent.
-
-    Raises
-    ------
-    BadRequest
-        When it is anything else.
-    """
-    if raw is None:
-        return DEFAULT_DAYS
-    if not re.fullmatch(r"[0-9]{1,2}", raw) or not 1 <= int(raw) <= MAX_DAYS:
-        raise BadRequest(f"'days' must be a whole number from 1 to {MAX_DAYS}.")
-    return int(raw)
-
-
-def cursor_for(days: str | None, page: str | None, now: datetime) -> PageCursor:
-    """Where an answer starts: the ``page`` cursor, else the window of ``days`` from ``now``.
-
-    ``days`` is checked either way; with ``page`` the cursor's own window is used.
-
-    Raises
-    ------
-    BadRequest
-        ``days`` or ``page`` is malformed.
-    """
-    count = parse_days(days)
-    return parse_cursor(page) if page is not None else window(count, now)
-
-
 def _timestamp(value: object) -> datetime:
     if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
         raise ValueError

@@ -28,7 +28,6 @@ from gpt_auth.runtime.web import retry_after_seconds
 if TYPE_CHECKING:
     from requests import Response
 
-SCOPE = "https://www.googleapis.com/auth/calendar.readonly"
 EVENTS_PATH = "/calendar/v3/calendars/primary/events"
 FIELDS = "items(summary,description,location,htmlLink,start,end),nextPageToken"
 TIMEOUT = (3.05, 5.0)  # connect, read (seconds), as the calls to Google's token endpoint

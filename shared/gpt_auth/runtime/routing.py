@@ -1,9 +1,9 @@
 """A small router for one Function URL, shaped like Powertools' ``LambdaFunctionUrlResolver``.
 
-Routes are registered with ``@router.get(path)`` / ``@router.post(path)``, and every exception
-becomes an HTTP answer in one place (``Router.exception_handler`` and ``_answer_for``). Powertools'
-resolver does the same but costs a measurable share of cold start for functions with one or two
-routes (docs/performance.md), so the handlers use this one.
+Routes are registered with ``@router.route(method, path)`` (or ``get``, ``post``, ``put``,
+``delete``), and every exception becomes an HTTP answer in one place (``Router.exception_handler``
+and ``_answer_for``). Powertools' resolver does the same but costs a measurable share of cold
+start for functions with one or two routes (docs/performance.md), so the handlers use this one.
 """
 
 from __future__ import annotations
@@ -68,6 +68,12 @@ class Router:
 
     def post(self, path: str) -> Callable[[Route], Route]:
         return self.route("POST", path)
+
+    def put(self, path: str) -> Callable[[Route], Route]:
+        return self.route("PUT", path)
+
+    def delete(self, path: str) -> Callable[[Route], Route]:
+        return self.route("DELETE", path)
 
     def exception_handler(self, exc_type: type[Exception]) -> Callable[[ExceptionHandler], ExceptionHandler]:
         """Register how ``exc_type`` (and its subclasses) becomes an ``HttpError``."""
