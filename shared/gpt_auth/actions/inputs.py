@@ -17,8 +17,8 @@ import msgspec
 
 from gpt_auth.actions.declaration import PATTERN_RULES
 from gpt_auth.runtime.errors import BadRequest, shown
+from gpt_auth.runtime.setting_values import ascii_int
 
-_DIGITS = re.compile(r"[0-9]{1,9}")
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<name>[^`]*)`")
 _MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]*)`")
@@ -140,8 +140,9 @@ def query_of(kind: type[msgspec.Struct], raw: Mapping[str, str]) -> Any:
     values: dict[str, Any] = {name: raw[name] for name in properties if name in raw}
     values.update((name, value) for name, value in raw.items() if name not in properties)
     for name, value in values.items():
-        if properties.get(name, {}).get("type") == "integer" and _DIGITS.fullmatch(value):
-            values[name] = int(value)
+        number = ascii_int(value) if properties.get(name, {}).get("type") == "integer" else None
+        if number is not None:
+            values[name] = number
     try:
         return msgspec.convert(values, kind)
     except msgspec.ValidationError as error:
