@@ -21,7 +21,7 @@ export SAM_CLI_TELEMETRY := 0
 SAM_QUIET := awk '/CDK apps are not officially supported|alternative command: cdk doctor|requirements\.txt file not found/ {next} \
 	/^Commands you can use next/ {skip = 1} !skip {print; fflush()}'
 
-.PHONY: help install install-browser dev test lint format typecheck validate pytest build bench loadtest manifest deploy outputs invoke revoke clean
+.PHONY: help install install-browser dev test lint format typecheck validate pytest build bench loadtest manifest deploy doctor outputs invoke revoke clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -93,6 +93,15 @@ deploy: build $(VENV)/.installed ## sam build, sam deploy (guided the first time
 	PATH="$(SAM_PATH)" $(SAM) deploy $(if $(filter 1,$(GUIDED)),--guided) \
 		$(if $(PARAMS),--parameter-overrides '$(PARAMS)') 2> >($(SAM_QUIET) >&2)
 	@echo; $(PY) -m localdev.after_deploy
+
+# `make doctor [STACK=] [REGION=] [CALLBACK=<the GPT's callback>] [GPT_CLIENT_ID=] [MANIFEST=]`, or
+# LOCAL=http://127.0.0.1:3000 for make dev. GPT_CLIENT_ID counts only from make's command line.
+DOCTOR_CLIENT := $(if $(filter command line,$(origin GPT_CLIENT_ID)),$(GPT_CLIENT_ID))
+
+doctor: $(VENV)/.installed ## Check the deployed stack from outside, as the GPT and Google see it; each problem with its fix
+	@$(PY) -m localdev.doctor $(if $(STACK),--stack '$(STACK)') $(if $(REGION),--region '$(REGION)') \
+		$(if $(LOCAL),--local '$(LOCAL)') $(if $(CALLBACK),--callback '$(CALLBACK)') \
+		$(if $(DOCTOR_CLIENT),--gpt-client-id '$(DOCTOR_CLIENT)') $(if $(MANIFEST),--manifest '$(MANIFEST)')
 
 outputs: $(VENV)/.installed ## Print the deployed stack's outputs (STACK=, REGION= override samconfig.toml)
 	@$(PY) -m localdev.stack_outputs $(if $(STACK),--stack '$(STACK)') $(if $(REGION),--region '$(REGION)')
