@@ -26,6 +26,7 @@ refused calls. Command line::
 from __future__ import annotations
 
 import argparse
+import base64
 import html
 import json
 import re
@@ -199,6 +200,30 @@ def check_authorize(
     return findings, location
 
 
+def google_error(response: requests.Response) -> str | None:
+    """The OAuth error a Google answer reports, or None.
+
+    Google sends a refused sign-in to its error page (``/signin/oauth/error?authError=<base64>``,
+    whose decoded bytes name the error, e.g. ``redirect_uri_mismatch``); the stand-in answers 400
+    with the error in JSON.
+    """
+    location = response.headers.get("Location", "")
+    if response.is_redirect and "/signin/oauth/error" in location:
+        raw = parse_qs(urlsplit(location).query).get("authError", [""])[0]
+        try:
+            decoded = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("latin-1")
+        except ValueError:
+            decoded = ""
+        codes = re.findall(r"[a-z]+(?:_[a-z]+)+", decoded)
+        return codes[0] if codes else "an error"
+    if response.status_code >= 400:
+        codes = re.findall(
+            r"redirect_uri_mismatch|invalid_client|deleted_client|invalid_request", response.text
+        )
+        return codes[0] if codes else f"HTTP {response.status_code}"
+    return None
+
+
 def check_google(location: str, redirect_uri: str, get: Callable[..., requests.Response]) -> Finding:
     """Google's consent page for our sign-in: it refuses a redirect URI not registered for the client."""
     by_hand = (
@@ -209,22 +234,23 @@ def check_google(location: str, redirect_uri: str, get: Callable[..., requests.R
         response = get(location)
     except requests.RequestException as exc:
         return Finding(None, f"Google could not be asked ({type(exc).__name__})", by_hand)
-    said = _said(response)
-    if response.status_code == 400 or "redirect_uri_mismatch" in response.text:
-        return Finding(
-            False, f"Google refuses the redirect URI {redirect_uri}: {said[:160]}", f"add it: {by_hand}"
-        )
-    if response.status_code == 401 or "invalid_client" in response.text:
-        return Finding(
-            False,
-            "Google does not know the OAuth client (GOOGLE_CLIENT_ID)",
-            "copy the client ID from Google Cloud console > Credentials into the secret, make deploy",
-        )
-    if response.status_code < 400:
+    error = google_error(response)
+    if error is None:
         return Finding(
             True, f"Google's consent page answers {response.status_code}: the redirect URI is registered"
         )
-    return Finding(None, f"Google answered {response.status_code}: {said[:160]}", by_hand)
+    said = _said(response) if response.status_code >= 400 else error
+    if error == "redirect_uri_mismatch" or "redirect uri" in said.lower():
+        return Finding(
+            False, f"Google refuses the redirect URI {redirect_uri}: {said[:160]}", f"add it: {by_hand}"
+        )
+    if error in ("invalid_client", "deleted_client") or response.status_code == 401:
+        return Finding(
+            False,
+            f"Google does not know the OAuth client, GOOGLE_CLIENT_ID ({error})",
+            "copy the client ID from Google Cloud console > Credentials into the secret, make deploy",
+        )
+    return Finding(False, f"Google refuses the sign-in ({error}): {said[:160]}", by_hand)
 
 
 def check_token(target: Target, post: Callable[..., requests.Response]) -> Finding:

@@ -118,6 +118,18 @@ def fake_idp(http_mock: responses.RequestsMock, configure: Callable[..., None]) 
 
 
 @pytest.fixture
+def fake_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's in-process AWS for the test, reached with fake credentials (no profile read)."""
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
 def black_hole() -> Iterator[int]:
     """A loopback port that accepts TCP connections and never answers a byte (a hung server)."""
     with socket.socket() as listener:

@@ -6,7 +6,6 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from localdev import after_deploy
 
@@ -24,12 +23,8 @@ ONE_HOST = {
 
 
 @pytest.fixture
-def cloudformation(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield boto3.client("cloudformation", region_name=REGION)
+def cloudformation(fake_aws):
+    return boto3.client("cloudformation", region_name=REGION)
 
 
 def deploy(client, name: str, outputs: dict[str, str]) -> None:

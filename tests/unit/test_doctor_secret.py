@@ -6,7 +6,6 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from gpt_auth.runtime.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
 from localdev import doctor
@@ -21,15 +20,6 @@ GOOD = {
     "MONGODB_URI": "mongodb+srv://gpt:pw0123456789@cluster0.example.mongodb.net/",
     "TOKEN_ENCRYPTION_KEYS": "generated:" + "A" * 43,
 }
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
 
 
 def the_only(findings: list[doctor.Finding]) -> doctor.Finding:
@@ -90,7 +80,7 @@ def target_with(arn: str | None) -> doctor.Target:
     )
 
 
-def test_the_secret_is_read_with_boto3_and_checked(aws):
+def test_the_secret_is_read_with_boto3_and_checked(fake_aws):
     client = boto3.client("secretsmanager", region_name=REGION)
     good = client.create_secret(Name="good", SecretString=json.dumps(GOOD))["ARN"]
     assert the_only(check_secret(target_with(good), None)).ok is True
@@ -101,14 +91,14 @@ def test_the_secret_is_read_with_boto3_and_checked(aws):
     )
 
 
-def test_a_secret_that_cannot_be_read_is_left_to_check_by_hand(aws):
+def test_a_secret_that_cannot_be_read_is_left_to_check_by_hand(fake_aws):
     arn = f"arn:aws:secretsmanager:{REGION}:123456789012:secret:gone-AbCdEf"
     finding = the_only(check_secret(target_with(arn), None))
     assert finding.ok is None and "ResourceNotFoundException" in finding.what
     assert "Secrets Manager console" in finding.fix
 
 
-def test_the_target_comes_from_the_stack_s_outputs(aws):
+def test_the_target_comes_from_the_stack_s_outputs(fake_aws):
     outputs = {
         "AuthorizationUrl": "https://d1.cloudfront.net/authorize",
         "TokenUrl": "https://d1.cloudfront.net/token",

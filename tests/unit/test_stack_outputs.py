@@ -6,7 +6,6 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from localdev import stack_outputs
 from localdev.stack_outputs import StackOutputsError, deploy_target, read_stack_outputs
@@ -29,12 +28,8 @@ def template(outputs: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def cloudformation(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield boto3.client("cloudformation", region_name=REGION)
+def cloudformation(fake_aws):
+    return boto3.client("cloudformation", region_name=REGION)
 
 
 def test_reads_every_output_of_the_stack(cloudformation):
