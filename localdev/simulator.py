@@ -5,9 +5,16 @@ parameters and a local callback (``/simulator/callback``, which ``make dev`` all
 the sign-in cookie that URL sets until Google's redirect brings it back to our callback, as
 with ChatGPT, which opens the sign-in in the person's browser; the
 simulator's server side then exchanges the code at the token URL with the configured client
-authentication, calls ``testEndpoint`` with a name (``getHello``) or for the user's events
-(``listUpcomingEvents``, page after page), and refreshes the token, as ChatGPT's servers
-do, over real HTTP, so the timeline on the page shows real requests and responses.
+authentication, calls each declared action on ``testEndpoint`` with its method, path, query and
+JSON body and the access token as a Bearer token (the forms come from the declarations,
+``localdev.action_forms``), and refreshes the token, as ChatGPT's servers do, over real HTTP, so
+the timeline on the page shows real requests and responses.
+
+The page says who is signed in (the e-mail, else the user id, of the session the access token
+belongs to: make dev's store is the simulator's), and a new sign-in starts a new timeline with no
+answer of the previous user. An action's answer, or its refusal with the reason the action gave,
+is shown under that action's form; long answers, tables and timeline entries start collapsed so
+the page stays a few screens long whatever the answer's size.
 
 Tokens stay on the server, per browser session (a random cookie id); the page shows them only
 masked (a prefix and the length), as it does codes, secrets and authorization headers in the
@@ -16,7 +23,7 @@ session's CSRF token, and a POST without it is refused (403); a request whose ``
 the server's loopback address is refused too (``localdev.loopback``, DNS rebinding).
 
 Routes: ``GET /`` the page; ``POST /simulator/start``, ``GET /simulator/callback``,
-``POST /simulator/hello``, ``POST /simulator/events``, ``POST /simulator/refresh``, ``POST /simulator/reset``;
+``POST /simulator/actions/<operationId>``, ``POST /simulator/refresh``, ``POST /simulator/reset``;
 ``GET /simulator/manifest.json`` the local action schema.
 """
 
@@ -30,7 +37,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,12 +47,27 @@ import jinja2
 import requests
 from werkzeug.wrappers import Request, Response
 
+from gpt_auth.actions.declaration import Action
+from localdev.action_forms import (
+    ActionForm,
+    Answer,
+    Submission,
+    answer_of,
+    forms_of,
+    refusal_of,
+    submission_of,
+)
 from localdev.loopback import host_refusal
 from localdev.manifest import ActionUrls, build_manifest, render, scopes
 
 COOKIE = "gpt_simulator"
 MAX_SESSIONS = 200
 MAX_STEPS = 40
+# The timeline shows the newest steps; older ones wait in one collapsed entry.
+SHOWN_STEPS = 6
+# A request or response body longer than this starts collapsed in the timeline.
+OPEN_BODY_CHARS = 1200
+ACTIONS_PATH = "/simulator/actions/"
 HTTP_TIMEOUT = 10.0
 SHOWN_PREFIX = 8
 # Field and header values that are never shown in clear.
@@ -173,18 +195,6 @@ class Step:
 
 
 @dataclass
-class EventsAnswer:
-    """The last ``listUpcomingEvents`` answer: its events, flags and size as the GPT would read it."""
-
-    events: list[dict[str, Any]]
-    truncated: bool
-    next_page: str | None
-    chars: int
-    days: int
-    page_number: int
-
-
-@dataclass
 class BrowserSession:
     """What the simulator keeps for one browser: like ChatGPT's per-user token store."""
 
@@ -198,10 +208,15 @@ class BrowserSession:
     refresh_token: str | None = None
     expires_at: float | None = None
     previous_access_token: str | None = None
+    # Who the access token signs in: shown on the page, looked up after each token response.
+    user: str | None = None
+    # The step that opened the sign-in in progress: the timeline restarts there when it succeeds.
+    sign_in_step: Step | None = None
     # Every form of the page carries it; a POST without it came from elsewhere (CSRF).
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    greeting: str | None = None
-    events: EventsAnswer | None = None
+    # Per operationId: the last answer, what the form sent and what it shows again.
+    answers: dict[str, Answer] = field(default_factory=dict)
+    sent: dict[str, Submission] = field(default_factory=dict)
     notice: str | None = None
     notice_is_error: bool = False
 
@@ -216,8 +231,14 @@ class BrowserSession:
 class Simulator:
     """The simulator as a WSGI application (mounted at ``/`` and ``/simulator/...``)."""
 
-    def __init__(self, config: SimulatorConfig) -> None:
+    def __init__(self, config: SimulatorConfig, actions: Sequence[Action] | None = None) -> None:
+        """``actions``: what the page offers; every declared action by default."""
+        if actions is None:
+            from gpt_auth.actions.catalog import ACTIONS
+
+            actions = ACTIONS
         self.config = config
+        self.forms = forms_of(actions)
         self._sessions: OrderedDict[str, BrowserSession] = OrderedDict()
         self._sessions_lock = threading.Lock()
         self._http: requests.Session | None = None
@@ -236,13 +257,16 @@ class Simulator:
             ("GET", "/"): self.page,
             ("POST", "/simulator/start"): self.start,
             ("GET", "/simulator/callback"): self.callback,
-            ("POST", "/simulator/hello"): self.hello,
-            ("POST", "/simulator/events"): self.list_events,
             ("POST", "/simulator/refresh"): self.refresh,
             ("POST", "/simulator/reset"): self.reset,
             ("GET", "/simulator/manifest.json"): self.manifest,
         }
         path = request.path.rstrip("/") or "/"
+        if path.startswith(ACTIONS_PATH):
+            name = path[len(ACTIONS_PATH) :]
+            if name not in self.forms:
+                return _plain(404, f"No declared action is named {name[:100]!r}; the page lists them at /.")
+            routes[("POST", path)] = functools.partial(self.call_action, form=self.forms[name])
         route = routes.get((request.method, path))
         if route is None:
             allowed = sorted(method for method, p in routes if p == path)
@@ -299,15 +323,14 @@ class Simulator:
             }
         )
         location = f"{self.config.urls.authorization}?{query}"
-        session.add(
-            Step(
-                "Sign in: the browser opens the authorization URL",
-                "GET",
-                mask_url(location),
-                note="The browser follows it, then the redirects to the Google stand-in's consent page and "
-                "back to the simulator's callback; the simulator does not see those responses.",
-            )
+        session.sign_in_step = Step(
+            "Sign in: the browser opens the authorization URL",
+            "GET",
+            mask_url(location),
+            note="The browser follows it, then the redirects to the Google stand-in's consent page and "
+            "back to the simulator's callback; the simulator does not see those responses.",
         )
+        session.add(session.sign_in_step)
         session.say("Signing in: choose a user on the Google stand-in's consent page.")
         return _redirect(location)
 
@@ -344,9 +367,19 @@ class Simulator:
                 "redirect_uri": self.config.callback_url,
             }
             if self._token_request(session, fields, "Token exchange: the authorization code for tokens"):
-                session.previous_access_token = session.greeting = None
+                self._new_sign_in(session)
                 session.say("Signed in: the simulator holds an access token and a refresh token.")
         return _redirect("/")
+
+    @staticmethod
+    def _new_sign_in(session: BrowserSession) -> None:
+        """Forget what the previous sign-in saw: its answers, and the timeline before this sign-in."""
+        session.previous_access_token = None
+        session.answers.clear()
+        session.sent.clear()
+        if session.sign_in_step in session.steps:
+            del session.steps[: session.steps.index(session.sign_in_step)]
+        session.sign_in_step = None
 
     def refresh(self, request: Request, session: BrowserSession) -> Response:
         """Use the refresh token, as ChatGPT does when the access token has expired."""
@@ -360,83 +393,47 @@ class Simulator:
             session.say("Refreshed: a new access token replaced the old one.")
         return _redirect("/")
 
-    def hello(self, request: Request, session: BrowserSession) -> Response:
-        """Call the action (``getHello``) with the typed name and the access token."""
-        name = request.form.get("name", "")
+    def call_action(self, request: Request, session: BrowserSession, *, form: ActionForm) -> Response:
+        """Call one declared action with what its form holds (or the answer's continuation), as the
+        GPT does: its method and path on testEndpoint, the query, the JSON body, the access token."""
+        action, name = form.action, form.operation_id
+        back = _redirect(f"/#{name}")
+        session.notice = None
         if not session.access_token:
-            session.say("Sign in first: the action needs an access token.", error=True)
-            return _redirect("/")
-        body = json.dumps({"name": name})
-        headers = {
-            "Authorization": f"Bearer {session.access_token}",
-            "Content-Type": "application/json",
-            "openai-conversation-id": session.conversation_id,
-            "openai-gpt-id": "g-local-simulator",
-        }
-        url = self.config.urls.action.rstrip("/") + "/"
-        response = self._send(
-            session, "Action: getHello (POST / with the access token)", "POST", url, headers, body
-        )
-        session.greeting = None
-        if response is None:
-            return _redirect("/")
-        if response.status_code == 200:
-            session.greeting = response.text
-            session.say("The action answered.")
-        elif response.status_code == 401:
-            session.say("The action refused the access token (401): refresh it or sign in again.", error=True)
+            session.answers[name] = Answer(0, 0, headline="Sign in first: the action needs an access token.")
+            return back
+        previous, last = session.answers.get(name), session.sent.get(name)
+        more = request.form.get("more") == "1" and previous is not None and previous.continuation
+        if more and form.continuation and previous and last:
+            sent = Submission(
+                [(form.continuation.parameter, previous.continuation or "")], last.body, last.values
+            )
         else:
-            session.say(f"The action answered {response.status_code}: see the timeline.", error=True)
-        return _redirect("/")
-
-    def list_events(self, request: Request, session: BrowserSession) -> Response:
-        """Call ``listUpcomingEvents`` for ``days`` from the form, or the last answer's ``next_page``."""
-        if not session.access_token:
-            session.say("Sign in first: the action needs an access token.", error=True)
-            return _redirect("/")
-        previous = session.events
-        more = request.form.get("more") == "1" and previous is not None and previous.next_page is not None
-        days = previous.days if more and previous else request.form.get("days", "7").strip() or "7"
-        params = {"page": previous.next_page} if more and previous else {"days": days}
+            more, sent = False, submission_of(form, request.form.to_dict(flat=False))
+        session.sent[name] = sent
         headers = {
             "Authorization": f"Bearer {session.access_token}",
             "openai-conversation-id": session.conversation_id,
             "openai-gpt-id": "g-local-simulator",
         }
-        url = self.config.urls.action.rstrip("/") + "/events?" + urlencode(params)
-        title = "Action: listUpcomingEvents (GET /events" + (", the next page)" if more else ")")
-        response = self._send(session, title, "GET", url, headers, "")
-        session.events = None
+        body = ""
+        if sent.body is not None:
+            headers["Content-Type"] = "application/json"
+            body = json.dumps(sent.body, ensure_ascii=False)
+        url = self.config.urls.action.rstrip("/") + action.path
+        if sent.query:
+            url += "?" + urlencode(sent.query)
+        title = f"Action: {name} ({action.method} {action.path}{', the next page' if more else ''})"
+        response = self._send(session, title, action.method, url, headers, body)
         if response is None:
-            return _redirect("/")
-        if response.status_code != 200:
-            hint = {
-                401: ": refresh the token or sign in again",
-                403: ": sign in again and allow calendar access",
-                503: ": Google is not answering, try again",
-            }.get(response.status_code, ": see the timeline")
-            session.say(f"listUpcomingEvents answered {response.status_code}{hint}.", error=True)
-            return _redirect("/")
-        try:
-            body = response.json()
-            session.events = EventsAnswer(
-                events=list(body["events"]),
-                truncated=bool(body["truncated"]),
-                next_page=body["next_page"],
-                chars=len(response.text),
-                days=int(days) if str(days).isdigit() else 7,
-                page_number=previous.page_number + 1 if more and previous else 1,
-            )
-        except (ValueError, KeyError, TypeError):
-            session.say(
-                "listUpcomingEvents answered 200 without the documented JSON: see the timeline.", error=True
-            )
-            return _redirect("/")
-        session.say(
-            f"listUpcomingEvents answered {len(session.events.events)} events"
-            f" in {session.events.chars:,} characters."
-        )
-        return _redirect("/")
+            session.answers[name] = Answer(0, 0, headline=f"{name}: no response, see the timeline.")
+        elif response.status_code == 200:
+            page = previous.page_number + 1 if more and previous else 1
+            media_type = response.headers.get("Content-Type", "")
+            session.answers[name] = answer_of(form, response.text, media_type, page)
+        else:
+            session.answers[name] = refusal_of(form, response.status_code, response.text, response.headers)
+        return back
 
     def reset(self, request: Request, session: BrowserSession) -> Response:
         """Forget this browser's tokens and timeline (as disconnecting the GPT would)."""
@@ -482,6 +479,7 @@ class Simulator:
             session.refresh_token = str(payload["refresh_token"])
         expires_in = payload.get("expires_in")
         session.expires_at = time.time() + expires_in if isinstance(expires_in, int | float) else None
+        session.user = signed_in_user(session.access_token, self.config.client_id)
         return True
 
     def _send(
@@ -522,7 +520,7 @@ class Simulator:
     # -- the page -------------------------------------------------------------------------------
 
     def page(self, request: Request, session: BrowserSession) -> Response:
-        """The simulator page: sign-in state, the action form, refresh, timeline, settings, manifest."""
+        """The simulator page: sign-in state, the action forms, refresh, timeline, settings, manifest."""
         config = self.config
         tokens = []
         if session.access_token:
@@ -549,6 +547,11 @@ class Simulator:
             session=session,
             tokens=tokens,
             token_auth_methods=TOKEN_AUTH_METHODS,
+            forms=self.forms.values(),
+            actions_path=ACTIONS_PATH,
+            earlier_steps=session.steps[:-SHOWN_STEPS],
+            shown_steps=session.steps[-SHOWN_STEPS:],
+            open_body_chars=OPEN_BODY_CHARS,
             settings=settings,
             manifest=render(build_manifest(config.urls)),
         )
@@ -565,6 +568,28 @@ def _template() -> jinja2.Template:
         undefined=jinja2.StrictUndefined,
     )
     return environment.get_template("simulator.html")
+
+
+def signed_in_user(access_token: str, client_id: str) -> str | None:
+    """Who ``access_token`` signs in, as the page names them: their e-mail, else their user id.
+
+    make dev's functions run in this process, on this store. None when the token has no live
+    session, or the store does not answer (the page then says it does not know).
+    """
+    from pymongo.errors import PyMongoError
+
+    from gpt_auth.oauth import sessions
+    from gpt_auth.runtime import db
+    from gpt_auth.runtime.errors import ConfigError, HttpError
+
+    try:
+        session = sessions.session_for_access_token(access_token, client_id=client_id)
+        if session is None:
+            return None
+        user = db.collection(db.USERS, read_only=True).find_one({"_id": session["user_id"]}, {"email": 1})
+    except (PyMongoError, HttpError, ConfigError):
+        return None
+    return str((user or {}).get("email") or session["user_id"])
 
 
 def _same_token(sent: str, expected: str) -> bool:

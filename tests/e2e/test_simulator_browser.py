@@ -2,7 +2,8 @@
 
 Starts ``python -m localdev.dev`` (what ``make dev`` runs) on a free port, then drives headless
 Chromium (Debian's ``chromium``, through playwright) through sign-in, consent at the Google
-stand-in, the action call, a refresh and "List my events". Screenshots go to ``test-output/e2e/``.
+stand-in, the action calls, a refresh and the events; then the 1,000-event user, whose page must
+stay a few screens long. Screenshots go to ``test-output/e2e/``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from gpt_auth.actions import hello, upcoming_events
 from localdev.nx_server import free_port, wait_for_port
 from tests.support.paths import ROOT
 
@@ -36,6 +38,10 @@ GPT_CLIENT_ID = "e2e-gpt-client"
 GPT_CLIENT_SECRET = "e2e-gpt-secret-0123456789"
 # A token in clear: our prefixes followed by a long random part.
 CLEAR_TOKEN = re.compile(r"g(at|rt|ac)_[A-Za-z0-9_-]{20,}")
+HELLO = hello.ACTION.operation_id
+EVENTS = upcoming_events.ACTION.operation_id
+# The page with a full answer of the 1,000-event user listed (the issue saw 14,000 px).
+MAX_PAGE_HEIGHT = 3_000
 
 
 @pytest.fixture(scope="module")
@@ -129,11 +135,30 @@ def token_row(page, key: str) -> str:
 
 
 def call_get_hello(page, base: str, name: str) -> str:
-    """Type ``name``, press "Call getHello" and wait for the page again; the greeting it shows."""
-    page.fill("#name", name)
-    page.get_by_role("button", name="Call getHello").click()
+    """Type ``name``, press "Call getHello" and wait for the page again, at that action's form;
+    the greeting it shows."""
+    page.fill(f"#{HELLO}-body-name", name)
+    page.get_by_role("button", name=f"Call {HELLO}").click()
+    page.wait_for_url(f"{base}/#{HELLO}")
+    return page.locator(f"#answer-{HELLO}").inner_text()
+
+
+def list_events(page, base: str) -> None:
+    page.get_by_role("button", name=f"Call {EVENTS}").click()
+    page.wait_for_url(f"{base}/#{EVENTS}")
+
+
+def sign_in_as(page, base: str, user: str) -> None:
+    """Press the sign-in button (either label) and consent at the Google stand-in as ``user``."""
+    page.get_by_role("button", name=re.compile(r"^Sign in (with Google|again)$")).click()
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/oauth2/authorize"))
+    page.fill("#subject-input", user)
+    page.get_by_role("button", name="Authorize", exact=True).click()
     page.wait_for_url(base + "/")
-    return page.locator("#greeting").inner_text()
+
+
+def page_height(page) -> int:
+    return page.evaluate("document.documentElement.scrollHeight")
 
 
 @pytest.mark.parametrize(
@@ -167,6 +192,9 @@ def test_sign_in_call_and_refresh_in_a_browser(local_system, page, javascript, t
     # THEN the browser is back on the simulator, signed in, with the exchange in the timeline
     page.wait_for_url(local_system + "/")
     assert page.locator("#sign-in-state").inner_text() == "Signed in."
+    # a sample user by the e-mail the stand-in verified; a typed one (no e-mail) by their user id
+    who = page.locator("#signed-in-user").inner_text()
+    assert who == f"User: {user}" if user == "ada@example.com" else who.endswith(f"#{user}"), who
     first_token = token_row(page, "access")
     assert first_token.startswith("gat_") and "chars" in first_token
     timeline = page.locator("#timeline").inner_text()
@@ -192,15 +220,14 @@ def test_sign_in_call_and_refresh_in_a_browser(local_system, page, javascript, t
     shot(page, f"{prefix}-5-refreshed")
 
     # WHEN the user lists their events (the Calendar stand-in: ada has five this week, others none)
-    page.get_by_role("button", name="List my events").click()
-    page.wait_for_url(local_system + "/")
+    list_events(page, local_system)
     # THEN the page shows the answer and its size in characters
     expected = 5 if user == "ada@example.com" else 0
-    summary = page.locator("#events-summary").inner_text()
+    summary = page.locator(f"#{EVENTS}-summary").inner_text()
     assert summary.startswith(f"Page 1: {expected} events"), summary
-    assert 0 < int(page.locator("#events-size").inner_text().replace(",", "")) <= 20_000
+    assert 0 < int(page.locator(f"#{EVENTS}-size").inner_text().replace(",", "")) <= 20_000
     if expected:
-        assert "Notes on the Analytical Engine" in page.locator("#events").inner_text()
+        assert "Notes on the Analytical Engine" in page.locator(f"#{EVENTS}-events").inner_text()
     shot(page, f"{prefix}-6-events")
 
     # AND no token, code or secret ever appears in clear on the page
@@ -223,3 +250,47 @@ def test_denied_consent_is_shown_and_leaves_the_user_signed_out(local_system, pa
     assert page.locator("#sign-in-state").inner_text() == "Not signed in."
     assert "Token exchange" not in page.locator("#timeline").inner_text()
     shot(page, "js-denied")
+
+
+@pytest.mark.parametrize("javascript", [True])
+def test_the_busy_user_s_page_stays_short_and_a_new_user_starts_clean(local_system, page, javascript):
+    # GIVEN busy@example.com (1,000 events with long descriptions) signed in
+    page.goto(local_system + "/")
+    sign_in_as(page, local_system, "busy@example.com")
+    # WHEN they list their events, then the next page
+    list_events(page, local_system)
+    assert page.locator(f"#{EVENTS}-summary").inner_text().startswith("Page 1: 50 events")
+    page.locator(f"#{EVENTS}-more").click()
+    page.wait_for_url(f"{local_system}/#{EVENTS}")
+    # THEN the events are listed, and the page stays a few screens long
+    assert page.locator(f"#{EVENTS}-summary").inner_text().startswith("Page 2: 50 events")
+    table = page.locator(f"#{EVENTS}-events")
+    assert table.is_visible() and "Meeting 51 of 1000" in table.inner_text()
+    height = page_height(page)
+    shot(page, "busy-events")
+    assert height < MAX_PAGE_HEIGHT, f"the page is {height} px high"
+
+    # WHEN getHello is refused (an empty name)
+    call_get_hello_refused = page.locator(f"#{HELLO}-result")
+    page.fill(f"#{HELLO}-body-name", "")
+    page.get_by_role("button", name=f"Call {HELLO}").click()
+    page.wait_for_url(f"{local_system}/#{HELLO}")
+    # THEN the reason is under its form, in view, not below the events
+    reason = call_get_hello_refused.get_by_role("alert")
+    assert "must be a string of 1 to 200 characters" in reason.inner_text()
+    button = page.get_by_role("button", name=f"Call {HELLO}").bounding_box()
+    box = reason.bounding_box()
+    assert button and box and 0 < box["y"] - button["y"] < 200, (button, box)
+    assert reason.is_visible() and box["y"] < 800  # the browser scrolled to the form
+    shot(page, "busy-refusal")
+    height = page_height(page)
+    assert height < MAX_PAGE_HEIGHT, f"the page is {height} px high"
+
+    # WHEN someone else signs in from this browser
+    sign_in_as(page, local_system, "ada@example.com")
+    # THEN the page names them and keeps nothing of the previous user's answers
+    assert page.locator("#signed-in-user").inner_text() == "User: ada@example.com"
+    html = page.content()
+    assert "of 1000" not in html and "busy@example.com" not in html
+    assert page.locator(f"#{EVENTS}-result").count() == 0
+    shot(page, "new-user")

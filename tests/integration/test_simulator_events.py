@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
+from gpt_auth.actions import upcoming_events
 from localdev.calendar_stand_in import calendar_stand_in
 from localdev.dev import LocalUrls
 from localdev.emulator import FunctionUrlEmulator, serve_in_thread
@@ -16,6 +17,8 @@ from localdev.stand_in import StandIn
 from tests.support.make_dev import calendar_settings, local_simulator
 
 TIMEOUT = 10
+EVENTS = upcoming_events.ACTION.operation_id
+LIST = f"/simulator/actions/{EVENTS}"
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def sign_in(base: str, browser: requests.Session, user: str) -> None:
 
 
 def size_shown(page: str) -> int:
-    found = re.search(r'<output id="events-size">([\d,]+)</output>', page)
+    found = re.search(rf'<output id="{EVENTS}-size">([\d,]+)</output>', page)
     assert found, page[-3000:]
     return int(found.group(1).replace(",", ""))
 
@@ -51,13 +54,13 @@ def size_shown(page: str) -> int:
 def test_list_my_events_shows_the_answer_and_its_size_then_pages_on(base):
     browser = requests.Session()
     sign_in(base, browser, "busy@example.com")
-    page = press(base, browser, "/simulator/events", days="7").text
+    page = press(base, browser, LIST, days="7").text
     assert "listUpcomingEvents answered 50 events" in page
     assert "Page 1: 50 events" in page and "truncated: yes" in page
     assert 10_000 < size_shown(page) <= 20_000
-    assert "Meeting 1 of 1000" in page and 'id="next-page"' in page
+    assert "Meeting 1 of 1000" in page and f'id="{EVENTS}-more"' in page
     assert "GET http://127.0.0.1" in page and "/testEndpoint/events?days=7" in page  # in the timeline
-    page = press(base, browser, "/simulator/events", more="1").text
+    page = press(base, browser, LIST, more="1").text
     assert "Page 2: 50 events" in page and "Meeting 51 of 1000" in page
     assert "(GET /events, the next page)" in page
 
@@ -65,16 +68,37 @@ def test_list_my_events_shows_the_answer_and_its_size_then_pages_on(base):
 def test_a_small_calendar_has_no_next_page(base):
     browser = requests.Session()
     sign_in(base, browser, "ada@example.com")
-    page = press(base, browser, "/simulator/events", days="7").text
+    page = press(base, browser, LIST, days="7").text
     assert "Page 1: 5 events" in page and "truncated: no" in page and "none (the end)" in page
-    assert 'id="next-page"' not in page
+    assert f'id="{EVENTS}-more"' not in page
     assert size_shown(page) < 5000
 
 
 def test_events_need_a_sign_in_and_bad_days_show_the_400(base):
     browser = requests.Session()
-    page = press(base, browser, "/simulator/events", days="7").text
+    page = press(base, browser, LIST, days="7").text
     assert "Sign in first" in page
     sign_in(base, browser, "ada@example.com")
-    page = press(base, browser, "/simulator/events", days="99").text
-    assert "listUpcomingEvents answered 400: see the timeline." in page
+    page = press(base, browser, LIST, days="99").text
+    assert (
+        f"{EVENTS} answered 400: invalid_request: &#39;days&#39; must be a whole number from 1 to 31." in page
+    )
+
+
+def test_signing_in_as_someone_else_says_who_and_drops_the_previous_user_s_answers(base):
+    # GIVEN busy@example.com signed in, with their events on the page and in the timeline
+    browser = requests.Session()
+    sign_in(base, browser, "busy@example.com")
+    page = press(base, browser, LIST, days="7").text
+    assert "User: <strong>busy@example.com</strong>" in page and "Meeting 1 of 1000" in page
+    # WHEN someone else signs in from the same browser ("Sign in again")
+    sign_in(base, browser, "ada@example.com")
+    page = browser.get(f"{base}/", timeout=TIMEOUT).text
+    # THEN the page names the new user, and nothing of the previous user's answers is left
+    assert "User: <strong>ada@example.com</strong>" in page and "busy@example.com" not in page
+    assert "of 1000" not in page and f'id="{EVENTS}-result"' not in page
+    assert "/testEndpoint/events" not in page  # the timeline starts at the new sign-in
+    assert "Sign in: the browser opens the authorization URL" in page
+    # AND the new user's own answer is theirs
+    page = press(base, browser, LIST, days="7").text
+    assert "Page 1: 5 events" in page and "of 1000" not in page

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from gpt_auth.actions import hello
 from gpt_auth.oauth import sessions
 from localdev.dev import LocalUrls, local_settings
 from localdev.emulator import FunctionUrlEmulator, serve_in_thread
@@ -23,6 +24,7 @@ from localdev.stand_in import StandIn
 from tests.support.make_dev import local_simulator
 
 TIMEOUT = 10
+HELLO = hello.ACTION.operation_id
 
 
 @dataclass
@@ -64,7 +66,7 @@ def sign_in(local: Local, browser: requests.Session, token_auth: str = "client_s
 
 
 def greet(local: Local, browser: requests.Session, name: str) -> str:
-    return press(local, browser, "/simulator/hello", name=name).text
+    return press(local, browser, f"/simulator/actions/{HELLO}", name=name).text
 
 
 def refresh(local: Local, browser: requests.Session) -> str:
@@ -81,6 +83,7 @@ def test_sign_in_action_and_refresh_with_real_tokens_never_shown(local, token_au
     assert held.access_token and held.access_token.startswith("gat_")
     assert held.refresh_token and held.refresh_token.startswith("grt_")
     assert "Signed in." in page
+    assert '<span id="signed-in-user">User: <strong>ada@example.com</strong></span>' in page
     answer = requests.post(
         f"{local.base}/testEndpoint/",
         json={"name": "Direct"},
@@ -89,7 +92,8 @@ def test_sign_in_action_and_refresh_with_real_tokens_never_shown(local, token_au
     )
     assert answer.text == "Hello Direct"
     # AND the action call and refresh work from the page
-    assert '<output id="greeting" for="name">Hello Ada</output>' in greet(local, browser, "Ada")
+    answer = f'<output id="answer-{HELLO}" for="{HELLO}-body-name">Hello Ada</output>'
+    assert answer in greet(local, browser, "Ada")
     first = (held.access_token, held.refresh_token)
     page = refresh(local, browser)
     assert held.access_token != first[0] and held.refresh_token != first[1]
@@ -104,9 +108,16 @@ def test_an_empty_name_shows_the_action_s_400(local):
     browser = requests.Session()
     sign_in(local, browser)
     page = greet(local, browser, "")
-    assert "The action answered 400: see the timeline." in page
+    # the action's reason, under its own form (not only in the timeline below)
+    form = page[page.index(f'<article class="action" id="{HELLO}"') :]
+    form = form[: form.index("</article>")]
+    assert (
+        f"{HELLO} answered 400: invalid_request: &#39;name&#39; must be a string of 1 to 200 characters; "
+        "it must not be empty or blank." in form
+    )
+    assert 'role="alert"' in form and "What 400 means to the GPT: The name is missing" in form
     assert "&#34;error&#34;: &#34;invalid_request&#34;" in page  # the JSON error body, in the timeline
-    assert 'id="greeting"' not in page
+    assert f'id="answer-{HELLO}"' not in page
 
 
 def test_revoked_sign_in_shows_401_then_a_refused_refresh(local):

@@ -8,6 +8,7 @@ import re
 import pytest
 from werkzeug.test import Client
 
+from gpt_auth.actions.catalog import ACTIONS
 from localdev.dev import REMOTE_STORE_OPT_IN, DevError, check_store_is_local
 from localdev.emulator import FunctionUrlEmulator
 from localdev.manifest import ActionUrls
@@ -79,7 +80,13 @@ def test_an_opt_in_other_than_yes_is_no(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "path", ["/simulator/start", "/simulator/hello", "/simulator/refresh", "/simulator/reset"]
+    "path",
+    [
+        "/simulator/start",
+        f"/simulator/actions/{ACTIONS[0].operation_id}",
+        "/simulator/refresh",
+        "/simulator/reset",
+    ],
 )
 def test_a_form_without_the_page_s_token_is_refused(path):
     # GIVEN a browser that has the page open (a session and its token)

@@ -6,13 +6,18 @@ The whole flow against the running functions is in tests/integration/test_simula
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from werkzeug.test import Client
 
+from gpt_auth.actions import hello
+from gpt_auth.actions.catalog import ACTIONS
+from gpt_auth.actions.inputs import json_schema
 from localdev.manifest import manifest_problems
 from localdev.simulator import COOKIE, mask, mask_body, mask_header, mask_url
+from tests.support.paths import ROOT
 from tests.support.simulator import BASE, SECRET, csrf_token, make_client
 
 TOKEN = "gat_" + "A" * 43
@@ -135,7 +140,7 @@ def test_state_works_once(client):
 
 
 def test_action_and_refresh_need_a_sign_in_first(client):
-    post(client, "/simulator/hello", data={"name": "Ada"})
+    post(client, f"/simulator/actions/{hello.ACTION.operation_id}", data={"name": "Ada"})
     assert "Sign in first" in get(client, "/").get_data(as_text=True)
     post(client, "/simulator/refresh")
     assert "There is no refresh token yet" in get(client, "/").get_data(as_text=True)
@@ -148,7 +153,7 @@ def test_page_on_another_host_name_redirects_to_the_configured_origin(client):
 
 def test_unknown_path_and_wrong_method(client):
     assert get(client, "/simulator/nope").status_code == 404
-    response = get(client, "/simulator/hello")
+    response = get(client, f"/simulator/actions/{hello.ACTION.operation_id}")
     assert response.status_code == 405 and response.headers["Allow"] == "POST"
 
 
@@ -185,3 +190,29 @@ def test_local_site_sends_the_page_and_simulator_routes_to_the_simulator_and_the
         assert client.get(path, base_url=BASE).get_data(as_text=True) == "functions"
     # AND before the simulator is attached, everything goes to the functions
     assert Client(LocalSite(functions)).get("/").get_data(as_text=True) == "functions"
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda action: action.operation_id)
+def test_every_declared_action_has_a_form_with_each_declared_field(client, action):
+    text = get(client, "/").get_data(as_text=True)
+    start = text.index(f'<article class="action" id="{action.operation_id}"')
+    form = text[start : text.index("</article>", start)]
+    assert f'method="post" action="/simulator/actions/{action.operation_id}"' in form
+    assert f"{action.method} {action.path}" in form
+    for kind in (action.query, action.body):
+        schema = json_schema(kind) if kind is not None else {}
+        for name, field in schema.get("properties", {}).items():
+            assert re.search(rf'<(input|select|textarea) id="[^"]+" name="{re.escape(name)}"', form), name
+            if "maximum" in field:
+                assert f'max="{field["maximum"]}"' in form
+
+
+def test_no_operation_id_or_path_is_written_in_the_simulator():
+    sources = [ROOT / "localdev" / name for name in ("simulator.py", "action_forms.py")]
+    sources.append(ROOT / "localdev" / "templates" / "simulator.html")
+    for source in sources:
+        text = source.read_text()
+        for action in ACTIONS:
+            assert action.operation_id not in text, (source.name, action.operation_id)
+            if len(action.path) > 1:
+                assert f'"{action.path}' not in text, (source.name, action.path)
