@@ -82,8 +82,8 @@ NODE_REFS := benchmarks/node
 $(NODE_REFS)/node_modules/.package-lock.json: $(NODE_REFS)/package-lock.json
 	cd $(NODE_REFS) && npm ci --no-audit --no-fund
 
-bench: build $(NODE_REFS)/node_modules/.package-lock.json ## Cold start, RSS, warm latency, zip sizes vs the Node references (BENCH_ARGS="--runs 15")
-	$(PY) -m benchmarks.run --python "$(PYTHON313)" $(BENCH_ARGS)
+bench: build $(NODE_REFS)/node_modules/.package-lock.json ## Cold start, RSS, warm latency, zip sizes vs the Node references (BENCH_ARGS="--runs 15"; BASELINE=<commit> measures it too)
+	$(PY) -m benchmarks.run --python "$(PYTHON313)" $(if $(BASELINE),--baseline '$(BASELINE)') $(BENCH_ARGS)
 
 # Guided while samconfig.toml saves no parameter_overrides (the first deploy from a clone);
 # GUIDED=1 or GUIDED=0 decides instead. PARAMS='Key=Value ...' passes parameter overrides.

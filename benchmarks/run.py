@@ -10,7 +10,10 @@ For each function (as ``sam build`` leaves it: the code in ``task/``, its layers
   reference that reads the same secret through the AWS SDK v3 before its query;
 - the Python floor the same way: only pymongo and one ``find_one``, in the same layout;
 - warm in-process latency of the handler, on the embedded store and on nx-27017;
-- the deployment size: each function's and each layer's zip, and each function with its layers.
+- the deployment size: each function's and each layer's zip, and each function with its layers;
+- with ``--baseline REF``: REF built by ``sam build`` in a temporary git worktree, each
+  function's main route cold from that build interleaved with this one's (after / before), and
+  what each of its functions deploys.
 
 Prints the tables, writes ``benchmarks/results/latest.json`` (and ``latest.md``) and
 ``benchmarks/summary.json``, and puts the tables into ``docs/performance.md`` between its bench
@@ -31,7 +34,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +56,8 @@ BENCH = ROOT / "benchmarks"
 NODE_DIR = BENCH / "node"
 BUILD = ROOT / ".aws-sam" / "build"
 SECRET = "@secret"  # the key suffix of a subject whose settings come from the secret
+BASELINE = "@baseline"  # the key suffix of a subject built from --baseline REF
+SAM = ROOT / ".venv-sam" / "bin" / "sam"
 # Deployed size (function plus its layers, zipped) each function is to stay within, in MB.
 SIZE_TARGETS_MB = {
     "GoogleAuthenticationFunction": 5,
@@ -148,16 +153,18 @@ def bench_result(stdout: str) -> dict[str, Any]:
 
 
 @functools.cache
-def function_layers(function_dir: str) -> tuple[str, ...]:
-    """Our layers of one built function, in the order Lambda merges them (Globals' first).
+def function_layers(function_dir: str, build: Path | None = None) -> tuple[str, ...]:
+    """Our layers of one built function, in the order Lambda merges them (Globals' first), in
+    ``build`` (this tree's ``sam build`` output by default).
 
     The Parameters and Secrets extension's layer is AWS's: the stand-in plays it here.
     """
     from cfnlint.decode import decode
 
-    parsed, problems = decode(str(BUILD / "template.yaml"))
+    template = (build or BUILD) / "template.yaml"
+    parsed, problems = decode(str(template))
     if problems or parsed is None:
-        raise SystemExit(f"{BUILD / 'template.yaml'}: {problems}")
+        raise SystemExit(f"{template}: {problems}")
     listed = [
         *parsed["Globals"]["Function"].get("Layers", []),
         *parsed["Resources"][function_dir]["Properties"].get("Layers", []),
@@ -169,12 +176,13 @@ def function_layers(function_dir: str) -> tuple[str, ...]:
     )
 
 
-def lambda_root(function_dir: str, base: Path, extra_layers: list[Path]) -> Path:
-    """``task/`` and ``opt/python`` as Lambda lays out the function and its layers."""
+def lambda_root(function_dir: str, base: Path, extra_layers: list[Path], build: Path | None = None) -> Path:
+    """``task/`` and ``opt/python`` as Lambda lays out the function and its layers from ``build``."""
+    build = build or BUILD
     root = base / function_dir
     if not root.exists():
-        shutil.copytree(BUILD / function_dir, root / "task")
-        for layer in [*(BUILD / name for name in function_layers(function_dir)), *extra_layers]:
+        shutil.copytree(build / function_dir, root / "task")
+        for layer in [*(build / name for name in function_layers(function_dir, build)), *extra_layers]:
             shutil.copytree(layer / "python", root / "opt" / "python", dirs_exist_ok=True)
     return root
 
@@ -290,12 +298,20 @@ def cold_subjects(
     stub_env: dict[str, str],
     extra_layers: list[Path],
     secret: ServedSecret,
+    baseline: Path | None = None,
 ) -> list[Subject]:
+    """Every cold subject in the order of one interleaved round; with ``baseline`` (a build
+    directory), each function's main route from that build right after the same from this one."""
     subjects = []
     for scenario in SCENARIOS:
         root = lambda_root(scenario.build_dir, base, extra_layers)
         env = python_env(root, store_uri, stub_env)
         subjects.append(Subject(scenario.function, scenario, [python, "-c", COLD_PYTHON], env, root))
+        if baseline:
+            before = lambda_root(scenario.build_dir, base / "baseline-roots", extra_layers, baseline)
+            before_env = python_env(before, store_uri, stub_env)
+            key = f"{scenario.function}{BASELINE}"
+            subjects.append(Subject(key, scenario, [python, "-c", COLD_PYTHON], before_env, before))
         # The deployed path: no credential in the environment, the secret through the extension.
         secret_env = without_secret_keys({**env, "APP_SECRET_ARN": secret.arn, **secret.extension_env})
         subjects.append(
@@ -323,6 +339,32 @@ def cold_subjects(
         argv = [node, "with-secret.js", ref]
         subjects.append(Subject(f"node:{ref}{SECRET}", scenario, argv, node_secret_env, NODE_DIR))
     return subjects
+
+
+def first_round(subjects: list[Subject]) -> tuple[list[Subject], set[str]]:
+    """One uncounted round: it fills the page cache and finds what cannot be measured. A route
+    this build still answers 501 leaves its function out (``missing``); a baseline subject that
+    answers 501 or fails (a route REF lacks, a store document it reads otherwise) leaves only
+    itself out. Returns the subjects to measure and the functions left out."""
+    missing, failed = set(), set()
+    for subject in subjects:
+        if not subject.key.endswith(BASELINE):
+            if subject.run_once(record=False) == NOT_BUILT:
+                missing.add(subject.scenario.function)
+            continue
+        try:
+            status = subject.run_once(record=False)
+        except RuntimeError as error:
+            print(f"{subject.key}: left out: {str(error)[-500:]}", file=sys.stderr)
+            failed.add(subject.key)
+            continue
+        if status == NOT_BUILT:
+            print(f"{subject.key}: the baseline does not build this route; left out", file=sys.stderr)
+            failed.add(subject.key)
+    for function in sorted(missing):
+        print(f"{function}: its main route is not built yet; left out", file=sys.stderr)
+    kept = [s for s in subjects if s.scenario.function not in missing and s.key not in failed]
+    return kept, missing
 
 
 def warm_python(
@@ -365,13 +407,48 @@ def zip_size(directory: Path) -> int:
         return target.stat().st_size
 
 
-def deployment_sizes() -> tuple[dict[str, int], dict[str, int]]:
+def deployment_sizes(build: Path | None = None) -> tuple[dict[str, int], dict[str, int]]:
     """Each built function's and layer's zip; and each function with its layers (what it deploys)."""
+    build = build or BUILD
     functions = list(SIZE_TARGETS_MB)
-    names = [*functions, *(layer for f in functions for layer in function_layers(f))]
-    sizes = {name: zip_size(BUILD / name) for name in dict.fromkeys(names)}
-    deployed = {f: sizes[f] + sum(sizes[layer] for layer in function_layers(f)) for f in functions}
+    layers = {f: function_layers(f, build) for f in functions}
+    names = [*functions, *(layer for f in functions for layer in layers[f])]
+    sizes = {name: zip_size(build / name) for name in dict.fromkeys(names)}
+    deployed = {f: sizes[f] + sum(sizes[layer] for layer in layers[f]) for f in functions}
     return sizes, deployed
+
+
+@contextmanager
+def baseline_build(
+    ref: str, python: str, base: Path, builder: list[str] | None = None, repo: Path = ROOT
+) -> Iterator[tuple[str, Path]]:
+    """REF's code built in a temporary git worktree of ``repo`` (detached, removed afterwards):
+    its commit and its build directory. ``builder`` runs in the worktree (``sam build`` with
+    ``python``'s directory first on PATH, as ``make build`` runs it)."""
+    found = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode != 0:
+        raise SystemExit(f"--baseline {ref}: not a commit of this repository")
+    commit = found.stdout.strip()
+    tree = base / "baseline"
+    git_worktree = ["git", "-C", str(repo), "worktree"]
+    subprocess.run([*git_worktree, "add", "--quiet", "--detach", str(tree), commit], check=True)
+    try:
+        interpreter = Path(shutil.which(python) or python).parent
+        env = {**os.environ, "PATH": f"{interpreter}:{os.environ.get('PATH', '')}", "SAM_CLI_TELEMETRY": "0"}
+        print(f"baseline: building {ref} ({commit[:12]}) in a temporary worktree", file=sys.stderr)
+        built = subprocess.run(
+            builder or [str(SAM), "build"], cwd=tree, env=env, capture_output=True, text=True
+        )
+        if built.returncode != 0:
+            output = (built.stdout + built.stderr)[-3000:]
+            raise SystemExit(f"--baseline {ref}: the build failed:\n{output}")
+        yield commit, tree / ".aws-sam" / "build"
+    finally:
+        subprocess.run([*git_worktree, "remove", "--force", str(tree)], check=False)
 
 
 @contextmanager
@@ -443,6 +520,55 @@ def secret_ratios(report: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def baseline_ratios(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per function measured from both builds: after / before of the cold medians, and the median
+    of each interleaved round's own after / before (the two runs of a round ran back to back)."""
+    cold, samples = report["cold"], report.get("cold_samples_s", {})
+    rows = []
+    for scenario in report["scenarios"]:
+        function = scenario["function"]
+        before = cold.get(f"{function}{BASELINE}")
+        if before is None or function not in cold:
+            continue
+        row: dict[str, Any] = {
+            "function": function,
+            "route": scenario["route"],
+            "after_over_before": ratio(cold[function]["median_s"], before["median_s"]),
+        }
+        pairs = list(zip(samples.get(function, []), samples.get(f"{function}{BASELINE}", []), strict=False))
+        if pairs:
+            row["paired_after_over_before"] = round(statistics.median(a / b for a, b in pairs), 3)
+        rows.append(row)
+    return rows
+
+
+def render_baseline(report: dict[str, Any]) -> list[str]:
+    """The baseline's table: each function's main route cold from REF's build and from this one."""
+    rows = baseline_ratios(report)
+    if not rows:
+        return []
+    baseline, cold = report["baseline"], report["cold"]
+    lines = [
+        "",
+        f"Against the baseline `{baseline['ref']}` ({baseline['commit'][:12]}): the same cold path "
+        "built from that commit, interleaved with this build's in every round",
+        "",
+        "| function | before | after | after / before | per-round after / before (median) "
+        "| peak RSS before / after |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        function = row["function"]
+        before, after = cold[f"{function}{BASELINE}"], cold[function]
+        paired = row.get("paired_after_over_before")
+        lines.append(
+            f"| {function} `{row['route']}` | {timing(before)} | {timing(after)} "
+            f"| **{row['after_over_before']:.3f} x** | {f'{paired:.3f} x' if paired else '-'} "
+            f"| {before['peak_rss_mb']:.1f} / {after['peak_rss_mb']:.1f} MB |"
+        )
+    return lines
 
 
 def timing(stats: dict[str, float]) -> str:
@@ -538,12 +664,19 @@ def render_sizes(report: dict[str, Any]) -> list[str]:
             "| function | layers | zipped | target |",
             "|---|---|---|---|",
         ]
+        before = report.get("baseline", {}).get("deployed_sizes")
+        if before:  # what the baseline's build deploys, in a column before the target
+            ref = report["baseline"]["ref"]
+            lines[-2:] = [f"| function | layers | zipped | `{ref}` | target |", "|---|---|---|---|---|"]
         for function, size in deployed.items():
             target = SIZE_TARGETS_MB[function]
             layers = ", ".join(report.get("function_layers", {}).get(function, []))
+            was = ""
+            if before:
+                was = f" {before[function] / 1e6:.2f} MB |" if function in before else " - |"
             lines.append(
-                f"| {function} | {layers} | **{size / 1e6:.2f} MB** "
-                f"| {target} MB ({met(size / 1e6, target)}) |"
+                f"| {function} | {layers} | **{size / 1e6:.2f} MB** |{was} "
+                f"{target} MB ({met(size / 1e6, target)}) |"
             )
     return lines
 
@@ -582,6 +715,7 @@ def render(report: dict[str, Any]) -> str:
                 f"| **{row['ours_over_reference']:.2f} x** | {above} | {bound} "
                 f"| {ours['peak_rss_mb']:.0f} MB / {theirs['peak_rss_mb']:.0f} MB |"
             )
+    lines += render_baseline(report)
     lines += render_secret_path(report)
     lines += render_alone(report)
     lines += ["", "Warm in-process latency of one invocation", ""]
@@ -614,6 +748,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         metavar="SUMMARY",
         help="render a saved report (e.g. benchmarks/summary.json) into --doc; measure nothing",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also build REF (a commit) in a temporary worktree and measure each main route's cold "
+        "path from it, interleaved with this build's (after / before)",
+    )
     args = parser.parse_args(argv)
     if args.render_only:
         saved: dict[str, Any] = json.loads(args.render_only.read_text())
@@ -641,14 +781,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for s in SCENARIOS
         ],
     }
-    with (
-        tempfile.TemporaryDirectory(prefix="gpt-auth-bench-") as tmp,
-        NxServer() as nx,
-        ProviderStub() as stub,
-        moto_secrets_manager() as secrets_endpoint,
-        SecretsExtension(secrets_endpoint) as extension,
-    ):
-        base = Path(tmp)
+    with ExitStack() as stack:
+        base = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gpt-auth-bench-")))
+        baseline = None
+        if args.baseline:  # built before the servers start; its worktree goes when the run ends
+            commit, baseline = stack.enter_context(baseline_build(args.baseline, args.python, base))
+            _, before_sizes = deployment_sizes(baseline)
+            report["baseline"] = {"ref": args.baseline, "commit": commit, "deployed_sizes": before_sizes}
+        nx = stack.enter_context(NxServer())
+        stub = stack.enter_context(ProviderStub())
+        secrets_endpoint = stack.enter_context(moto_secrets_manager())
+        extension = stack.enter_context(SecretsExtension(secrets_endpoint))
         stub_env = stub.environment()
         python = lambda_python(args.python, base)
         in_secret = (*SECRET_KEYS, *OPTIONAL_SECRET_KEYS)
@@ -658,12 +801,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
         secret = ServedSecret(arn["ARN"], secrets_endpoint, extension.environment())
         with store_settings(nx.uri, stub_env):
-            subjects = cold_subjects(python, args.node, base, nx.uri, stub_env, args.extra_layer, secret)
-            # One uncounted round fills the page cache and finds routes not built yet.
-            missing = {s.scenario.function for s in subjects if s.run_once(record=False) == NOT_BUILT}
-            for function in sorted(missing):
-                print(f"{function}: its main route is not built yet; left out", file=sys.stderr)
-            subjects = [s for s in subjects if s.scenario.function not in missing]
+            subjects = cold_subjects(
+                python, args.node, base, nx.uri, stub_env, args.extra_layer, secret, baseline
+            )
+            subjects, missing = first_round(subjects)
             scenarios = [s for s in SCENARIOS if s.function not in missing]
             for i in range(args.runs):
                 for subject in subjects:  # A B A B ...: drift hits every subject alike
@@ -694,6 +835,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report["function_layers"] = {f: list(function_layers(f)) for f in report["deployed_sizes"]}
     report["ratios"] = ratios(report)
     report["secret_ratios"] = secret_ratios(report)
+    if baseline:
+        report["baseline_ratios"] = baseline_ratios(report)
 
     table = render(report)
     print(table)

@@ -34,18 +34,20 @@ CONTEXT = FakeLambdaContext(function_name="bench", aws_request_id="00000000-0000
 
 
 def token_check_events(count: int) -> list[dict[str, Any]]:
-    """testEndpoint ``POST /``: a live session for the sample token; the event is reusable."""
+    """testEndpoint ``POST /``: a live session for the sample token, granted the scope the GPT asks
+    for (every action's Google scopes: ``GET /events`` uses the same session); the event is reusable."""
     from gpt_auth.oauth import sessions
     from gpt_auth.oauth.tokens import hash_token
     from gpt_auth.runtime import db
     from gpt_auth.runtime.settings import get_settings
+    from localdev.seed import every_action_scope
 
     config = get_settings()
     db.collection(db.SESSIONS).delete_many({"access_token_hash": hash_token(SAMPLE_ACCESS_TOKEN)})
     sessions.create_session(
         user_id="bench-user",
         client_id=config.gpt_client_id,
-        scope="",
+        scope=every_action_scope(),
         lifetimes=sessions.Lifetimes.from_settings(config),
         access_token=SAMPLE_ACCESS_TOKEN,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import urllib.request
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import jwt
@@ -96,3 +97,134 @@ def test_provider_stub_refreshes_and_lists_events_only_for_its_own_tokens():
         with pytest.raises(HTTPError) as refused:
             urllib.request.urlopen(events)
         assert refused.value.code == 401
+
+
+def git(repo, *args):
+    import subprocess
+
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A repository with two commits of one file, the second checked out."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "--quiet")
+    for version in ("first", "second"):
+        (path / "version.txt").write_text(version)
+        git(path, "add", "version.txt")
+        git(
+            path,
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+            "commit",
+            "--quiet",
+            "-m",
+            version,
+        )
+    return path
+
+
+# Builds as sam build would, into .aws-sam/build of the directory it runs in, from that tree's file.
+BUILDER = [
+    sys.executable,
+    "-c",
+    "import pathlib; b = pathlib.Path('.aws-sam/build'); b.mkdir(parents=True); "
+    "(b / 'built.txt').write_text(pathlib.Path('version.txt').read_text())",
+]
+
+
+def test_baseline_is_built_from_its_commit_in_a_worktree_removed_afterwards(repo, tmp_path):
+    # GIVEN a repository whose checked-out tree is its second commit
+    first = git(repo, "rev-parse", "HEAD~1")
+    # WHEN the harness builds HEAD~1 as the baseline
+    with run.baseline_build("HEAD~1", sys.executable, tmp_path / "bench", BUILDER, repo) as (commit, build):
+        # THEN the build ran on that commit's tree, apart from the checked-out one
+        assert commit == first
+        assert (build / "built.txt").read_text() == "first"
+        assert str(tmp_path / "bench" / "baseline") in git(repo, "worktree", "list")
+    # AND the worktree is gone once the run ends, and the checked-out tree is untouched
+    assert str(tmp_path / "bench") not in git(repo, "worktree", "list")
+    assert (repo / "version.txt").read_text() == "second" and not (repo / ".aws-sam").exists()
+
+
+def test_a_baseline_that_is_no_commit_is_refused_before_anything_is_built(repo, tmp_path):
+    with (
+        pytest.raises(SystemExit, match="--baseline nope: not a commit"),
+        run.baseline_build("nope", sys.executable, tmp_path / "bench", BUILDER, repo),
+    ):
+        pass
+    assert git(repo, "worktree", "list").count("\n") == 0
+
+
+def test_a_failing_baseline_build_stops_the_run_with_its_output(repo, tmp_path):
+    failing = [sys.executable, "-c", "raise SystemExit('Build Failed: no python3.13')"]
+    with (
+        pytest.raises(SystemExit, match=r"the build failed:\n.*no python3\.13"),
+        run.baseline_build("HEAD", sys.executable, tmp_path / "bench", failing, repo),
+    ):
+        pass
+    assert str(tmp_path / "bench") not in git(repo, "worktree", "list")
+
+
+def answering(status):
+    """A cold child that answers ``status`` as the real one reports it."""
+    code = f"print('BENCH_RESULT ' + '{{\"status\": {status}, \"peak_rss_kb\": 1024}}')"
+    return [sys.executable, "-c", code]
+
+
+def test_first_round_leaves_out_only_the_baseline_subjects_that_cannot_be_measured(tmp_path):
+    from benchmarks.scenarios import SCENARIOS
+
+    # GIVEN two functions measured from both builds: the baseline lacks the first one's route
+    # (501) and fails on the second's (a crash); a third function is not built yet here
+    first, second, third = (replace(SCENARIOS[i], events=lambda count: [{}] * count) for i in (0, 1, 3))
+    crash = [sys.executable, "-c", "raise SystemExit(3)"]
+    cases = [
+        (first.function, first, answering(first.expected_status)),
+        (f"{first.function}{run.BASELINE}", first, answering(run.NOT_BUILT)),
+        (second.function, second, answering(second.expected_status)),
+        (f"{second.function}{run.BASELINE}", second, crash),
+        (third.function, third, answering(run.NOT_BUILT)),
+        (f"{third.function}{run.BASELINE}", third, answering(third.expected_status)),
+    ]
+    subjects = [run.Subject(key, scenario, argv, {}, tmp_path) for key, scenario, argv in cases]
+    # WHEN the uncounted round runs
+    kept, missing = run.first_round(subjects)
+    # THEN this build's routes stay, the failing baseline subjects go, and a route not built here
+    # leaves its function out with its baseline
+    assert [s.key for s in kept] == [first.function, second.function]
+    assert missing == {third.function}
+    assert all(not s.measured.seconds for s in subjects)
+
+
+def test_first_round_keeps_a_baseline_that_answers_like_this_build(tmp_path):
+    from benchmarks.scenarios import SCENARIOS
+
+    scenario = replace(SCENARIOS[0], events=lambda count: [{}] * count)
+    subjects = [
+        run.Subject(key, scenario, answering(scenario.expected_status), {}, tmp_path)
+        for key in (scenario.function, f"{scenario.function}{run.BASELINE}")
+    ]
+    kept, missing = run.first_round(subjects)
+    assert kept == subjects and missing == set()
+
+
+def test_events_scenario_passes_the_real_handler_through_the_provider_stub(configure, lambda_context):
+    # GIVEN the bench's settings pointed at the provider stub, and the Google-backed route's event
+    from benchmarks.scenarios import upcoming_events_events
+    from functions.test_endpoint import app as test_endpoint
+
+    with ProviderStub() as stub:
+        configure(**SETTINGS, **stub.environment())
+        event = upcoming_events_events(1)[0]
+        # WHEN testEndpoint answers it, as each cold run of that route does
+        answer = test_endpoint.lambda_handler(event, lambda_context)
+    # THEN the session's scope let it through: the grant was refreshed and Calendar answered
+    assert answer["statusCode"] == 200, answer["body"][:300]
+    assert stub.refreshes == 1
