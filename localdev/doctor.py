@@ -342,25 +342,33 @@ def secret_findings(secret_string: str) -> list[Finding]:
     return [Finding(True, f"secret: holds {', '.join(keys)}, no placeholder, and the settings accept them")]
 
 
-def check_secret(target: Target, region: str | None) -> list[Finding]:
+def read_secret(arn: str) -> tuple[str | None, str]:
+    """The secret's JSON text read with boto3 and your credentials, or None and why not."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client = boto3.client("secretsmanager", region_name=arn.split(":")[3])
+        return str(client.get_secret_value(SecretId=arn)["SecretString"]), ""
+    except ClientError as exc:
+        return None, f"with your credentials ({exc.response.get('Error', {}).get('Code', 'error')})"
+    except (BotoCoreError, IndexError) as exc:
+        return None, f"({type(exc).__name__})"
+
+
+def check_secret(target: Target) -> list[Finding]:
     if target.local:
         return [Finding(True, "secret: none locally (make dev's settings come from the environment)")]
     if not target.secret_arn:
         return [
             Finding(None, "secret: the stack names none (output AppSecretArn)", "check the stack's outputs")
         ]
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    by_hand = "Secrets Manager console > the secret AppSecretArn: check that every key holds its real value"
-    try:
-        client = boto3.client("secretsmanager", region_name=target.secret_arn.split(":")[3])
-        secret_string = client.get_secret_value(SecretId=target.secret_arn)["SecretString"]
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "error")
-        return [Finding(None, f"secret: cannot be read with your credentials ({code})", by_hand)]
-    except BotoCoreError as exc:
-        return [Finding(None, f"secret: cannot be read ({type(exc).__name__})", by_hand)]
+    secret_string, why_not = read_secret(target.secret_arn)
+    if secret_string is None:
+        by_hand = (
+            "Secrets Manager console > the secret AppSecretArn: check that every key holds its real value"
+        )
+        return [Finding(None, f"secret: cannot be read {why_not}", by_hand)]
     return secret_findings(secret_string)
 
 
@@ -389,7 +397,6 @@ def run_checks(
     callback: str | None = None,
     manifest_text: str | None = None,
     manifest_source: str = "manifest.json",
-    region: str | None = None,
     session: requests.Session | None = None,
 ) -> list[Finding]:
     """Every check, in the order a sign-in meets them."""
@@ -418,7 +425,7 @@ def run_checks(
     findings.append(check_token(target, post))
     findings += check_action(target, post)
     findings.append(check_privacy(target, get))
-    findings += check_secret(target, region)
+    findings += check_secret(target)
     findings.append(check_manifest(target, manifest_text, manifest_source))
     return findings
 
@@ -428,6 +435,9 @@ def stack_target(stack: str | None, region: str | None, gpt_client_id: str | Non
     outputs = read_outputs(stack, region)
     urls = ActionUrls.from_stack_outputs(outputs)
     output_id = outputs.get("GptClientId", "")
+    if not gpt_client_id and " " in output_id and outputs.get("AppSecretArn"):  # an existing secret's
+        secret_string, _ = read_secret(outputs["AppSecretArn"])
+        gpt_client_id = _json_member(secret_string, "GPT_CLIENT_ID")
     return Target(
         urls=urls,
         privacy_url=outputs.get("PrivacyPolicyUrl") or f"{urls.authorization.rstrip('/')}/privacy",
@@ -436,6 +446,14 @@ def stack_target(stack: str | None, region: str | None, gpt_client_id: str | Non
         label=f"stack {stack or 'from samconfig.toml'}, {urls.authorization}",
         secret_arn=outputs.get("AppSecretArn"),
     )
+
+
+def _json_member(text: str | None, name: str) -> str | None:
+    try:
+        value = json.loads(text or "").get(name)
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def local_target(base: str, gpt_client_id: str | None) -> Target:
@@ -505,7 +523,6 @@ def main(argv: list[str] | None = None) -> int:
         callback=args.callback,
         manifest_text=_read_manifest(source, http),
         manifest_source=source if args.manifest or target.local else MANIFEST_PATH.name,
-        region=args.region,
         session=http,
     )
     text, status = report(findings, target.label)

@@ -83,17 +83,15 @@ def target_with(arn: str | None) -> doctor.Target:
 def test_the_secret_is_read_with_boto3_and_checked(fake_aws):
     client = boto3.client("secretsmanager", region_name=REGION)
     good = client.create_secret(Name="good", SecretString=json.dumps(GOOD))["ARN"]
-    assert the_only(check_secret(target_with(good), None)).ok is True
+    assert the_only(check_secret(target_with(good))).ok is True
     placeholder = json.dumps(GOOD | {"MONGODB_URI": "mongodb+srv://<user>:<password>@cluster0/"})
     bad = client.create_secret(Name="bad", SecretString=placeholder)["ARN"]
-    assert (
-        the_only(check_secret(target_with(bad), None)).what == "secret: MONGODB_URI still holds a placeholder"
-    )
+    assert the_only(check_secret(target_with(bad))).what == "secret: MONGODB_URI still holds a placeholder"
 
 
 def test_a_secret_that_cannot_be_read_is_left_to_check_by_hand(fake_aws):
     arn = f"arn:aws:secretsmanager:{REGION}:123456789012:secret:gone-AbCdEf"
-    finding = the_only(check_secret(target_with(arn), None))
+    finding = the_only(check_secret(target_with(arn)))
     assert finding.ok is None and "ResourceNotFoundException" in finding.what
     assert "Secrets Manager console" in finding.fix
 
@@ -124,3 +122,26 @@ def test_the_target_comes_from_the_stack_s_outputs(fake_aws):
     assert target.privacy_url == outputs["PrivacyPolicyUrl"] and not target.local
     # AND an existing secret's stack (its GptClientId output is a sentence) leaves the id to GPT_CLIENT_ID
     assert stack_target("gpt", REGION, "given").gpt_client_id == "given"
+
+
+def test_with_an_existing_secret_the_gpt_client_id_is_read_from_it(fake_aws):
+    # GIVEN a stack on an existing secret: its GptClientId output is a sentence, not an id
+    arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="existing", SecretString=json.dumps(GOOD | {"GPT_CLIENT_ID": "from-the-secret"})
+    )["ARN"]
+    outputs = {
+        "AuthorizationUrl": "https://h/authorize",
+        "TokenUrl": "https://h/token",
+        "ActionUrl": "https://h/hello",
+        "GptClientId": "the GPT_CLIENT_ID in your existing secret",
+        "AppSecretArn": arn,
+    }
+    body = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="old", TemplateBody=json.dumps(body)
+    )
+    # THEN make doctor signs in as the secret's client
+    assert stack_target("old", REGION, None).gpt_client_id == "from-the-secret"
