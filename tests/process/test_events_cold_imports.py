@@ -12,8 +12,8 @@ HEAVY = (
     "google.auth",
     "cryptography",
     "gpt_auth.google.google_tokens",
+    "gpt_auth.google.api",
     "gpt_auth.google.calendar",
-    "gpt_auth.actions.calendar_reader",
 )
 SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"  # events/test_endpoint_*.json
 
@@ -53,6 +53,6 @@ def test_the_probe_sees_the_calendar_modules_once_events_are_asked_for(app_setti
     loaded = loaded_after("test_endpoint_events_bad_days", "days=7", 401, app_settings)
     assert {
         "gpt_auth.google.google_tokens",
+        "gpt_auth.google.api",
         "gpt_auth.google.calendar",
-        "gpt_auth.actions.calendar_reader",
     } <= set(loaded)

@@ -8,7 +8,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from gpt_auth.actions.event_answers import PAGE_SIZE, PageCursor
+from gpt_auth.actions.event_cursor import PAGE_SIZE, PageCursor
+from gpt_auth.google import api
 from gpt_auth.google import calendar as gc
 from gpt_auth.runtime.errors import BadRequest, ServiceUnavailable, UpstreamError
 
@@ -50,7 +51,7 @@ def test_first_page_sends_no_page_token_and_an_empty_calendar_is_fine(http_mock)
 
 def test_401_is_a_rejected_token(http_mock):
     http_mock.get(URL, status=401, body=google_error(401, "authError"))
-    with pytest.raises(gc.CalendarTokenRejected):
+    with pytest.raises(api.TokenRejected):
         gc.list_events(API, "t", FIRST)
 
 
@@ -59,7 +60,7 @@ def test_403_for_scope_is_scope_missing(http_mock, reason):
     body = json.loads(google_error(403, "x"))
     body["error"]["details"] = [{"reason": reason}]
     http_mock.get(URL, status=403, json=body)
-    with pytest.raises(gc.CalendarScopeMissing):
+    with pytest.raises(api.ScopeMissing):
         gc.list_events(API, "t", FIRST)
 
 
@@ -124,7 +125,7 @@ def test_other_refusals_are_502(http_mock):
 def test_timeouts_are_bounded(http_mock):
     http_mock.get(URL, json={"items": []})
     gc.list_events(API, "t", FIRST)
-    assert http_mock.calls[0].request.req_kwargs["timeout"] == gc.TIMEOUT
+    assert http_mock.calls[0].request.req_kwargs["timeout"] == api.TIMEOUT
 
 
 def test_a_longer_page_than_asked_is_cut(http_mock):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gpt_auth.actions import event_answers
+from gpt_auth.actions import event_cursor, upcoming_events
 from localdev import manifest as m
 from tests.support.paths import ROOT
 
@@ -30,13 +30,13 @@ def test_list_upcoming_events_is_a_valid_get_with_days_and_page_described():
     days = params["days"]["schema"]
     assert (days["minimum"], days["maximum"], days["default"]) == (
         1,
-        event_answers.MAX_DAYS,
-        event_answers.DEFAULT_DAYS,
+        event_cursor.MAX_DAYS,
+        event_cursor.DEFAULT_DAYS,
     )
     # the whole string, as JSON Schema reads it: no trailing newline either
     assert (
         params["page"]["schema"]["pattern"]
-        == f"^(?:[A-Za-z0-9_-]{{1,{event_answers.MAX_CURSOR_CHARS}}})$(?!\\n)"
+        == f"^(?:[A-Za-z0-9_-]{{1,{event_cursor.MAX_CURSOR_CHARS}}})$(?!\\n)"
     )
     assert "next_page" in params["page"]["description"]
     assert set(op["responses"]) == {"200", "400", "401", "403", "503"}
@@ -48,7 +48,7 @@ def test_answer_schema_is_the_route_s_shape():
     event = schema["properties"]["events"]["items"]
     assert set(event["properties"]) == {"summary", "start", "end", "location", "link", "description"}
     # what compact_event always sets is required; what it may leave out is not
-    assert set(event["required"]) == set(event_answers.compact_event({}))
+    assert set(event["required"]) == set(upcoming_events.compact_event({}))
 
 
 def test_committed_and_local_manifests_carry_the_operation():

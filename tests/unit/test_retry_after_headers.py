@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import responses
 
-from gpt_auth.actions.event_answers import PageCursor
-from gpt_auth.google import calendar, provider
+from gpt_auth.actions.event_cursor import PageCursor
+from gpt_auth.google import api, calendar, provider
 from gpt_auth.runtime.errors import ServiceUnavailable
 
 API = "https://www.googleapis.com"
@@ -24,7 +24,7 @@ def test_calendar_outage_with_an_odd_retry_after_is_503_with_the_default(http_mo
     cursor = PageCursor("2026-01-01T00:00:00Z", "2026-01-08T00:00:00Z")
     with pytest.raises(ServiceUnavailable) as caught:
         calendar.list_events(API, "ya29.t", cursor)
-    assert caught.value.headers["Retry-After"] == str(calendar.RETRY_AFTER_SECONDS)
+    assert caught.value.headers["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
 
 
 @pytest.mark.parametrize("header", ODD, ids=["superscript", "5000-digits", "negative", "float", "http-date"])

@@ -18,16 +18,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, urlencode, urlsplit
 
+from gpt_auth.google.http import TIMEOUT, retry_after_seconds
 from gpt_auth.runtime.errors import ServiceUnavailable, UpstreamError
 from gpt_auth.runtime.log import logger
 from gpt_auth.runtime.setting_values import ascii_int
 from gpt_auth.runtime.settings import get_settings
-from gpt_auth.runtime.web import retry_after_seconds
 
 if TYPE_CHECKING:
     from requests import Response
 
-TIMEOUT = (3.05, 5.0)  # connect, read (seconds); the function's own timeout is 15 s
 KEYS_MAX_AGE = (60, 3600, 86400)  # floor, default when not announced, ceiling (seconds)
 RETRY = "Try signing in again from ChatGPT in a moment."
 RETRY_AFTER_SECONDS = 10  # what a 503 tells the caller when the provider names no Retry-After

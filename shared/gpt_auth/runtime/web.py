@@ -17,10 +17,8 @@ from gpt_auth.runtime.errors import (
     description_text,
     shown,
 )
-from gpt_auth.runtime.setting_values import ascii_int
 
 MAX_BODY_CHARS = 100_000
-MAX_RETRY_AFTER_SECONDS = 300  # a peer asking for longer still gets a retry within five minutes
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -208,14 +206,3 @@ def error_page(error: HttpError, title: str) -> dict[str, Any]:
     page = html_response(error.status, title, body)
     page["headers"].update(error.headers)
     return page
-
-
-def retry_after_seconds(header: str, default: int) -> int:
-    """A peer's ``Retry-After`` in delta-seconds, kept within 1 to ``MAX_RETRY_AFTER_SECONDS``.
-
-    ``default`` when the header is absent or anything else (an HTTP date included).
-    """
-    seconds = ascii_int(header.strip())
-    if seconds is None:
-        return default
-    return min(max(seconds, 1), MAX_RETRY_AFTER_SECONDS)

@@ -1,19 +1,14 @@
-"""listUpcomingEvents' answer as pure functions: compact events, the size bound, the page cursor."""
+"""listUpcomingEvents' answer as pure functions: compact events within the size bound."""
 
 from __future__ import annotations
 
-import base64
 import json
-from datetime import UTC, datetime
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpt_auth.actions import event_answers as ea
-from gpt_auth.runtime.errors import BadRequest
-
-NOW = datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=UTC)
+from gpt_auth.actions import bounded, event_cursor
+from gpt_auth.actions import upcoming_events as ea
 
 
 def google_item(n: int, description_chars: int = 2000) -> dict:
@@ -38,7 +33,7 @@ def test_compact_event_keeps_the_five_fields_and_trims_the_description():
     assert event["location"] == "Room 4"
     assert event["link"] == "https://www.google.com/calendar/event?eid=ev1"
     assert len(event["description"]) == ea.DESCRIPTION_MAX_CHARS
-    assert event["description"].endswith(ea.ELLIPSIS)
+    assert event["description"].endswith(bounded.ELLIPSIS)
 
 
 def test_all_day_event_and_missing_fields():
@@ -63,26 +58,26 @@ def test_small_answer_is_whole_and_not_truncated():
 
 def test_descriptions_are_trimmed_before_any_event_is_left_out():
     # GIVEN 50 events whose trimmed descriptions would not all fit in 20,000 characters
-    events = [ea.compact_event(google_item(n)) for n in range(ea.PAGE_SIZE)]
+    events = [ea.compact_event(google_item(n)) for n in range(event_cursor.PAGE_SIZE)]
     assert len(ea.bounded_answer(events, max_chars=10**6, next_page_after=no_more)) > 20_000
     # WHEN bounded
     text = ea.bounded_answer(events, max_chars=20_000, next_page_after=no_more)
     body = json.loads(text)
     # THEN every event is there, descriptions shorter than the usual cap, and it says so
     assert len(text) <= 20_000
-    assert len(body["events"]) == ea.PAGE_SIZE
+    assert len(body["events"]) == event_cursor.PAGE_SIZE
     assert body["truncated"] is True and body["next_page"] is None
     lengths = {len(e["description"]) for e in body["events"]}
     assert 50 < max(lengths) < ea.DESCRIPTION_MAX_CHARS
 
 
 def test_events_are_left_for_the_next_page_once_descriptions_are_gone():
-    events = [ea.compact_event(google_item(n)) for n in range(ea.PAGE_SIZE)]
+    events = [ea.compact_event(google_item(n)) for n in range(event_cursor.PAGE_SIZE)]
     text = ea.bounded_answer(events, max_chars=ea.MIN_ANSWER_CHARS, next_page_after=lambda n: f"after-{n}")
     body = json.loads(text)
     shown = len(body["events"])
     assert len(text) <= ea.MIN_ANSWER_CHARS
-    assert 0 < shown < ea.PAGE_SIZE
+    assert 0 < shown < event_cursor.PAGE_SIZE
     assert body == {
         "events": [{k: v for k, v in e.items() if k != "description"} for e in events[:shown]],
         "truncated": True,
@@ -114,13 +109,13 @@ nasty_item = st.fixed_dictionaries(
 
 
 @given(
-    items=st.lists(nasty_item, max_size=ea.PAGE_SIZE),
+    items=st.lists(nasty_item, max_size=event_cursor.PAGE_SIZE),
     max_chars=st.integers(ea.MIN_ANSWER_CHARS, 30_000),
 )
 def test_any_events_fit_any_allowed_bound_and_every_event_is_answered_once(items, max_chars):
     # GIVEN one Google page of events with arbitrary text, and the cursor a real answer carries
     events = [ea.compact_event(item) for item in items]
-    longest_cursor = "c" * ea.MAX_CURSOR_CHARS
+    longest_cursor = "c" * event_cursor.MAX_CURSOR_CHARS
     given_so_far = 0
     # WHEN answers are read page after page (each answer resumes where the last stopped)
     while True:
@@ -141,58 +136,6 @@ def test_any_events_fit_any_allowed_bound_and_every_event_is_answered_once(items
     assert given_so_far == len(events)
 
 
-def test_cursor_round_trip_and_window():
-    first = ea.window(7, NOW)
-    assert (first.time_min, first.time_max) == ("2026-12-01T09:30:15Z", "2026-12-08T09:30:15Z")
-    cursor = ea.PageCursor(first.time_min, first.time_max, "CigKGjRkZ2Vw", 12)
-    assert ea.parse_cursor(cursor.encode()) == cursor
-    assert ea.parse_cursor(first.encode()) == first
-
-
-def test_longest_cursor_fits_its_bound():
-    cursor = ea.PageCursor("2026-12-01T09:30:15Z", "2027-01-01T09:30:15Z", "~" * ea.MAX_PAGE_TOKEN_CHARS, 49)
-    assert len(cursor.encode()) <= ea.MAX_CURSOR_CHARS
-    assert ea.parse_cursor(cursor.encode()) == cursor
-
-
-def b64(payload: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
-
-
-GOOD = {"v": 1, "a": "2026-12-01T09:30:15Z", "b": "2026-12-08T09:30:15Z", "t": None, "s": 0}
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "",
-        "x" * (ea.MAX_CURSOR_CHARS + 1),
-        "not base64!",
-        "AAAA",
-        b64([1, 2]),
-        b64({**GOOD, "extra": 1}),
-        b64({k: v for k, v in GOOD.items() if k != "s"}),
-        b64({**GOOD, "v": 2}),
-        b64({**GOOD, "a": "2026-12-01 09:30:15"}),
-        b64({**GOOD, "b": "2026-11-30T09:30:15Z"}),
-        b64({**GOOD, "b": "2027-02-01T09:30:15Z"}),
-        b64({**GOOD, "t": "has space"}),
-        b64({**GOOD, "t": "x" * (ea.MAX_PAGE_TOKEN_CHARS + 1)}),
-        b64({**GOOD, "t": 5}),
-        b64({**GOOD, "s": -1}),
-        b64({**GOOD, "s": ea.PAGE_SIZE}),
-        b64({**GOOD, "s": True}),
-        b64({**GOOD, "s": 1.0}),
-        base64.urlsafe_b64encode(b"\xff\xfe").decode().rstrip("="),
-    ],
-)
-def test_bad_cursor_is_a_400(raw):
-    with pytest.raises(BadRequest) as caught:
-        ea.parse_cursor(raw)
-    assert caught.value.status == 400
-    assert "'page'" in caught.value.description
-
-
 def test_the_largest_event_fits_the_smallest_allowed_bound_beside_the_longest_cursor():
     # GIVEN an event whose every field is at its cap and spelled with characters JSON escapes
     worst = ea.compact_event(
@@ -208,7 +151,9 @@ def test_the_largest_event_fits_the_smallest_allowed_bound_beside_the_longest_cu
     assert worst["link"] is not None
     # WHEN it is answered within MIN_ANSWER_CHARS with the longest cursor
     text = ea.bounded_answer(
-        [worst, worst], max_chars=ea.MIN_ANSWER_CHARS, next_page_after=lambda n: "c" * ea.MAX_CURSOR_CHARS
+        [worst, worst],
+        max_chars=ea.MIN_ANSWER_CHARS,
+        next_page_after=lambda n: "c" * event_cursor.MAX_CURSOR_CHARS,
     )
     # THEN it is there (its description dropped) and the body is within the bound
     body = json.loads(text)
