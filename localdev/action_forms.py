@@ -179,14 +179,16 @@ def forms_of(actions: Sequence[Action]) -> dict[str, ActionForm]:
 def _typed(text: str, kind: str) -> Any:
     """A typed value for the JSON body; text that is not of ``kind`` is sent as typed, so the
     action's own 400 names it."""
-    text = text.strip() if kind in ("integer", "number", "boolean", "json") else text
+    if kind == "string":
+        return text
+    text = text.strip()
     if kind == "integer" and _INTEGER.fullmatch(text):
         return int(text)
     if kind == "number" and _NUMBER.fullmatch(text):
         return float(text) if any(c in text for c in ".eE") else int(text)
     if kind == "boolean" and text in ("true", "false"):
         return text == "true"
-    if kind == "json":
+    if kind not in ("integer", "number", "boolean"):  # objects and the rest: typed as JSON
         try:
             return json.loads(text)
         except ValueError:

@@ -433,6 +433,8 @@ class Simulator:
             session.answers[name] = answer_of(form, response.text, media_type, page)
         else:
             session.answers[name] = refusal_of(form, response.status_code, response.text, response.headers)
+        # An action may end the sign-in (an erasure): the page then says the token names no one.
+        session.user = signed_in_user(session.access_token, self.config.client_id)
         return back
 
     def reset(self, request: Request, session: BrowserSession) -> Response:

@@ -22,6 +22,7 @@ from gpt_auth.runtime.settings import get_settings
 from localdev.emulator import FunctionUrlEmulator, serve_in_thread
 from localdev.lambda_env import ACTION
 from localdev.manifest import ActionUrls
+from localdev.samples import SAMPLE_USER
 from localdev.seed import seed_session_for
 from localdev.simulator import LocalSite, Simulator, SimulatorConfig
 
@@ -188,8 +189,15 @@ def test_an_unknown_action_is_404_and_a_get_is_405(local):
     assert response.status_code == 405 and response.headers["Allow"] == "POST"
 
 
-def test_a_refused_token_shows_401_under_the_form(local):
+def test_the_page_names_the_token_s_user_after_each_call_and_no_one_once_it_is_refused(local):
+    page = local.press(count="2")
+    assert f"User: <strong>{SAMPLE_USER}</strong>" in page  # a seeded user: no e-mail, so their id
+    # WHEN the token stops naming anyone (here another one; an erasure does the same)
     local.simulator._sessions[local.browser.cookies["gpt_simulator"]].access_token = "gat_" + "x" * 43
-    form = form_of(local.press(count="2"))
+    page = local.press(count="2")
+    # THEN the 401 shows under the form, and the page no longer names the previous user
+    form = form_of(page)
     assert "The action refused the access token (401): refresh it or sign in again." in form
     assert "invalid_token" in form
+    assert "User: <strong>unknown (no live session found for the access token)</strong>" in page
+    assert SAMPLE_USER not in page
