@@ -5,9 +5,10 @@ ports, signs in ``--users`` simulated ChatGPT users (a code issued in the store 
 the token URL), then for ``--duration`` seconds, and at most ``--requests`` requests, each user
 calls the action and now and then (``--refresh-share``) rotates its refresh token, one request
 at a time, as a GPT does. It prints throughput, p50/p99 latency and the error count, then audits
-every session: each refresh token issued was redeemed exactly once, none was lost, and each
-user's last one still works. The exit status is 1 on any error or lost session. It writes the
-run's table into ``--doc`` (docs/performance.md) between its loadtest markers.
+every session against the rotation rule: its family is live, the newest refresh token it was
+given works, and then its first one, retired many rotations ago, revokes the family. The exit
+status is 1 on any error or lost session. It writes the run's table into ``--doc``
+(docs/performance.md) between its loadtest markers.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ TIMEOUT = 30  # seconds per request: far past the 15 s function timeout, so a ha
 DOC = ROOT / "docs" / "performance.md"
 DOC_BLOCK = "loadtest"  # its table goes between <!-- loadtest:begin --> and <!-- loadtest:end -->
 KINDS = ("action", "refresh", "all")
+# Each user refreshes hundreds of times a minute, far past a GPT's hourly refresh and its bound.
+ROTATIONS_PER_HOUR = 10_000_000
 
 
 @dataclass
@@ -75,6 +78,7 @@ def dev_server(store_uri: str, database: str) -> Iterator[str]:
         "GPT_CLIENT_ID": CLIENT_ID,
         "GPT_CLIENT_SECRET": CLIENT_SECRET,
         "POWERTOOLS_LOG_LEVEL": "WARNING",  # one line per request would cost more than the request
+        "REFRESH_ROTATIONS_PER_HOUR": str(ROTATIONS_PER_HOUR),
     }
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
@@ -192,9 +196,13 @@ def drive(base: str, user: User, run: Run, refresh_share: float, seed: int) -> N
 
 
 def audit(base: str, users: list[User]) -> list[str]:
-    """Every session as the rotation rule leaves it; returns what is wrong, one line per lost session."""
+    """Every session against what the rotation rule promises; one line per lost session.
+
+    Its family is live; the newest refresh token the user was given rotates and the access token
+    that gives works; then the first one it was given (retired many rotations ago) is refused and
+    revokes the family. The audit ends every session it checks.
+    """
     from gpt_auth.oauth import sessions
-    from gpt_auth.oauth.tokens import hash_token
     from gpt_auth.runtime import db
 
     problems = []
@@ -204,13 +212,10 @@ def audit(base: str, users: list[User]) -> list[str]:
         if family is None or family.get("revoked_at") is not None:
             problems.append(f"{user.name}: the session is gone or revoked")
             continue
-        if family["refresh_token_hashes"] != [hash_token(token) for token in user.issued_refresh_tokens]:
-            problems.append(f"{user.name}: the refresh tokens stored differ from those issued, in order")
-            continue
         form = {"grant_type": "refresh_token", "refresh_token": user.refresh_token}
         answer = token_call(base, user.session, form)
         if answer.status_code != 200:
-            problems.append(f"{user.name}: its last refresh token was refused ({answer.status_code})")
+            problems.append(f"{user.name}: its newest refresh token was refused ({answer.status_code})")
             continue
         hello = user.session.post(
             f"{base}/{ACTION}/",
@@ -220,6 +225,14 @@ def audit(base: str, users: list[User]) -> list[str]:
         )
         if hello.status_code != 200:
             problems.append(f"{user.name}: the refreshed access token was refused ({hello.status_code})")
+            continue
+        first = user.issued_refresh_tokens[0]
+        if first == user.refresh_token:
+            continue  # never rotated before the audit: its first token is still inside its window
+        retired = token_call(base, user.session, {"grant_type": "refresh_token", "refresh_token": first})
+        family = db.collection(db.SESSIONS).find_one({"_id": family["_id"]}, {"revoked_at": 1})
+        if retired.status_code != 400 or family is None or family.get("revoked_at") is None:
+            problems.append(f"{user.name}: its first refresh token, retired, did not revoke the family")
     return problems
 
 
@@ -317,8 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         problems = audit(base, users)
     rotations = sum(len(user.issued_refresh_tokens) - 1 for user in users)
     print(
-        f"sessions: {len(users)} audited, {len(problems)} lost; {rotations} rotations, "
-        "each refresh token redeemed exactly once"
+        f"sessions: {len(users)} audited, {len(problems)} lost; {rotations} rotations; in each the "
+        "newest refresh token worked and the first, retired, revoked the family"
         if not problems
         else "\n".join(["sessions lost:", *problems])
     )

@@ -50,7 +50,11 @@ HANGING_WITHIN = (
     + _OPTIONS_S["waitQueueTimeoutMS"]
 )
 assert HANGING_WITHIN < FUNCTION_TIMEOUT - 3, "a hanging store must answer well inside the function timeout"
-WELL_FORMED = {"code": "gac_" + "C" * 43, "refresh": "grt_" + "R" * 43, "access": "gat_" + "A" * 43}
+WELL_FORMED = {
+    "code": "gac_" + "C" * 43,
+    "refresh": "grt_" + "F" * 22 + "." + "R" * 43,
+    "access": "gat_" + "A" * 43,
+}
 
 
 def all_at_once(routes: dict[str, Callable[[], dict[str, Any]]]) -> dict[str, tuple[dict[str, Any], float]]:

@@ -7,6 +7,7 @@ import argparse
 import pytest
 
 from gpt_auth.oauth import sessions
+from gpt_auth.oauth.tokens import mint_refresh_token, new_family_tag
 from localdev import loadtest
 from localdev.doc_block import markers, write_block
 from localdev.loadtest import Run, Sample
@@ -15,7 +16,11 @@ from localdev.loadtest import Run, Sample
 @pytest.fixture
 def load_client(configure):
     """The handlers configured with the load test's GPT client, as its make dev server is."""
-    configure(GPT_CLIENT_ID=loadtest.CLIENT_ID, GPT_CLIENT_SECRET=loadtest.CLIENT_SECRET)
+    configure(
+        GPT_CLIENT_ID=loadtest.CLIENT_ID,
+        GPT_CLIENT_SECRET=loadtest.CLIENT_SECRET,
+        REFRESH_ROTATIONS_PER_HOUR=str(loadtest.ROTATIONS_PER_HOUR),
+    )
 
 
 def test_percentiles_and_the_error_count():
@@ -48,11 +53,29 @@ def test_a_short_run_is_bounded_and_every_session_audits(emulator, load_client):
 def test_the_audit_names_a_lost_session(emulator, load_client):
     kept, lost, forked = (loadtest.sign_in(emulator, name) for name in ("kept", "lost", "forked"))
     sessions.revoke({"user_id": "lost"})
-    forked.issued_refresh_tokens.append("grt_" + "X" * 43)  # a rotation the store never saw
+    forked.refresh_token = mint_refresh_token(new_family_tag())  # a rotation the store never saw
     problems = loadtest.audit(emulator, [kept, lost, forked])
     assert problems == [
         "lost: the session is gone or revoked",
-        "forked: the refresh tokens stored differ from those issued, in order",
+        "forked: its newest refresh token was refused (400)",
+    ]
+
+
+def test_the_audit_checks_that_a_retired_token_revokes(emulator, load_client, monkeypatch):
+    # GIVEN a user who rotated 150 times (more than the 100 hashes a family used to keep)
+    user = loadtest.sign_in(emulator, "ada")
+    run = Run(requests_cap=150, duration=60)
+    loadtest.drive(emulator, user, run, refresh_share=1.0, seed=0)
+    assert len(user.issued_refresh_tokens) == 151
+    # WHEN the audit runs with theft detection intact THEN the session passes, and ends revoked
+    assert loadtest.audit(emulator, [user]) == []
+    assert sessions.session_for_access_token(user.access_token) is None
+    # AND with theft detection switched off, the audit names the session
+    other = loadtest.sign_in(emulator, "bob")
+    loadtest.drive(emulator, other, Run(requests_cap=3, duration=60), refresh_share=1.0, seed=1)
+    monkeypatch.setattr(sessions, "_revoke_if_retired", lambda *args: False)
+    assert loadtest.audit(emulator, [other]) == [
+        "bob: its first refresh token, retired, did not revoke the family"
     ]
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from functions.google_authorization import app as authorization_app
 from gpt_auth.oauth import codes, sessions
-from gpt_auth.oauth.tokens import hash_token
+from gpt_auth.oauth.tokens import family_tag, hash_token
 from gpt_auth.runtime import db
 from tests.reliability.cases import GPT_CALLBACK
 from tests.reliability.flows import callback_event, start_sign_in
@@ -91,8 +91,10 @@ def check_family_after_race(family_id: str, answers: list[tuple[int, dict[str, A
     assert all(body["error"] == "invalid_grant" for status, body in answers if status != 200), answers
     assert all(body["token_type"] == "bearer" and body["refresh_token"].startswith("grt_") for body in issued)
     record = family(family_id)
-    # Every issued refresh token belongs to the family, so presenting a retired one is caught as theft.
-    assert {hash_token(body["refresh_token"]) for body in issued} <= set(record["refresh_token_hashes"])
+    # Every issued refresh token names the family, so presenting a retired one is caught as theft.
+    assert {hash_token(family_tag(body["refresh_token"]) or "") for body in issued} <= {
+        record["family_tag_hash"]
+    }
     assert db.collection(db.SESSIONS).count_documents({"user_id": record["user_id"]}) == 1
     if record["revoked_at"] is not None:
         assert not live_access_tokens(issued)

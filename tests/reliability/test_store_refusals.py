@@ -13,7 +13,11 @@ import pytest
 from tests.reliability.flows import store_routes
 from tests.reliability.refusing_store import RefusingStore, refusal
 
-WELL_FORMED = {"code": "gac_" + "C" * 43, "refresh": "grt_" + "R" * 43, "access": "gat_" + "A" * 43}
+WELL_FORMED = {
+    "code": "gac_" + "C" * 43,
+    "refresh": "grt_" + "F" * 22 + "." + "R" * 43,
+    "access": "gat_" + "A" * 43,
+}
 
 REFUSALS = {
     "wrong password": ("user:wrong", refusal(18, "AuthenticationFailed", "Authentication failed.")),

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from gpt_auth.oauth import sessions
+from gpt_auth.oauth import sessions, tokens
 from gpt_auth.runtime import db, metrics
+from gpt_auth.runtime.errors import TooManyRequests
 from gpt_auth.runtime.settings import get_settings
 
 GRACE = 120
@@ -188,25 +189,95 @@ def test_refresh_token_ttl_stays_the_inactivity_limit(store):
     assert rotate(fresh.refresh_token, LIFETIMES.refresh - 1) is not None
 
 
-def test_the_list_of_retired_hashes_is_bounded(store):
-    # GIVEN a family refreshed many more times than the list keeps
+def test_a_token_retired_101_rotations_ago_still_revokes_the_family(store):
+    # GIVEN a thief who holds the victim's refresh token and rotates it 101 times (a minute apart,
+    # within the rotation bound)
+    metrics.metrics.clear_metrics()
+    victim = sign_in()
+    thief = victim
+    for n in range(101):
+        nxt = rotate(thief.refresh_token, 60 * (n + 1))
+        assert nxt is not None, n
+        thief = nxt
+    # WHEN the victim presents the token it holds, 101 rotations old
+    later = 60 * 102
+    assert rotate(victim.refresh_token, later) is None
+    # THEN the family is revoked, the thief's tokens with it, and the reuse counted
+    assert revoked(victim.family_id)
+    assert not live(thief.access_token, later) and rotate(thief.refresh_token, later + 1) is None
+    assert metrics.metrics.metric_set[metrics.REFRESH_TOKEN_REUSE]["Value"] == [1.0]
+    metrics.metrics.clear_metrics()
+
+
+def test_the_family_document_stays_the_same_size_however_often_it_rotates(store):
     pair = sign_in()
-    tokens = [pair]
-    for n in range(sessions.RETIRED_HASHES_KEPT + 20):
-        nxt = rotate(pair.refresh_token, n)
+    sizes = set()
+    for n in range(150):
+        nxt = rotate(pair.refresh_token, 60 * (n + 1))
         assert nxt is not None
         pair = nxt
-        tokens.append(pair)
+        if n >= 1:
+            sizes.add(len(repr(sorted(db.collection(db.SESSIONS).find_one({"_id": pair.family_id})))))
+    assert len(sizes) == 1
+
+
+def test_a_refresh_token_names_its_family_by_a_tag_that_is_not_its_id(store):
+    pair = sign_in()
+    tag = tokens.family_tag(pair.refresh_token)
     record = db.collection(db.SESSIONS).find_one({"_id": pair.family_id})
-    # THEN the document holds at most RETIRED_HASHES_KEPT hashes,
-    assert len(record["refresh_token_hashes"]) == sessions.RETIRED_HASHES_KEPT
-    # AND the oldest token now fails as unknown without revoking anything,
-    seconds = sessions.RETIRED_HASHES_KEPT + 30
-    assert rotate(tokens[0].refresh_token, seconds) is None
-    assert not revoked(pair.family_id) and live(pair.access_token, seconds)
-    # AND a recently retired one still revokes the family as theft
-    assert rotate(tokens[-5].refresh_token, seconds) is None
+    assert tag is not None and record["family_tag_hash"] == tokens.hash_token(tag)
+    assert pair.family_id not in pair.refresh_token  # the id the logs show is no piece of a token
+
+
+def test_a_token_naming_a_live_family_but_never_issued_is_refused(store):
+    # A token forged with a family's id (which the theft warning logs) is no key to the family;
+    # presenting one ends it, as a retired token does.
+    pair = sign_in()
+    forged = tokens.mint_refresh_token(tokens.family_tag(pair.refresh_token) or "")
+    assert rotate(forged, 10) is None
     assert revoked(pair.family_id)
+
+
+# The rotation bound: REFRESH_ROTATIONS_PER_HOUR.
+
+BOUND = sessions.Lifetimes(
+    access=3600, refresh=30 * 86400, grace=GRACE, max_age=90 * 86400, rotations_per_hour=5
+)
+
+
+def test_rotations_past_the_bound_within_the_hour_are_429_and_keep_the_family(store):
+    # GIVEN a family that rotated 5 times (its bound) within a minute
+    pair = sign_in(BOUND)
+    for n in range(5):
+        nxt = rotate(pair.refresh_token, n + 1, BOUND)
+        assert nxt is not None
+        pair = nxt
+    # WHEN it rotates once more THEN 429 with the wait until the hour since its count began is over
+    with pytest.raises(TooManyRequests) as refused:
+        rotate(pair.refresh_token, 10, BOUND)
+    assert refused.value.status == 429 and int(refused.value.headers["Retry-After"]) == 3600 - 10 + 1
+    # AND the family is untouched: its tokens still work
+    assert not revoked(pair.family_id) and live(pair.access_token, 10)
+    # AND an hour after its count began, the count starts again
+    assert rotate(pair.refresh_token, 3600, BOUND) is not None
+
+
+def test_a_retired_token_still_revokes_a_family_over_its_bound(store):
+    first = sign_in(BOUND)
+    pair = first
+    for n in range(5):
+        nxt = rotate(pair.refresh_token, n + 1, BOUND)
+        assert nxt is not None
+        pair = nxt
+    assert rotate(first.refresh_token, 600, BOUND) is None
+    assert revoked(first.family_id)
+
+
+def test_the_bound_is_a_setting(configure):
+    configure(REFRESH_ROTATIONS_PER_HOUR="500")
+    assert sessions.Lifetimes.from_settings(get_settings()).rotations_per_hour == 500
+    configure(REFRESH_ROTATIONS_PER_HOUR=None)
+    assert sessions.Lifetimes.from_settings(get_settings()).rotations_per_hour == 60
 
 
 # The security bound the docs state: what a stolen token allows, and for how long.

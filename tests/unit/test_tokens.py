@@ -8,6 +8,7 @@ from gpt_auth.oauth.tokens import (
     ACCESS_TOKEN,
     AUTHORIZATION_CODE,
     REFRESH_TOKEN,
+    family_tag,
     hash_token,
     is_well_formed,
     mint,
@@ -48,3 +49,17 @@ def test_hash_is_sha256_hex_and_never_the_token():
     token = mint(ACCESS_TOKEN)
     assert hash_token(token) == hashlib.sha256(token.encode()).hexdigest()
     assert token not in hash_token(token)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "grt_" + "a" * 43,  # the shape before refresh tokens named their family
+        "grt_" + "f" * 22 + "." + "a" * 42,
+        "grt_" + "f" * 21 + "." + "a" * 43,
+        "grt_" + "f" * 22 + "!" + "a" * 43,
+        "grt_" + "f" * 22 + "." + "a" * 43 + "\n",
+    ],
+)
+def test_malformed_refresh_tokens_are_rejected_and_name_no_family(token):
+    assert not is_well_formed(token, REFRESH_TOKEN) and family_tag(token) is None

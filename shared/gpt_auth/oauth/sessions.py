@@ -5,9 +5,10 @@ token rotates it; the rotated one becomes ``previous`` and is still accepted for
 ``REFRESH_TOKEN_GRACE`` seconds after that rotation (a lost or slow answer, a retry). A retry
 inside that window gets a ``retry`` pair, and the first successor stays valid beside it until one
 of the two is presented; then the other retires. Any other token the family issued is retired:
-presenting it revokes the family (theft). ``refresh_token_hashes`` keeps the last
-``RETIRED_HASHES_KEPT`` hashes the family issued, so that rule needs a bounded document. A family
-lives ``SESSION_MAX_AGE`` at most from its sign-in, and ``REFRESH_TOKEN_TTL`` without a refresh.
+presenting it revokes the family (theft), however many rotations ago it was issued, since a
+refresh token names its family (``grt_<family tag>.<random>``): nothing per token is kept. A
+family rotates at most ``REFRESH_ROTATIONS_PER_HOUR`` times per hour (then 429), and lives
+``SESSION_MAX_AGE`` at most from its sign-in, and ``REFRESH_TOKEN_TTL`` without a refresh.
 """
 
 from __future__ import annotations
@@ -19,15 +20,28 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import ReturnDocument
 
-from gpt_auth.oauth.tokens import ACCESS_TOKEN, REFRESH_TOKEN, hash_token, is_well_formed, mint
+from gpt_auth.oauth.tokens import (
+    ACCESS_TOKEN,
+    REFRESH_TOKEN,
+    family_tag,
+    hash_token,
+    is_well_formed,
+    mint,
+    mint_refresh_token,
+    new_family_tag,
+)
 from gpt_auth.runtime import db, metrics
+from gpt_auth.runtime.errors import TooManyRequests
 from gpt_auth.runtime.log import logger
+from gpt_auth.runtime.settings import DEFAULT_REFRESH_ROTATIONS_PER_HOUR
 
 if TYPE_CHECKING:
     from gpt_auth.runtime.settings import Settings
 
-# Refresh-token hashes a family remembers for theft detection. Older ones fail as unknown.
-RETIRED_HASHES_KEPT = 100
+# A family's rotations are counted from ``rotations_since``; once the bound is reached the count
+# starts again only when that is an hour old, so no hour sees more than twice the bound.
+ROTATION_WINDOW = timedelta(hours=1)
+SLOW_DOWN = "This sign-in refreshed its tokens too often; try again later."
 
 
 @dataclass(frozen=True)
@@ -51,12 +65,14 @@ class IssuedTokens:
 
 @dataclass(frozen=True)
 class Lifetimes:
-    """Seconds: an access token, inactivity of a family, the retry window, a family's whole life."""
+    """Seconds: an access token, inactivity of a family, the retry window, a family's whole life;
+    and the rotations a family may make per hour."""
 
     access: int
     refresh: int
     grace: int
     max_age: int
+    rotations_per_hour: int = DEFAULT_REFRESH_ROTATIONS_PER_HOUR
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Lifetimes:
@@ -65,15 +81,12 @@ class Lifetimes:
             settings.refresh_token_ttl,
             settings.refresh_token_grace,
             settings.session_max_age,
+            settings.refresh_rotations_per_hour,
         )
 
 
 def _live(when: datetime) -> dict[str, Any]:
     return {"revoked_at": None, "refresh_expires_at": {"$gt": when}, "session_expires_at": {"$gt": when}}
-
-
-def _remember(refresh_hash: str) -> dict[str, Any]:
-    return {"refresh_token_hashes": {"$each": [refresh_hash], "$slice": -RETIRED_HASHES_KEPT}}
 
 
 # Where a family keeps a live access token: the current pair's, and the retry pair's.
@@ -106,11 +119,13 @@ def create_session(
     """Start a new token family and return its first token pair.
 
     ``access_token`` and ``refresh_token`` make that pair instead of minted tokens (local seeding
-    of the sample events).
+    of the sample events); the family then takes the tag ``refresh_token`` names.
     """
     when = now or db.now()
-    access, refresh = access_token or mint(ACCESS_TOKEN), refresh_token or mint(REFRESH_TOKEN)
     family_id = secrets.token_urlsafe(16)
+    tag = (family_tag(refresh_token) if refresh_token else None) or new_family_tag()
+    access = access_token or mint(ACCESS_TOKEN)
+    refresh = refresh_token or mint_refresh_token(tag)
     refresh_expires = when + timedelta(seconds=lifetimes.refresh)
     refresh_hash = hash_token(refresh)
     db.collection(db.SESSIONS).insert_one(
@@ -127,7 +142,9 @@ def create_session(
             "previous_refresh_token_hash": None,
             "grace_ends_at": None,
             **_NO_RETRY,
-            "refresh_token_hashes": [refresh_hash],
+            "family_tag_hash": hash_token(tag),
+            "rotations": 0,
+            "rotations_since": when,
             "refresh_expires_at": refresh_expires,
             "session_expires_at": when + timedelta(seconds=lifetimes.max_age),
             "expires_at": refresh_expires,
@@ -209,24 +226,41 @@ def rotate_refresh_token(
         A narrower scope for the new access token (checked by the caller against
         ``scope_of_refresh_token``); None gives it the family's whole scope. The family keeps
         its scope either way (RFC 6749 section 6).
+
+    Raises
+    ------
+    TooManyRequests
+        The family has used its ``rotations_per_hour`` (429 with ``Retry-After``); nothing changes.
     """
-    if not is_well_formed(token, REFRESH_TOKEN):
+    tag = family_tag(token)
+    if tag is None:
         return None
     when = now or db.now()
+    family = {"family_tag_hash": hash_token(tag), "client_id": client_id, **_live(when)}
+    issued = _rotate(token, tag, family, lifetimes, scope, when)
+    if issued is None and _restart_rotation_count(hash_token(token), family, lifetimes, when):
+        issued = _rotate(token, tag, family, lifetimes, scope, when)
+    return issued
+
+
+def _rotate(
+    token: str, tag: str, family: dict[str, Any], lifetimes: Lifetimes, scope: str | None, when: datetime
+) -> IssuedTokens | None:
     presented = hash_token(token)
     sessions = db.collection(db.SESSIONS)
-    access, refresh = mint(ACCESS_TOKEN), mint(REFRESH_TOKEN)
+    access, refresh = mint(ACCESS_TOKEN), mint_refresh_token(tag)
     new_refresh = hash_token(refresh)
     access_expires = when + timedelta(seconds=lifetimes.access)
     refresh_expires = when + timedelta(seconds=lifetimes.refresh)
     inactivity = {"refresh_expires_at": refresh_expires, "expires_at": refresh_expires}
-    live = {"client_id": client_id, **_live(when)}
+    # Every step needs the family live and its rotation count under the bound.
+    live = {**family, "rotations": {"$lt": lifetimes.rotations_per_hour}}
     # Presenting current, or the retry token: it becomes previous (with a fresh window), the
     # new pair becomes current, and the other of the two retires. Two updates, no $or: the
     # common case costs one, and nx-27017 mis-evaluates an $or beside other conditions.
-    family = None
+    updated = None
     for accepted in (_CURRENT, _RETRY):
-        family = sessions.find_one_and_update(
+        updated = sessions.find_one_and_update(
             {accepted: presented, **live},
             {
                 "$set": {
@@ -240,17 +274,17 @@ def rotate_refresh_token(
                     **inactivity,
                     "rotated_at": when,
                 },
-                "$push": _remember(new_refresh),
+                "$inc": {"rotations": 1},
             },
             projection={"scope": 1},
             return_document=ReturnDocument.AFTER,
         )
-        if family is not None:
+        if updated is not None:
             break
-    if family is None:
+    if updated is None:
         # Presenting previous inside its window (a retry): the new pair becomes the retry pair,
         # replacing an earlier retry's; current, the first successor, stays as it is.
-        family = sessions.find_one_and_update(
+        updated = sessions.find_one_and_update(
             {**_inside_window(presented, when), **live},
             {
                 "$set": {
@@ -260,22 +294,28 @@ def rotate_refresh_token(
                     "retry_access_scope": scope,
                     **inactivity,
                 },
-                "$push": _remember(new_refresh),
+                "$inc": {"rotations": 1},
             },
             projection={"scope": 1},
             return_document=ReturnDocument.AFTER,
         )
-    if family is None:
-        _revoke_if_retired(presented, when)
+    if updated is None:
+        _revoke_if_retired(live, when)
         return None
-    granted = family["scope"] if scope is None else scope
-    return IssuedTokens(access, refresh, lifetimes.access, granted, family["_id"])
+    granted = updated["scope"] if scope is None else scope
+    return IssuedTokens(access, refresh, lifetimes.access, granted, updated["_id"])
 
 
-def _revoke_if_retired(presented: str, when: datetime) -> None:
-    """A retired token of a live family was presented: theft detected, the whole family goes."""
+def _revoke_if_retired(live: dict[str, Any], when: datetime) -> bool:
+    """A retired token of a live family was presented: theft detected, the whole family goes.
+
+    Every step above refused the token although its family is live and under the rotation
+    bound, so it is none the family accepts: the family issued it and rotated past it (or
+    someone who knows the family's tag, from one of its tokens, wrote one). A concurrent
+    rotation cannot make it acceptable meanwhile: only new tokens become current or retry.
+    """
     family = db.collection(db.SESSIONS).find_one_and_update(
-        {"refresh_token_hashes": presented, **_live(when)},
+        live,
         {"$set": {"revoked_at": when}},
         projection={"_id": 1},
     )
@@ -284,6 +324,46 @@ def _revoke_if_retired(presented: str, when: datetime) -> None:
             "retired refresh token presented; its family is revoked", extra={"family_id": family["_id"]}
         )
         metrics.count(metrics.REFRESH_TOKEN_REUSE)
+    return family is not None
+
+
+def _restart_rotation_count(
+    presented: str, family: dict[str, Any], lifetimes: Lifetimes, when: datetime
+) -> bool:
+    """After a refusal: True when the family had reached its rotation bound an hour or more after
+    its count began, and the count starts again now (the caller tries once more). A retired
+    token presented while the bound is reached still revokes the family.
+
+    Raises
+    ------
+    TooManyRequests
+        The family reached the bound less than an hour after its count began, and the token is
+        one it accepts.
+    """
+    sessions = db.collection(db.SESSIONS)
+    spent = {**family, "rotations": {"$gte": lifetimes.rotations_per_hour}}
+    restarted = sessions.find_one_and_update(
+        {**spent, "rotations_since": {"$lte": when - ROTATION_WINDOW}},
+        {"$set": {"rotations": 0, "rotations_since": when}},
+        projection={"_id": 1},
+    )
+    if restarted is not None:
+        return True
+    found = sessions.find_one(spent, {"rotations_since": 1})
+    if found is None:
+        return False  # not live, or under the bound: refused for another reason
+    accepted = (
+        {_CURRENT: presented},
+        {_RETRY: presented},
+        _inside_window(presented, when),
+    )
+    if all(sessions.find_one({**spent, **state}, {"_id": 1}) is None for state in accepted):
+        _revoke_if_retired(spent, when)
+        return False
+    since = found.get("rotations_since")
+    wait = since + ROTATION_WINDOW - when if isinstance(since, datetime) else ROTATION_WINDOW
+    logger.warning("refresh rotations over the bound; refused", extra={"family_id": found["_id"]})
+    raise TooManyRequests(SLOW_DOWN, retry_after=max(1, int(wait.total_seconds()) + 1))
 
 
 def revoke(query: dict[str, Any], now: datetime | None = None) -> int:

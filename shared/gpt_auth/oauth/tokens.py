@@ -1,4 +1,10 @@
-"""Opaque tokens: minted at random behind a type prefix, stored only as SHA-256 hashes."""
+"""Opaque tokens: minted at random behind a type prefix, stored only as SHA-256 hashes.
+
+A refresh token also names its family: ``grt_<family tag>.<random>``, hashed as a whole, so any
+token a family ever issued leads back to it (theft detection) without the family storing them.
+The tag is random and stored only hashed (``family_tag_hash``); it is not the family's ``_id``,
+which logs show, so a log holds no piece of a token.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +18,39 @@ AUTHORIZATION_CODE = "gac_"
 AUTHORIZATION_REQUEST = "gar_"  # our state at the provider: a pending sign-in
 SIGN_IN_COOKIE = "gsc_"  # binds a pending sign-in to the browser that started it
 
-# token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet.
+# token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet; a family tag, 22.
 _BODY = re.compile(r"[A-Za-z0-9_-]{43}")
+_REFRESH_BODY = re.compile(r"([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}")
 
 
 def mint(prefix: str) -> str:
-    """A new token of the given type, e.g. ``mint(ACCESS_TOKEN)``."""
+    """A new token of the given type, e.g. ``mint(ACCESS_TOKEN)`` (a refresh token: of a new family)."""
+    if prefix == REFRESH_TOKEN:
+        return mint_refresh_token(new_family_tag())
     return prefix + secrets.token_urlsafe(32)
+
+
+def new_family_tag() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def mint_refresh_token(family_tag: str) -> str:
+    """A new refresh token of the family tagged ``family_tag`` (from ``new_family_tag``)."""
+    return f"{REFRESH_TOKEN}{family_tag}.{secrets.token_urlsafe(32)}"
+
+
+def family_tag(refresh_token: str) -> str | None:
+    """The family tag a well-formed refresh token names, else None."""
+    if not refresh_token.startswith(REFRESH_TOKEN):
+        return None
+    match = _REFRESH_BODY.fullmatch(refresh_token, len(REFRESH_TOKEN))
+    return match.group(1) if match else None
 
 
 def is_well_formed(token: str, prefix: str) -> bool:
     """True when ``token`` has the shape of a token of that type; checked before any database call."""
+    if prefix == REFRESH_TOKEN:
+        return family_tag(token) is not None
     return token.startswith(prefix) and _BODY.fullmatch(token, len(prefix)) is not None
 
 

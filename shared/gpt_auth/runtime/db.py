@@ -36,7 +36,7 @@ _INDEXES: dict[str, list[tuple[str, dict[str, Any]]]] = {
         ("previous_refresh_token_hash", {}),
         ("retry_refresh_token_hash", {}),
         ("retry_access_token_hash", {}),
-        ("refresh_token_hashes", {}),
+        ("family_tag_hash", {}),
         ("user_id", {}),
         ("code_hash", {}),
     ],

@@ -173,6 +173,16 @@ class ServiceUnavailable(HttpError):
         super().__init__(description, headers={"Retry-After": str(retry_after)} if retry_after else None)
 
 
+class TooManyRequests(HttpError):
+    """A caller over a rate bound: 429 with ``Retry-After``."""
+
+    status = 429
+    code = "temporarily_unavailable"
+
+    def __init__(self, description: str, *, retry_after: int):
+        super().__init__(description, headers={"Retry-After": str(retry_after)})
+
+
 class ServerMisconfigured(HttpError):
     status = 500
     code = "server_error"

@@ -40,9 +40,14 @@ def whole_number(env: Mapping[str, str], name: str, default: int, unit: str = ""
     return value
 
 
-def positive_seconds(env: Mapping[str, str], name: str, default: int) -> int:
-    """A whole number of seconds above 0 from ``env[name]``, or ``default`` when blank."""
-    value = whole_number(env, name, default, " of seconds")
+def positive_number(env: Mapping[str, str], name: str, default: int, unit: str = "") -> int:
+    """A whole number above 0 from ``env[name]``, or ``default`` when blank."""
+    value = whole_number(env, name, default, unit)
     if value <= 0:
         raise ConfigError(f"{name} must be greater than 0, got {value}.")
     return value
+
+
+def positive_seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of seconds above 0 from ``env[name]``, or ``default`` when blank."""
+    return positive_number(env, name, default, " of seconds")

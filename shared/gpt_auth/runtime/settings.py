@@ -19,7 +19,7 @@ from gpt_auth.google.token_cipher import KeyRing, parse_key_ring
 from gpt_auth.oauth.redirects import GPT_ID
 from gpt_auth.runtime import app_secret
 from gpt_auth.runtime.errors import ConfigError
-from gpt_auth.runtime.setting_values import positive_seconds, whole_number
+from gpt_auth.runtime.setting_values import positive_number, positive_seconds, whole_number
 
 DEFAULT_REDIRECT_PATTERNS = (
     rf"https://chatgpt\.com/aip/{GPT_ID}/oauth/callback",
@@ -37,6 +37,8 @@ DEFAULT_ACTION_RESPONSE_MAX_CHARS = 20_000
 MAX_ACTION_RESPONSE_CHARS = 100_000
 MIN_ACTION_RESPONSE_CHARS = 4_000
 DEFAULT_OPERATOR_NAME = "The operator of this GPT"
+# ChatGPT refreshes about once an hour; a family may rotate this often before a 429.
+DEFAULT_REFRESH_ROTATIONS_PER_HOUR = 60
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Settings:
     refresh_token_ttl: int = 2592000
     refresh_token_grace: int = 120
     session_max_age: int = 7776000
+    refresh_rotations_per_hour: int = DEFAULT_REFRESH_ROTATIONS_PER_HOUR
     google_api_base: str = GOOGLE_API_BASE
     action_response_max_chars: int = DEFAULT_ACTION_RESPONSE_MAX_CHARS
     operator_name: str = DEFAULT_OPERATOR_NAME
@@ -245,6 +248,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         refresh_token_ttl=positive_seconds(env, "REFRESH_TOKEN_TTL", 2592000),
         refresh_token_grace=positive_seconds(env, "REFRESH_TOKEN_GRACE", Settings.refresh_token_grace),
         session_max_age=positive_seconds(env, "SESSION_MAX_AGE", Settings.session_max_age),
+        refresh_rotations_per_hour=positive_number(
+            env, "REFRESH_ROTATIONS_PER_HOUR", Settings.refresh_rotations_per_hour
+        ),
         google_api_base=(_url(env, "GOOGLE_API_BASE") or GOOGLE_API_BASE).rstrip("/"),
         action_response_max_chars=_action_response_max_chars(env),
         operator_name=_operator_name(env),
