@@ -193,3 +193,65 @@ def test_the_functions_ask_google_for_the_scopes_parameter(template):
         assert re.fullmatch(spec["AllowedPattern"], good), good
     for bad in ('openid "x"', "openid  email", ""):
         assert not re.fullmatch(spec["AllowedPattern"], bad), bad
+
+
+def _dependencies(template):
+    """Each resource's dependencies as CloudFormation will see them after SAM's transform.
+
+    SAM merges Globals.Function into every function and makes ``<Function>Url`` (the Function URL),
+    which depends on its function; every reference counts, in either branch of an ``!If``.
+    """
+    resources = template["Resources"]
+    names = set(resources) | {
+        f"{name}Url" for name, spec in resources.items() if "FunctionUrlConfig" in spec.get("Properties", {})
+    }
+    found: dict[str, set[str]] = {}
+    for name, spec in resources.items():
+        body = [spec.get("Properties", {}), spec.get("DependsOn", [])]
+        if spec["Type"] == "AWS::Serverless::Function":
+            body.append(template["Globals"]["Function"])
+        text = json.dumps(body)
+        found[name] = {
+            other
+            for other in names
+            if f'"Ref": "{other}"' in text
+            or f'"Fn::GetAtt": ["{other}"' in text
+            or re.search(r"\$\{" + other + r"[.}]", text)
+        } - {name}
+        if f"{name}Url" in names:
+            found[f"{name}Url"] = {name}
+    return found
+
+
+def _cycle(graph):
+    """A dependency cycle as a list of names, or None."""
+    state: dict[str, str] = {}
+
+    def visit(node, path):
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                return [*path, node, nxt]
+            if nxt not in state and (found := visit(nxt, [*path, node])):
+                return found
+        state[node] = "done"
+        return None
+
+    return next((c for node in sorted(graph) if node not in state and (c := visit(node, []))), None)
+
+
+def test_the_functions_learn_the_one_host_without_a_dependency_cycle(template):
+    # GIVEN the template's resources and SAM's Function URLs
+    graph = _dependencies(template)
+    assert {
+        f"{name}FunctionUrl" for name in ("GoogleAuthorization", "GoogleAuthentication", "TestEndpoint")
+    } <= graph["Distribution"]
+    # THEN CloudFormation can order them (the distribution after the functions' URLs)
+    assert _cycle(graph) is None
+    # AND naming the distribution's host in the functions' settings, the obvious way, would be a cycle
+    cyclic = json.loads(json.dumps(template))
+    cyclic["Globals"]["Function"]["Environment"]["Variables"]["GOOGLE_REDIRECT_URI"] = {
+        "Fn::Sub": "https://${Distribution.DomainName}/authorize/callback"
+    }
+    cycle = _cycle(_dependencies(cyclic)) or []
+    assert "Distribution" in cycle and any(name.endswith("Function") for name in cycle), cycle
