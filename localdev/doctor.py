@@ -515,6 +515,10 @@ def main(argv: list[str] | None = None) -> int:
             target = stack_target(args.stack, args.region, args.gpt_client_id)
     except StackError as exc:
         print(f"make doctor: {exc}", file=sys.stderr)
+        print(
+            "With make: make doctor STACK=<stack> REGION=<region>; for make dev: make doctor LOCAL=<its URL>",
+            file=sys.stderr,
+        )
         return 1
     served = f"{str(args.local).rstrip('/')}/simulator/manifest.json"
     source = args.manifest or (served if target.local else str(MANIFEST_PATH))

@@ -145,3 +145,12 @@ def test_with_an_existing_secret_the_gpt_client_id_is_read_from_it(fake_aws):
     )
     # THEN make doctor signs in as the secret's client
     assert stack_target("old", REGION, None).gpt_client_id == "from-the-secret"
+
+
+def test_a_stack_that_cannot_be_read_is_an_error_saying_what_to_give(fake_aws, capsys):
+    assert doctor.main(["--stack", "nope", "--region", REGION]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "Stack 'nope' does not exist in eu-west-1" in err
+        and "make doctor STACK=<stack> REGION=<region>" in err
+    )
