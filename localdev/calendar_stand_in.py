@@ -16,7 +16,8 @@ past). Google's query parameters are honoured:
 ``orderBy=startTime`` (which needs it), ``maxResults`` (1-2500, default 250), ``pageToken`` (from
 its previous answer with the same query) and ``fields`` (``items(...)`` and top-level names, applied
 roughly). Answers and errors have Google's shapes. It does not check scopes: the OIDC stand-in's
-userinfo does not say which a token holds.
+userinfo does not say which a token holds. Another Google API is stood in for by adding its path
+to ``CalendarStandIn.routes`` (docs/actions.md shows one).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -199,6 +200,9 @@ class CalendarStandIn:
         self.calendars = calendars
         self.base_url = base_url
         self.calls = 0
+        # Path -> the answer to a GET for the user the token belongs to; another Google API's
+        # stand-in adds its path here (docs/actions.md).
+        self.routes: dict[str, Callable[[str, Mapping[str, str]], Response]] = {EVENTS_PATH: self._list}
         self._http = requests.Session()
         self._http.trust_env = False
 
@@ -208,7 +212,8 @@ class CalendarStandIn:
 
     def handle(self, request: Request) -> Response:
         self.calls += 1
-        if request.path != EVENTS_PATH:
+        route = self.routes.get(request.path)
+        if route is None:
             return google_error(404, "notFound", "Not Found")
         if request.method != "GET":
             return google_error(405, "httpMethodNotAllowed", "Method Not Allowed")
@@ -221,7 +226,7 @@ class CalendarStandIn:
                 "or other valid authentication credential.",
             )
         try:
-            return self._list(who, {k: v for k, v in request.args.items()})
+            return route(who, {k: v for k, v in request.args.items()})
         except BadQuery as exc:
             return google_error(
                 400,
