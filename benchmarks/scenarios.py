@@ -43,7 +43,7 @@ def token_check_events(count: int) -> list[dict[str, Any]]:
     from localdev.seed import every_action_scope
 
     config = get_settings()
-    db.collection(db.SESSIONS).delete_many({"access_token_hash": hash_token(SAMPLE_ACCESS_TOKEN)})
+    db.collection(sessions.COLLECTION).delete_many({"access_token_hash": hash_token(SAMPLE_ACCESS_TOKEN)})
     sessions.create_session(
         user_id="bench-user",
         client_id=config.gpt_client_id,

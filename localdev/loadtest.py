@@ -208,7 +208,7 @@ def audit(base: str, users: list[User]) -> list[str]:
     problems = []
     for user in users:
         found = sessions.session_for_access_token(user.access_token)
-        family = db.collection(db.SESSIONS).find_one({"_id": found["_id"]}) if found else None
+        family = db.collection(sessions.COLLECTION).find_one({"_id": found["_id"]}) if found else None
         if family is None or family.get("revoked_at") is not None:
             problems.append(f"{user.name}: the session is gone or revoked")
             continue
@@ -230,7 +230,7 @@ def audit(base: str, users: list[User]) -> list[str]:
         if first == user.refresh_token:
             continue  # never rotated before the audit: its first token is still inside its window
         retired = token_call(base, user.session, {"grant_type": "refresh_token", "refresh_token": first})
-        family = db.collection(db.SESSIONS).find_one({"_id": family["_id"]}, {"revoked_at": 1})
+        family = db.collection(sessions.COLLECTION).find_one({"_id": family["_id"]}, {"revoked_at": 1})
         if retired.status_code != 400 or family is None or family.get("revoked_at") is None:
             problems.append(f"{user.name}: its first refresh token, retired, did not revoke the family")
     return problems

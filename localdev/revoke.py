@@ -29,7 +29,7 @@ from urllib.parse import quote, urlsplit
 from pymongo.errors import PyMongoError
 
 from gpt_auth.google import google_tokens, provider
-from gpt_auth.oauth import revocation
+from gpt_auth.oauth import revocation, users
 from gpt_auth.runtime import app_secret, db, settings
 from gpt_auth.runtime.errors import ConfigError, UpstreamError
 from gpt_auth.runtime.settings import get_settings
@@ -76,7 +76,7 @@ def run(user: str | None, client: str | None) -> tuple[int, str]:
         user_ids = revocation.user_ids_for(user)
         if not user_ids:
             return 1, f"No user with e-mail {user!r} in {_store_label()}; nothing revoked."
-        recorded = db.collection(db.USERS).count_documents({"_id": {"$in": user_ids}})
+        recorded = db.collection(users.COLLECTION).count_documents({"_id": {"$in": user_ids}})
         ids = ", ".join(user_ids)
         parts.append(
             f"user {user} (user id {ids})" if recorded else f"{user} (user id {ids}; no such user recorded)"
@@ -142,7 +142,7 @@ def _revoke_at_stand_in(user_id: str) -> None:
     idp = provider.current()
     if urlsplit(idp.issuer).hostname not in ("127.0.0.1", "localhost", "::1"):
         return
-    user = db.collection(db.USERS).find_one({"_id": user_id}, {"sub": 1})
+    user = db.collection(users.COLLECTION).find_one({"_id": user_id}, {"sub": 1})
     sub = str(user["sub"]) if user and user.get("sub") else user_id.partition("#")[2] or user_id
     # The grant is deleted here already; a stand-in that has stopped keeps nothing anyway.
     with contextlib.suppress(requests.RequestException):

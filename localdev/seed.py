@@ -36,7 +36,7 @@ def seed_code_for(
     """
     config = get_settings()
     code_hash = hash_token(code)
-    db.collection(db.AUTHORIZATION_CODES).delete_one({"_id": code_hash})  # seeding twice starts over
+    db.collection(codes.COLLECTION).delete_one({"_id": code_hash})  # seeding twice starts over
     codes.issue_code(
         client_id=config.gpt_client_id, redirect_uri=redirect_uri, user_id=user_id, scope=scope, code=code
     )
@@ -86,7 +86,7 @@ def seed_pending_request(
     started by the browser whose sign-in cookie is ``browser``."""
     config = get_settings()
     # Seeding twice starts over.
-    db.collection(db.AUTHORIZATION_REQUESTS).delete_one({"_id": hash_token(request_id)})
+    db.collection(pending.COLLECTION).delete_one({"_id": hash_token(request_id)})
     pending.create(
         pending.PendingRequest(
             client_id=config.gpt_client_id,

@@ -580,7 +580,7 @@ def signed_in_user(access_token: str, client_id: str) -> str | None:
     """
     from pymongo.errors import PyMongoError
 
-    from gpt_auth.oauth import sessions
+    from gpt_auth.oauth import sessions, users
     from gpt_auth.runtime import db
     from gpt_auth.runtime.errors import ConfigError, HttpError
 
@@ -588,7 +588,9 @@ def signed_in_user(access_token: str, client_id: str) -> str | None:
         session = sessions.session_for_access_token(access_token, client_id=client_id)
         if session is None:
             return None
-        user = db.collection(db.USERS, read_only=True).find_one({"_id": session["user_id"]}, {"email": 1})
+        user = db.collection(users.COLLECTION, read_only=True).find_one(
+            {"_id": session["user_id"]}, {"email": 1}
+        )
     except (PyMongoError, HttpError, ConfigError):
         return None
     return str((user or {}).get("email") or session["user_id"])

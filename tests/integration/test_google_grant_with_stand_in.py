@@ -16,7 +16,7 @@ import requests
 
 from functions.google_authorization import app
 from gpt_auth.google import google_tokens, provider
-from gpt_auth.oauth import sessions
+from gpt_auth.oauth import sessions, users
 from gpt_auth.runtime import db
 from gpt_auth.runtime.errors import InsufficientScope, InvalidToken
 from localdev.dev import LocalUrls, local_settings
@@ -51,7 +51,7 @@ def sign_in(lambda_context, sub: str) -> str:
     done = app.lambda_handler(back, lambda_context)
     assert done["statusCode"] == 302, done["body"]
     assert "code" in parse_qs(urlsplit(done["headers"]["Location"]).query)
-    user = db.collection(db.USERS).find_one({"sub": sub})
+    user = db.collection(users.COLLECTION).find_one({"sub": sub})
     assert user is not None
     return str(user["_id"])
 

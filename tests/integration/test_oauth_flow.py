@@ -86,6 +86,7 @@ def test_a_client_that_never_stores_rotated_refresh_tokens_stays_signed_in(chatg
 
 def test_the_person_at_google_is_the_user_of_the_session(chatgpt: ChatGpt):
     # GIVEN two people sign in through the same GPT
+    from gpt_auth.oauth import sessions
     from gpt_auth.runtime import db
 
     alice = tokens_of(chatgpt.exchange(chatgpt.sign_in("alice@example.com").code))
@@ -96,14 +97,14 @@ def test_the_person_at_google_is_the_user_of_the_session(chatgpt: ChatGpt):
     from gpt_auth.runtime import settings
 
     issuer = settings.get_settings().oidc_issuer
-    records = list(db.collection(db.USERS).find())
+    records = list(db.collection(users.COLLECTION).find())
     assert {user["_id"] for user in records} == {
         users.user_id(issuer, "alice@example.com"),
         users.user_id(issuer, "bob@example.com"),
     }
     assert not any("email" in user for user in records)
     assert alice["access_token"] != bob["access_token"]
-    assert db.collection(db.SESSIONS).count_documents({}) == 2
+    assert db.collection(sessions.COLLECTION).count_documents({}) == 2
 
 
 def test_a_verified_email_is_kept_and_names_the_user_for_revocation(chatgpt: ChatGpt):
@@ -113,7 +114,7 @@ def test_a_verified_email_is_kept_and_names_the_user_for_revocation(chatgpt: Cha
     # GIVEN Ada, whom the stand-in knows with a verified e-mail, signs in
     tokens_of(chatgpt.exchange(chatgpt.sign_in("ada@example.com").code))
     # THEN her e-mail is stored, and `make revoke USER=ada@example.com` finds her
-    ada = db.collection(db.USERS).find_one({"email": "ada@example.com"})
+    ada = db.collection(users.COLLECTION).find_one({"email": "ada@example.com"})
     assert ada is not None and ada["_id"] == users.user_id(
         settings.get_settings().oidc_issuer, "ada@example.com"
     )

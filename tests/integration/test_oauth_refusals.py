@@ -11,6 +11,7 @@ import logging
 import pytest
 import requests
 
+from gpt_auth.oauth import codes, pending, sessions, users
 from gpt_auth.runtime import db
 from gpt_auth.runtime.settings import get_settings
 from tests.integration.chatgpt import GPT_CALLBACK, ChatGpt, consent, location, query_of
@@ -143,12 +144,12 @@ def test_no_raw_token_code_or_secret_is_stored_or_logged(chatgpt: ChatGpt, read_
     )
     chatgpt.exchange(sign_in.code)  # replay: revokes the family
     chatgpt.refresh(first["refresh_token"])
-    pending = location(chatgpt.authorize())
+    in_flight = location(chatgpt.authorize())
     secrets: dict[str, str] = {
         "our code": sign_in.code,
         "Google's code": query_of(sign_in.provider_redirect)["code"],
         "our state at Google": query_of(sign_in.provider_url)["state"],
-        "a pending state": query_of(pending)["state"],
+        "a pending state": query_of(in_flight)["state"],
         "GPT client secret": chatgpt.client_secret,
         "Google client secret": get_settings().google_client_secret,
     }
@@ -157,7 +158,7 @@ def test_no_raw_token_code_or_secret_is_stored_or_logged(chatgpt: ChatGpt, read_
         secrets[f"refresh token {n}"] = answer["refresh_token"]
 
     # WHEN every collection of the database is read
-    database = db.collection(db.USERS).database
+    database = db.collection(users.COLLECTION).database
     stored = {name: list(database[name].find()) for name in database.list_collection_names()}
     dump = json.dumps(stored, default=str)
     # AND every line the handlers and the emulator logged
@@ -165,8 +166,9 @@ def test_no_raw_token_code_or_secret_is_stored_or_logged(chatgpt: ChatGpt, read_
     logged = json.dumps(read_logs()) + "\n".join(ours)
 
     # THEN none of them holds a raw token, code or secret
-    assert set(stored) >= {db.USERS, db.AUTHORIZATION_REQUESTS, db.AUTHORIZATION_CODES, db.SESSIONS}
-    assert stored[db.SESSIONS], "the flow stored no session: the check would prove nothing"
+    declared = (users.COLLECTION, pending.COLLECTION, codes.COLLECTION, sessions.COLLECTION)
+    assert set(stored) >= {collection.name for collection in declared}
+    assert stored[sessions.COLLECTION.name], "the flow stored no session: the check would prove nothing"
     assert len(read_logs()) > 10 and ours, "nothing was logged: the check would prove nothing"
     leaks = {what for what, value in secrets.items() if value in dump}
     assert not leaks, f"stored raw: {sorted(leaks)}"

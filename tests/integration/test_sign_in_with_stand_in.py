@@ -90,7 +90,7 @@ def test_sign_in_ends_at_the_gpt_with_a_code_that_redeems_once(store, lambda_con
     assert codes.redeem_code(back["code"]) is None
     # AND alice is a user keyed on issuer and subject, with no provider token stored, and no
     # e-mail: the provider did not say it verified it
-    user = db.collection(db.USERS).find_one({"_id": alice})
+    user = db.collection(users.COLLECTION).find_one({"_id": alice})
     assert user["sub"] == "alice@example.com" and "email" not in user
     assert set(user) <= {"_id", "sub", "issuer", "email", "name", "created_at", "last_login_at"}
 
@@ -106,7 +106,7 @@ def test_the_name_and_verified_email_the_provider_sends_are_stored(oidc_issuer, 
     claims = {"email": "carol@example.com", "email_verified": True, "name": "Carol"}
     requests.put(f"{oidc_issuer}/users/carol", json=claims, timeout=5)
     callback(lambda_context, consent(authorize(lambda_context), sub="carol"))
-    user = db.collection(db.USERS).find_one({"_id": users.user_id(oidc_issuer, "carol")})
+    user = db.collection(users.COLLECTION).find_one({"_id": users.user_id(oidc_issuer, "carol")})
     assert (user["email"], user["name"]) == ("carol@example.com", "Carol")
 
 
@@ -114,7 +114,7 @@ def test_an_email_the_provider_does_not_verify_is_not_stored(oidc_issuer, lambda
     claims = {"email": "ceo@example.com", "email_verified": False, "name": "Eve"}
     requests.put(f"{oidc_issuer}/users/eve", json=claims, timeout=5)
     callback(lambda_context, consent(authorize(lambda_context), sub="eve"))
-    user = db.collection(db.USERS).find_one({"_id": users.user_id(oidc_issuer, "eve")})
+    user = db.collection(users.COLLECTION).find_one({"_id": users.user_id(oidc_issuer, "eve")})
     assert user["name"] == "Eve" and "email" not in user
 
 
@@ -125,7 +125,7 @@ def test_refusing_at_the_provider_sends_access_denied_to_the_gpt(lambda_context)
     back = query_of(response["headers"]["Location"])
     assert response["headers"]["Location"].startswith(GPT_CALLBACK + "?")
     assert (back["error"], back["state"]) == ("access_denied", "gpt-state-8f2c")
-    assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 0
+    assert db.collection(codes.COLLECTION).count_documents({}) == 0
 
 
 def test_a_replayed_callback_is_refused(lambda_context):
@@ -143,7 +143,7 @@ def test_a_callback_after_ten_minutes_is_refused(lambda_context, monkeypatch):
     response = callback(lambda_context, redirect)
     assert response["statusCode"] == 400
     assert "expired" in response["body"]
-    assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 0
+    assert db.collection(codes.COLLECTION).count_documents({}) == 0
 
 
 def test_the_code_buys_tokens_that_call_the_action(store, lambda_context):

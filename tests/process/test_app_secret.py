@@ -9,6 +9,7 @@ import time
 import pytest
 
 from functions.test_endpoint import app
+from gpt_auth.oauth import users
 from gpt_auth.runtime import app_secret, db, settings
 from gpt_auth.runtime.errors import ConfigError
 from localdev.seed import seed_session_for
@@ -49,7 +50,7 @@ def test_rotation_is_picked_up_once_the_settings_are_max_age_old(monkeypatch, se
     # GIVEN settings read from the secret, kept for one second
     configure(**{app_secret.MAX_AGE_SETTING: "1"})
     served = serve_secret(SECRET)
-    db.collection(db.USERS).insert_one({"_id": "before-rotation"})
+    db.collection(users.COLLECTION).insert_one({"_id": "before-rotation"})
     assert settings.get_settings().gpt_client_secret == SECRET["GPT_CLIENT_SECRET"]
     # WHEN the secret is rotated (new GPT secret, new store URI)
     rotated = {**SECRET, "GPT_CLIENT_SECRET": "rotated-gpt-secret-0123456789", "MONGODB_URI": "mongomock://b"}
@@ -60,7 +61,7 @@ def test_rotation_is_picked_up_once_the_settings_are_max_age_old(monkeypatch, se
     # ... and then the rotated one, with a new connection to the new store URI
     assert settings.get_settings().gpt_client_secret == rotated["GPT_CLIENT_SECRET"]
     assert settings.get_settings().mongodb_uri == "mongomock://b"
-    assert db.collection(db.USERS).find_one({"_id": "before-rotation"}) is None
+    assert db.collection(users.COLLECTION).find_one({"_id": "before-rotation"}) is None
 
 
 def test_a_failed_refresh_keeps_the_last_good_settings_and_logs_why(

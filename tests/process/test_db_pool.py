@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from gpt_auth.oauth import users
 from gpt_auth.runtime import db
 
 
@@ -13,7 +14,7 @@ from gpt_auth.runtime import db
 def test_the_pool_holds_at_most_two_connections(nx_server, configure):
     # GIVEN a real server and a URI that asks for a bigger pool
     configure(MONGODB_URI=nx_server.uri + "&maxPoolSize=50", MONGODB_DATABASE="pool")
-    coll = db.collection(db.USERS)
+    coll = db.collection(users.COLLECTION)
 
     # WHEN eight threads use the store at once
     def use() -> None:

@@ -42,7 +42,7 @@ def ada(nx_store) -> sessions.IssuedTokens:
 
 
 def grant_stored() -> bool:
-    return db.collection(db.GOOGLE_GRANTS).find_one({"_id": ADA}) is not None
+    return db.collection(google_tokens.COLLECTION).find_one({"_id": ADA}) is not None
 
 
 def test_revoking_a_user_revokes_their_grant_at_google_and_deletes_it(ada, http_mock, capsys):

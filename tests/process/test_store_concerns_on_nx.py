@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from pymongo import ReadPreference, WriteConcern
 
-from gpt_auth.oauth import codes, sessions
+from gpt_auth.google import google_tokens
+from gpt_auth.oauth import codes, sessions, users
 from gpt_auth.runtime import db, settings
 from localdev.samples import SAMPLE_SETTINGS
 
@@ -20,7 +21,7 @@ def test_codes_and_sessions_keep_their_concerns_whatever_the_uri_asks(nx_server,
         MONGODB_URI=f"{nx_server.uri}&readPreference=secondaryPreferred&w=1", MONGODB_DATABASE="concerns"
     )
     # THEN codes and sessions still read the primary and write majority, and work
-    for name in (db.SESSIONS, db.AUTHORIZATION_CODES):
+    for name in (sessions.COLLECTION, codes.COLLECTION):
         assert db.collection(name).read_preference == ReadPreference.PRIMARY
         assert db.collection(name).write_concern == WriteConcern("majority")
     lifetimes = sessions.Lifetimes.from_settings(settings.get_settings())
@@ -31,13 +32,15 @@ def test_codes_and_sessions_keep_their_concerns_whatever_the_uri_asks(nx_server,
     )
     assert codes.redeem_code(code) is not None
     # AND other collections keep what the URI says
-    assert db.collection(db.USERS).read_preference == ReadPreference.SECONDARY_PREFERRED
+    assert db.collection(users.COLLECTION).read_preference == ReadPreference.SECONDARY_PREFERRED
 
 
 @pytest.mark.nx
 def test_google_grants_keep_their_concerns_whatever_the_uri_asks(nx_server, configure):
     configure(MONGODB_URI=f"{nx_server.uri}&readPreference=secondaryPreferred&w=1", MONGODB_DATABASE="grants")
-    coll = db.collection(db.GOOGLE_GRANTS)
+    coll = db.collection(google_tokens.COLLECTION)
     assert coll.read_preference == ReadPreference.PRIMARY
     assert coll.write_concern == WriteConcern("majority")
-    assert db.collection(db.USERS).read_preference == ReadPreference.SECONDARY_PREFERRED  # the URI is read
+    assert (
+        db.collection(users.COLLECTION).read_preference == ReadPreference.SECONDARY_PREFERRED
+    )  # the URI is read

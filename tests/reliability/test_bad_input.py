@@ -6,6 +6,7 @@ import importlib
 
 import pytest
 
+from gpt_auth.oauth import pending
 from gpt_auth.runtime import db
 from localdev.lambda_env import AUTHORIZATION
 from tests.reliability.answers import Answer, check_answer
@@ -29,6 +30,6 @@ def test_a_refused_sign_in_request_stores_nothing(lambda_context):
     for case in refused:
         live = Live.make()
         handler = importlib.import_module(FUNCTIONS[case.function]).lambda_handler
-        before = db.collection(db.AUTHORIZATION_REQUESTS).count_documents({})
+        before = db.collection(pending.COLLECTION).count_documents({})
         handler(event_for(case, live), lambda_context)
-        assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == before, case.id
+        assert db.collection(pending.COLLECTION).count_documents({}) == before, case.id

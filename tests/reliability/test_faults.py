@@ -19,6 +19,7 @@ from functions.google_authentication import app as token_app
 from functions.google_authorization import app as authorization_app
 from functions.test_endpoint import app as action_app
 from gpt_auth.google import provider
+from gpt_auth.oauth import codes, pending, sessions, users
 from gpt_auth.runtime import db
 from localdev.lambda_env import ACTION, AUTHORIZATION, FUNCTION_TIMEOUT, TOKEN, FakeLambdaContext
 from localdev.nx_server import NxServer, free_port
@@ -182,7 +183,7 @@ def test_a_store_restarted_mid_flow_loses_nothing(fake_idp, configure):
 
 def assert_nothing_half_written() -> None:
     """The pending sign-in is spent, and no user, code or session came of it."""
-    for name in (db.AUTHORIZATION_REQUESTS, db.AUTHORIZATION_CODES, db.USERS, db.SESSIONS):
+    for name in (pending.COLLECTION, codes.COLLECTION, users.COLLECTION, sessions.COLLECTION):
         assert db.collection(name).count_documents({}) == 0, name
 
 

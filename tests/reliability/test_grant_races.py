@@ -52,7 +52,7 @@ def test_concurrent_refreshes_all_answer_and_the_store_keeps_one(nx_store, http_
     # THEN every one answered with a token Google issued (none failed, none got the old one)
     assert len(answers) == CONTAINERS and set(answers) <= set(issued)
     # AND exactly one refresh was stored: the version moved by one, and it holds one of them
-    record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER})
+    record = db.collection(google_tokens.COLLECTION).find_one({"_id": USER})
     assert record is not None and record["version"] == 2
     grant = google_tokens.load(USER)
     assert grant is not None and grant.access_token in issued and grant.refresh_token == "1//r"
@@ -81,5 +81,5 @@ def test_concurrent_refreshes_google_refuses_all_sign_the_user_out_cleanly(nx_st
     answers = at_once(action)
     # THEN each answers 401 invalid_token, the grant is gone and the session revoked
     assert answers == ["invalid_token"] * CONTAINERS
-    assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER}) is None
+    assert db.collection(google_tokens.COLLECTION).find_one({"_id": USER}) is None
     assert sessions.session_for_access_token(session) is None

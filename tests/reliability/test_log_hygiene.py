@@ -164,7 +164,7 @@ def test_no_google_token_or_key_reaches_any_log(fake_idp, app_settings, everythi
     callback = callback_event(code="provider-code-g", state=start_sign_in(fake_idp)["state"])
     back = location_query(authorization_app.lambda_handler(callback, FakeLambdaContext()))
     assert back["code"]
-    record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": ADA})
+    record = db.collection(google_tokens.COLLECTION).find_one({"_id": ADA})
     assert record is not None
     secrets = [
         "provider-access-token",
@@ -179,15 +179,15 @@ def test_no_google_token_or_key_reaches_any_log(fake_idp, app_settings, everythi
         "access_token": "ya29.refreshed-0123456789",
         "refresh_token": "1//rotated-0123456789",
     }
-    db.collection(db.GOOGLE_GRANTS).update_one({"_id": ADA}, due)
+    db.collection(google_tokens.COLLECTION).update_one({"_id": ADA}, due)
     assert google_tokens.access_token_for(ADA) == "ya29.refreshed-0123456789"
     fake_idp.token_answer |= {"access_token": "ya29.forced-0123456789"}
     assert google_tokens.after_unauthorized(ADA, "ya29.refreshed-0123456789") == "ya29.forced-0123456789"
     secrets += ["ya29.refreshed-0123456789", "1//rotated-0123456789", "ya29.forced-0123456789"]
-    record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": ADA})
+    record = db.collection(google_tokens.COLLECTION).find_one({"_id": ADA})
     assert record is not None
     secrets += [record["access_token"], record["refresh_token"]]
-    db.collection(db.GOOGLE_GRANTS).update_one({"_id": ADA}, due)
+    db.collection(google_tokens.COLLECTION).update_one({"_id": ADA}, due)
     fake_idp.token_failure = (503, {"error": "backend_error"})
     with pytest.raises(ServiceUnavailable):
         google_tokens.access_token_for(ADA)
@@ -199,7 +199,7 @@ def test_no_google_token_or_key_reaches_any_log(fake_idp, app_settings, everythi
     callback = callback_event(code="provider-code-h", state=start_sign_in(fake_idp)["state"])
     authorization_app.lambda_handler(callback, FakeLambdaContext())
     secrets += ["ya29.last-0123456789", "1//last-0123456789"]
-    db.collection(db.GOOGLE_GRANTS).update_one({"_id": ADA}, due)
+    db.collection(google_tokens.COLLECTION).update_one({"_id": ADA}, due)
     fake_idp.token_failure = (400, {"error": "invalid_grant"})
     with pytest.raises(InvalidToken):
         google_tokens.access_token_for(ADA)

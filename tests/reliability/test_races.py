@@ -31,7 +31,7 @@ ROUNDS = 10  # each round is a fresh race: interleavings differ from one to the 
 
 
 def family(family_id: str) -> dict[str, Any]:
-    found = db.collection(db.SESSIONS).find_one({"_id": family_id})
+    found = db.collection(sessions.COLLECTION).find_one({"_id": family_id})
     assert found is not None
     return found
 
@@ -51,7 +51,7 @@ def test_concurrent_duplicates_of_one_exchange_keep_one_live_pair(nx_store, roun
     issued = [body for status, body in answers if status == 200]
     assert len(issued) == 1, answers
     assert all(body["error"] == "invalid_grant" for status, body in answers if status != 200)
-    assert db.collection(db.SESSIONS).count_documents({"code_hash": hash_token(code)}) == 1
+    assert db.collection(sessions.COLLECTION).count_documents({"code_hash": hash_token(code)}) == 1
     assert not codes.was_replayed(hash_token(code))
     assert live_access_tokens(issued) == [issued[0]["access_token"]]
 
@@ -73,7 +73,7 @@ def test_concurrent_redemptions_of_one_code_with_a_replay_leave_nothing_live(nx_
     # THEN at most one token pair was ever minted from it, every other answer is invalid_grant,
     assert sum(status == 200 for status, _ in answers) <= 1
     assert all(body["error"] == "invalid_grant" for status, body in answers if status != 200)
-    minted = list(db.collection(db.SESSIONS).find({"code_hash": hash_token(code)}))
+    minted = list(db.collection(sessions.COLLECTION).find({"code_hash": hash_token(code)}))
     assert len(minted) <= 1
     # AND since the code was replayed, RFC 6749 4.1.2's rule leaves nothing issued from it live
     assert codes.was_replayed(hash_token(code))
@@ -95,7 +95,7 @@ def check_family_after_race(family_id: str, answers: list[tuple[int, dict[str, A
     assert {hash_token(family_tag(body["refresh_token"]) or "") for body in issued} <= {
         record["family_tag_hash"]
     }
-    assert db.collection(db.SESSIONS).count_documents({"user_id": record["user_id"]}) == 1
+    assert db.collection(sessions.COLLECTION).count_documents({"user_id": record["user_id"]}) == 1
     if record["revoked_at"] is not None:
         assert not live_access_tokens(issued)
         return {}
@@ -195,4 +195,4 @@ def test_concurrent_callbacks_of_one_sign_in_mint_one_code(nx_store, fake_idp, l
         if a["statusCode"] == 302
     )
     assert len(fake_idp.token_forms) == 1
-    assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 1
+    assert db.collection(codes.COLLECTION).count_documents({}) == 1

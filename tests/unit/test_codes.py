@@ -26,7 +26,7 @@ def test_code_redeems_once_with_its_binding(store):
 
 def test_only_the_hash_is_stored(store):
     code = codes.issue_code(scope="", **BOUND)
-    assert code not in repr(list(db.collection(db.AUTHORIZATION_CODES).find()))
+    assert code not in repr(list(db.collection(codes.COLLECTION).find()))
 
 
 def test_expired_code_is_refused(store):
@@ -37,7 +37,7 @@ def test_expired_code_is_refused(store):
 def test_unknown_or_wrong_type_code_is_refused_and_not_marked(store):
     assert codes.redeem_code(mint(AUTHORIZATION_CODE)) is None
     assert codes.redeem_code("gat_" + "a" * 43) is None
-    assert db.collection(db.AUTHORIZATION_CODES).count_documents({"replayed_at": {"$ne": None}}) == 0
+    assert db.collection(codes.COLLECTION).count_documents({"replayed_at": {"$ne": None}}) == 0
 
 
 def test_fresh_code_is_not_replayed(store):
@@ -61,4 +61,4 @@ def test_redeeming_in_a_fresh_container_spends_no_index_round_trip(store, monkey
     # THEN no createIndexes went out for the codes; the next insert still ensures them
     assert ensured == []
     codes.issue_code(scope="", **BOUND)
-    assert ensured == [db.AUTHORIZATION_CODES]
+    assert ensured == [codes.COLLECTION]

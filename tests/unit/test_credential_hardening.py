@@ -10,6 +10,7 @@ import hmac
 import pytest
 from pymongo import ReadPreference, WriteConcern
 
+from gpt_auth.oauth import codes, sessions
 from gpt_auth.oauth.client_auth import authenticate_client
 from gpt_auth.runtime import db, settings
 from gpt_auth.runtime.errors import ConfigError, InvalidClient
@@ -59,7 +60,7 @@ def test_local_defaults_and_samples_meet_the_minimum():
     settings.load_settings(SAMPLE_SETTINGS)
 
 
-@pytest.mark.parametrize("name", [db.SESSIONS, db.AUTHORIZATION_CODES])
+@pytest.mark.parametrize("name", [sessions.COLLECTION, codes.COLLECTION], ids=lambda stored: stored.name)
 @pytest.mark.parametrize("read_only", [False, True])
 def test_codes_and_sessions_read_the_primary_and_write_majority(store, name, read_only):
     coll = db.collection(name, read_only=read_only)

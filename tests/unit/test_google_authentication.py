@@ -219,7 +219,7 @@ def test_redirect_uri_mismatch_is_invalid_grant_and_burns_the_code(store):
     assert "redirect_uri" in body["error_description"]
     # THEN not even the right redirect URI redeems it any more
     assert exchange(code)[1]["error"] == "invalid_grant"
-    assert db.collection(db.SESSIONS).count_documents({}) == 0
+    assert db.collection(sessions.COLLECTION).count_documents({}) == 0
 
 
 def test_code_of_another_client_is_invalid_grant_and_burned(store):
@@ -227,7 +227,7 @@ def test_code_of_another_client_is_invalid_grant_and_burned(store):
     status, body = exchange(code)
     assert (status, body["error"]) == (400, "invalid_grant")
     assert "another client" in body["error_description"]
-    assert db.collection(db.SESSIONS).count_documents({}) == 0
+    assert db.collection(sessions.COLLECTION).count_documents({}) == 0
     assert codes.redeem_code(code) is None
 
 
@@ -235,7 +235,7 @@ def test_expired_code_is_invalid_grant(store):
     code = new_code(now=db.now() - timedelta(seconds=codes.CODE_TTL_SECONDS + 1))
     status, body = exchange(code)
     assert (status, body["error"]) == (400, "invalid_grant")
-    assert db.collection(db.SESSIONS).count_documents({}) == 0
+    assert db.collection(sessions.COLLECTION).count_documents({}) == 0
 
 
 def test_wrong_type_tokens_are_refused_without_a_database_call(monkeypatch):
@@ -278,7 +278,7 @@ def test_replay_during_session_creation_leaves_nothing_live(store, monkeypatch):
     # THEN both are refused and the session the first one created is revoked
     assert replay_answers[0][1]["error"] == "invalid_grant"
     assert (status, body["error"]) == (400, "invalid_grant")
-    created = list(db.collection(db.SESSIONS).find({"code_hash": hash_token(code)}))
+    created = list(db.collection(sessions.COLLECTION).find({"code_hash": hash_token(code)}))
     assert len(created) == 1 and created[0]["revoked_at"] is not None
 
 
@@ -311,7 +311,7 @@ def test_concurrent_redemptions_issue_one_pair_and_leave_none_live(store, monkey
     assert len(answers) == 8
     assert sum(status == 200 for status, _ in answers) <= 1
     assert all(body["error"] == "invalid_grant" for status, body in answers if status != 200)
-    created = list(db.collection(db.SESSIONS).find({"code_hash": hash_token(code)}))
+    created = list(db.collection(sessions.COLLECTION).find({"code_hash": hash_token(code)}))
     assert len(created) <= 1
     assert codes.was_replayed(hash_token(code))
     assert all(session["revoked_at"] is not None for session in created)
@@ -345,7 +345,7 @@ def test_store_holds_no_token_code_or_secret(store, app_settings):
     code = new_code()
     first = exchange(code)[1]
     second = refresh(first["refresh_token"])[1]
-    stored = repr([list(db.collection(name).find()) for name in (db.AUTHORIZATION_CODES, db.SESSIONS)])
+    stored = repr([list(db.collection(name).find()) for name in (codes.COLLECTION, sessions.COLLECTION)])
     for secret in (
         code,
         first["access_token"],

@@ -12,7 +12,8 @@ import pytest
 import responses
 
 from functions.google_authorization import app
-from gpt_auth.oauth import pending, pkce
+from gpt_auth.google import google_tokens
+from gpt_auth.oauth import codes, pending, pkce, users
 from gpt_auth.runtime import db, metrics
 from localdev.samples import SAMPLE_GPT_CALLBACK, SAMPLE_SIGN_IN_COOKIE
 from localdev.seed import seed_pending_request
@@ -72,7 +73,7 @@ def test_google_redirect_uri_setting_is_our_callback(lambda_context, configure):
 def test_unknown_client_is_a_page_naming_it(lambda_context):
     response = app.lambda_handler(load_event("google_authorization_unknown_client"), lambda_context)
     assert_page(response, 400, "client_id is unknown", "someone-else", "GPT_CLIENT_ID")
-    assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 0
+    assert db.collection(pending.COLLECTION).count_documents({}) == 0
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_redirect_uri_outside_the_allowlist_is_a_page_never_a_redirect(lambda_co
     response = app.lambda_handler(authorize_event(redirect_uri=redirect_uri), lambda_context)
     # THEN a page shows what was received, the GPT id it names and why, and nothing is stored
     assert_page(response, 400, redirect_uri, "g-abc123", reason, "ALLOWED_REDIRECT_URIS")
-    assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 0
+    assert db.collection(pending.COLLECTION).count_documents({}) == 0
 
 
 def test_every_value_on_a_page_is_escaped(lambda_context):
@@ -132,7 +133,7 @@ def test_other_request_errors_go_back_to_the_gpt(lambda_context, change, error, 
     assert url == SAMPLE_GPT_CALLBACK
     assert query["error"] == error and query["error_description"]
     assert query.get("state") == ("gpt-state-8f2c" if state_echoed else None)
-    assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 0
+    assert db.collection(pending.COLLECTION).count_documents({}) == 0
 
 
 def test_a_repeated_parameter_is_a_page(lambda_context):
@@ -225,7 +226,7 @@ def test_an_id_token_we_refuse_is_a_502_page_and_no_code(fake_idp, lambda_contex
     response = app.lambda_handler(callback_event(code="provider-code", state=sent["state"]), lambda_context)
     # THEN a 502 page says why, and no code was minted
     assert_page(response, 502, reason)
-    assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 0
+    assert db.collection(codes.COLLECTION).count_documents({}) == 0
 
 
 def test_discovery_failure_at_authorize_is_a_502_page_and_nothing_stored(fake_idp, http_mock, lambda_context):
@@ -233,7 +234,7 @@ def test_discovery_failure_at_authorize_is_a_502_page_and_nothing_stored(fake_id
         responses.GET, f"{ISSUER}/.well-known/openid-configuration", body="<html>oops</html>", status=500
     )
     assert_page(app.lambda_handler(authorize_event(), lambda_context), 502, "answered HTTP 500")
-    assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 0
+    assert db.collection(pending.COLLECTION).count_documents({}) == 0
 
 
 def test_nothing_secret_in_the_store_or_the_logs(fake_idp, read_logs, lambda_context, app_settings):
@@ -244,11 +245,12 @@ def test_nothing_secret_in_the_store_or_the_logs(fake_idp, read_logs, lambda_con
     _, query = location(app.lambda_handler(event, lambda_context))
     app.lambda_handler(event, lambda_context)
     # THEN neither the store nor the logs hold a code, our state, a token or a secret
-    assert db.collection(db.GOOGLE_GRANTS).count_documents({}) == 1  # Google's tokens were stored, sealed
+    # Google's tokens were stored, sealed
+    assert db.collection(google_tokens.COLLECTION).count_documents({}) == 1
     stored = json.dumps(
         [
             list(db.collection(name).find())
-            for name in (db.USERS, db.AUTHORIZATION_REQUESTS, db.AUTHORIZATION_CODES, db.GOOGLE_GRANTS)
+            for name in (users.COLLECTION, pending.COLLECTION, codes.COLLECTION, google_tokens.COLLECTION)
         ],
         default=str,
     )

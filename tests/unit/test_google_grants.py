@@ -56,13 +56,13 @@ def live(access_token: str) -> bool:
 
 
 def stored(user_id: str = USER) -> dict[str, Any]:
-    found = db.collection(db.GOOGLE_GRANTS).find_one({"_id": user_id})
+    found = db.collection(google_tokens.COLLECTION).find_one({"_id": user_id})
     assert found is not None
     return found
 
 
 def expire_access_token(user_id: str = USER, seconds_left: int = 60) -> None:
-    db.collection(db.GOOGLE_GRANTS).update_one(
+    db.collection(google_tokens.COLLECTION).update_one(
         {"_id": user_id}, {"$set": {"access_expires_at": db.now() + timedelta(seconds=seconds_left)}}
     )
 
@@ -115,7 +115,7 @@ def test_a_ciphertext_copied_to_another_user_does_not_decrypt_and_ends_that_user
     signed_in_at_google("user-1")
     signed_in_at_google("user-2", refresh="1//other-refresh")
     copied = stored("user-1")["refresh_token"]
-    db.collection(db.GOOGLE_GRANTS).update_one({"_id": "user-2"}, {"$set": {"refresh_token": copied}})
+    db.collection(google_tokens.COLLECTION).update_one({"_id": "user-2"}, {"$set": {"refresh_token": copied}})
     ours, theirs = session_of("user-1"), session_of("user-2")
     # WHEN an action asks for user-2's token
     with pytest.raises(InvalidToken, match="Sign in again"):
@@ -123,14 +123,14 @@ def test_a_ciphertext_copied_to_another_user_does_not_decrypt_and_ends_that_user
     # THEN user-1's token was never used at Google, user-2 is signed out, user-1 is untouched
     assert len(http_mock.calls) == 0
     assert not live(theirs) and live(ours)
-    assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": "user-2"}) is None
+    assert db.collection(google_tokens.COLLECTION).find_one({"_id": "user-2"}) is None
 
 
 def test_without_encryption_keys_a_grant_is_a_clear_settings_error(configure):
     configure(TOKEN_ENCRYPTION_KEYS=None)
     with pytest.raises(ConfigError, match="TOKEN_ENCRYPTION_KEYS is not set"):
         signed_in_at_google()
-    assert db.collection(db.GOOGLE_GRANTS).count_documents({}) == 0
+    assert db.collection(google_tokens.COLLECTION).count_documents({}) == 0
 
 
 def test_after_key_rotation_a_refresh_reseals_under_the_new_key(http_mock, configure):
@@ -163,8 +163,10 @@ def test_a_grant_lives_a_refresh_token_lifetime_after_its_last_sign_in_or_refres
     record = stored()
     ttl = settings.get_settings().refresh_token_ttl
     assert abs(record["expires_at"] - (record["issued_at"] + timedelta(seconds=ttl))) < timedelta(seconds=1)
-    assert db.ensure_indexes(db.collection(db.GOOGLE_GRANTS), db.GOOGLE_GRANTS) == ["expires_at_1"]
-    index = db.collection(db.GOOGLE_GRANTS).index_information()["expires_at_1"]
+    assert db.ensure_indexes(db.collection(google_tokens.COLLECTION), google_tokens.COLLECTION) == [
+        "expires_at_1"
+    ]
+    index = db.collection(google_tokens.COLLECTION).index_information()["expires_at_1"]
     assert index["expireAfterSeconds"] == 0
     # past that time it no longer serves, even before MongoDB's TTL monitor deletes it
     later = db.now() + timedelta(seconds=ttl + 1)
@@ -251,7 +253,7 @@ def test_invalid_grant_revokes_the_users_sessions_and_deletes_the_grant(http_moc
     assert 'error="invalid_token"' in caught.value.headers["WWW-Authenticate"]
     assert "Sign in again" in caught.value.description
     assert not live(ours) and live(other)
-    assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": "user-1"}) is None
+    assert db.collection(google_tokens.COLLECTION).find_one({"_id": "user-1"}) is None
     assert google_tokens.load("user-2") is not None
 
 
@@ -437,7 +439,7 @@ def test_revoke_at_google_revokes_the_refresh_token_and_deletes_the_grant(http_m
     assert google_tokens.revoke_at_google(USER) == "revoked"
     assert dict(parse_qsl(http_mock.calls[0].request.body)) == {"token": "1//first-refresh"}
     assert http_mock.calls[0].request.req_kwargs["timeout"] == provider.TIMEOUT
-    assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER}) is None
+    assert db.collection(google_tokens.COLLECTION).find_one({"_id": USER}) is None
     assert google_tokens.revoke_at_google(USER) == "none"
     assert len(http_mock.calls) == 1
 
@@ -446,7 +448,7 @@ def test_a_grant_google_already_dropped_counts_as_revoked(http_mock):
     signed_in_at_google()
     http_mock.add(responses.POST, REVOKE_URL, status=400, json={"error": "invalid_token"})
     assert google_tokens.revoke_at_google(USER) == "revoked"
-    assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER}) is None
+    assert db.collection(google_tokens.COLLECTION).find_one({"_id": USER}) is None
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,12 @@ from __future__ import annotations
 import pytest
 from pymongo import ReadPreference, WriteConcern
 
+from gpt_auth.google import google_tokens
 from gpt_auth.runtime import db
 
 
 @pytest.mark.parametrize("read_only", [False, True])
 def test_google_grants_read_the_primary_and_write_majority(store, read_only):
-    coll = db.collection(db.GOOGLE_GRANTS, read_only=read_only)
+    coll = db.collection(google_tokens.COLLECTION, read_only=read_only)
     assert coll.read_preference == ReadPreference.PRIMARY
     assert coll.write_concern == WriteConcern("majority")

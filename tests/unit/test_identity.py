@@ -31,7 +31,7 @@ def test_the_action_accepts_only_sessions_of_the_configured_gpt_client(store, la
 
 
 def stored(user_id: str) -> dict:
-    return db.collection(db.USERS).find_one({"_id": user_id})
+    return db.collection(users.COLLECTION).find_one({"_id": user_id})
 
 
 def test_the_user_id_is_issuer_and_subject_as_one_stable_string(store):
@@ -45,7 +45,7 @@ def test_the_user_id_is_issuer_and_subject_as_one_stable_string(store):
 def test_one_subject_at_two_issuers_is_two_users(store):
     at_google, elsewhere = sign_in("42"), sign_in("42", issuer=OTHER_ISSUER)
     assert at_google != elsewhere
-    assert db.collection(db.USERS).count_documents({"sub": "42"}) == 2
+    assert db.collection(users.COLLECTION).count_documents({"sub": "42"}) == 2
 
 
 @pytest.mark.parametrize("verified", [True, "true"])

@@ -37,7 +37,7 @@ def test_a_malformed_ciphertext_does_not_open_and_its_message_is_bounded(stored)
 def grant_stored_as(stored: str) -> str:
     """A signed-in user whose stored Google tokens are replaced by ``stored``; our access token."""
     token = signed_in()
-    db.collection(db.GOOGLE_GRANTS).update_one(
+    db.collection(google_tokens.COLLECTION).update_one(
         {"_id": USER}, {"$set": {"refresh_token": stored, "access_token": stored}}
     )
     return token
@@ -57,7 +57,7 @@ def test_an_action_on_a_malformed_grant_is_401_signs_out_and_never_echoes_the_ke
     assert body["error"] == "invalid_token" and "Sign in again" in body["error_description"]
     assert len(http_mock.calls) == 0
     assert sessions.session_for_access_token(token) is None
-    assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER}) is None
+    assert db.collection(google_tokens.COLLECTION).find_one({"_id": USER}) is None
     # AND the key id is in no answer, and in the log only bounded and sanitized
     key_id = stored.partition(":")[0]
     assert "TOKEN_ENCRYPTION_KEYS" not in json.dumps(body)
@@ -76,6 +76,6 @@ def test_make_revoke_deletes_a_grant_it_cannot_open(stored, http_mock):
     # THEN it exits 0, deletes the grant, says it could not be revoked at Google, and calls nobody
     assert status == 0, message
     assert "does not decrypt" in message and USER in message
-    assert db.collection(db.GOOGLE_GRANTS).find_one({"_id": USER}) is None
+    assert db.collection(google_tokens.COLLECTION).find_one({"_id": USER}) is None
     assert len(http_mock.calls) == 0
     assert google_tokens.load(USER) is None

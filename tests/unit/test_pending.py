@@ -33,7 +33,7 @@ def test_a_pending_request_is_consumed_once(store):
 def test_only_the_hash_of_the_id_is_stored(store):
     request_id = pending.create(REQUEST, browser=BROWSER)
     assert request_id.startswith(AUTHORIZATION_REQUEST)
-    assert request_id not in repr(list(db.collection(db.AUTHORIZATION_REQUESTS).find()))
+    assert request_id not in repr(list(db.collection(pending.COLLECTION).find()))
 
 
 def test_an_expired_request_is_refused(store):
@@ -55,7 +55,7 @@ def test_unknown_or_malformed_ids_are_refused(store):
     assert pending.consume(mint(AUTHORIZATION_REQUEST), browser=BROWSER) is None
     assert pending.consume("", browser=BROWSER) is None
     assert pending.consume("gac_" + "a" * 43, browser=BROWSER) is None
-    assert db.collection(db.AUTHORIZATION_REQUESTS).count_documents({}) == 1
+    assert db.collection(pending.COLLECTION).count_documents({}) == 1
 
 
 def test_malformed_ids_cost_no_database_call(monkeypatch):

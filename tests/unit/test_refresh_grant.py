@@ -13,7 +13,7 @@ from tests.support.token_requests import is_live, refresh, signed_in
 def family_of(access_token: str) -> dict:
     found = sessions.session_for_access_token(access_token)
     assert found is not None
-    return db.collection(db.SESSIONS).find_one({"_id": found["_id"]})
+    return db.collection(sessions.COLLECTION).find_one({"_id": found["_id"]})
 
 
 def test_rotation_through_generations(store):

@@ -42,7 +42,7 @@ def live(access_token: str, seconds: float) -> bool:
 
 
 def revoked(family_id: str) -> bool:
-    return db.collection(db.SESSIONS).find_one({"_id": family_id})["revoked_at"] is not None
+    return db.collection(sessions.COLLECTION).find_one({"_id": family_id})["revoked_at"] is not None
 
 
 def test_lifetimes_come_from_the_settings():
@@ -217,14 +217,14 @@ def test_the_family_document_stays_the_same_size_however_often_it_rotates(store)
         assert nxt is not None
         pair = nxt
         if n >= 1:
-            sizes.add(len(repr(sorted(db.collection(db.SESSIONS).find_one({"_id": pair.family_id})))))
+            sizes.add(len(repr(sorted(db.collection(sessions.COLLECTION).find_one({"_id": pair.family_id})))))
     assert len(sizes) == 1
 
 
 def test_a_refresh_token_names_its_family_by_a_tag_that_is_not_its_id(store):
     pair = sign_in()
     tag = tokens.family_tag(pair.refresh_token)
-    record = db.collection(db.SESSIONS).find_one({"_id": pair.family_id})
+    record = db.collection(sessions.COLLECTION).find_one({"_id": pair.family_id})
     assert tag is not None and record["family_tag_hash"] == tokens.hash_token(tag)
     assert pair.family_id not in pair.refresh_token  # the id the logs show is no piece of a token
 

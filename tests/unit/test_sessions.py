@@ -19,7 +19,7 @@ def new_session(**kwargs):
 
 def test_only_hashes_are_stored(store):
     issued = new_session()
-    stored = db.collection(db.SESSIONS).find_one({"_id": issued.family_id})
+    stored = db.collection(sessions.COLLECTION).find_one({"_id": issued.family_id})
     text = repr(stored)
     assert issued.access_token not in text and issued.refresh_token not in text
     assert stored["access_token_hash"] == hash_token(issued.access_token)
@@ -41,7 +41,7 @@ def test_unknown_and_wrong_type_tokens_find_nothing(store):
 def test_expired_access_token_is_refused_before_ttl_cleanup(store):
     issued = new_session()
     later = db.now() + timedelta(seconds=LIFETIMES.access + 1)
-    assert db.collection(db.SESSIONS).count_documents({"_id": issued.family_id}) == 1
+    assert db.collection(sessions.COLLECTION).count_documents({"_id": issued.family_id}) == 1
     assert sessions.session_for_access_token(issued.access_token, now=later) is None
 
 
@@ -64,7 +64,7 @@ def test_revoke_by_user_leaves_other_users_alone(store):
 
 def test_indexes_exist_with_ttl_and_uniqueness(store):
     new_session()
-    indexes = db.collection(db.SESSIONS).index_information()
+    indexes = db.collection(sessions.COLLECTION).index_information()
     by_key = {tuple(k for k, _ in spec["key"]): spec for spec in indexes.values()}
     assert by_key[("expires_at",)].get("expireAfterSeconds") == 0
     assert by_key[("access_token_hash",)].get("unique")
@@ -73,10 +73,10 @@ def test_indexes_exist_with_ttl_and_uniqueness(store):
 
 def test_index_creation_is_idempotent(store):
     new_session()
-    sessions_collection = db.collection(db.SESSIONS)
+    sessions_collection = db.collection(sessions.COLLECTION)
     before = sessions_collection.index_information()
-    assert db.ensure_indexes(sessions_collection, db.SESSIONS) == db.ensure_indexes(
-        sessions_collection, db.SESSIONS
+    assert db.ensure_indexes(sessions_collection, sessions.COLLECTION) == db.ensure_indexes(
+        sessions_collection, sessions.COLLECTION
     )
     assert sessions_collection.index_information() == before
 
@@ -86,11 +86,12 @@ def test_token_check_leaves_index_creation_to_the_writers(store):
     # WHEN the token check looks a token up (testEndpoint's cold start)
     assert sessions.session_for_access_token(mint(ACCESS_TOKEN)) is None
     # THEN it spent no round trip creating indexes: only MongoDB's own _id index exists, if any
-    names = set(db.collection(db.SESSIONS, read_only=True).index_information())
+    names = set(db.collection(sessions.COLLECTION, read_only=True).index_information())
     assert names <= {"_id_"}
     # AND the first write creates them as before
     new_session()
     keys = {
-        tuple(k for k, _ in spec["key"]) for spec in db.collection(db.SESSIONS).index_information().values()
+        tuple(k for k, _ in spec["key"])
+        for spec in db.collection(sessions.COLLECTION).index_information().values()
     }
     assert ("access_token_hash",) in keys

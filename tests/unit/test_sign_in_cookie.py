@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from functions.google_authorization import app
-from gpt_auth.oauth import sign_in_cookie
+from gpt_auth.oauth import codes, pending, sign_in_cookie
 from gpt_auth.oauth.tokens import hash_token
 from gpt_auth.runtime import db
 from tests.support.events import load_event
@@ -64,7 +64,7 @@ def test_over_plain_http_the_cookie_has_no_secure_flag_and_no_host_prefix(lambda
 def test_only_the_cookies_hash_is_stored_with_the_pending_request(lambda_context):
     _, _, pair = started(lambda_context)
     value = pair.partition("=")[2]
-    (record,) = db.collection(db.AUTHORIZATION_REQUESTS).find({})
+    (record,) = db.collection(pending.COLLECTION).find({})
     assert record["browser_hash"] == hash_token(value)
     assert value not in repr(record)
 
@@ -98,7 +98,7 @@ def test_another_browser_gets_a_400_page_and_the_provider_is_not_called(fake_idp
     assert response["statusCode"] == 400 and response["headers"]["Content-Type"].startswith("text/html")
     assert "another browser" in response["body"]
     assert fake_idp.token_forms == []
-    assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 0
+    assert db.collection(codes.COLLECTION).count_documents({}) == 0
     # AND the sign-in is still there for the browser that started it
     finished = app.lambda_handler(callback_event(sent["state"], cookies=[attacker_pair]), lambda_context)
     assert finished["statusCode"] == 302, finished["body"]

@@ -9,7 +9,7 @@ import pytest
 
 from functions.google_authorization import app
 from gpt_auth.google import google_tokens
-from gpt_auth.oauth import users
+from gpt_auth.oauth import codes, pending, users
 from gpt_auth.runtime import db
 from localdev.samples import SAMPLE_GPT_CALLBACK
 from tests.support.events import load_event
@@ -59,7 +59,7 @@ def test_the_callback_stores_the_grant_with_the_scopes_google_granted(fake_idp, 
     query = redirected_to(callback(lambda_context, authorize(lambda_context), fake_idp), SAMPLE_GPT_CALLBACK)
     assert query["code"].startswith("gac_")
     # THEN the grant holds Google's tokens, sealed, and only the scopes Google granted
-    record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": ADA})
+    record = db.collection(google_tokens.COLLECTION).find_one({"_id": ADA})
     assert record is not None and record["scopes"] == ["email", "openid"]
     text = json.dumps(record, default=str)
     assert "provider-access-token" not in text and "provider-refresh-token" not in text
@@ -77,7 +77,7 @@ def test_no_refresh_token_and_none_stored_goes_back_to_google_once_with_consent(
     assert again["prompt"] == "consent" and again["login_hint"] == "ada@example.com"
     assert again["access_type"] == "offline"
     assert again["state"] != first["state"] and again["nonce"] != first["nonce"]
-    assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 0
+    assert db.collection(codes.COLLECTION).count_documents({}) == 0
     # AND when that trip too brings no refresh token, the sign-in completes (never a third trip)
     query = redirected_to(callback(lambda_context, again, fake_idp), SAMPLE_GPT_CALLBACK)
     assert query["state"] == "gpt-state-8f2c" and query["code"].startswith("gac_")
@@ -117,26 +117,25 @@ def test_without_encryption_keys_the_callback_is_a_page_naming_the_setting(
     response = callback(lambda_context, sent, fake_idp)
     assert response["statusCode"] == 500 and "TOKEN_ENCRYPTION_KEYS is not set" in response["body"]
     assert "Location" not in response["headers"]
-    assert db.collection(db.AUTHORIZATION_CODES).count_documents({}) == 0
-    assert db.collection(db.GOOGLE_GRANTS).count_documents({}) == 0
+    assert db.collection(codes.COLLECTION).count_documents({}) == 0
+    assert db.collection(google_tokens.COLLECTION).count_documents({}) == 0
 
 
 @pytest.mark.parametrize("consent_prompted", [0, 1])
 def test_a_pending_request_reads_back_its_consent_flag_as_stored_by_nx(consent_prompted):
     # nx-27017 stores booleans as integers; older records have no flag at all
-    from gpt_auth.oauth import pending
 
     request_id = pending.create(
         pending.PendingRequest("c", "https://r", "s", "", "n", "v", "https://cb", bool(consent_prompted)),
         browser="gsc_browser",
     )
-    db.collection(db.AUTHORIZATION_REQUESTS).update_many({}, {"$set": {"consent_prompted": consent_prompted}})
+    db.collection(pending.COLLECTION).update_many({}, {"$set": {"consent_prompted": consent_prompted}})
     consumed = pending.consume(request_id, browser="gsc_browser")
     assert consumed is not None and consumed.consent_prompted is bool(consent_prompted)
     legacy_id = pending.create(
         pending.PendingRequest("c", "https://r", "s", "", "n", "v", "https://cb"), browser="gsc_browser"
     )
-    db.collection(db.AUTHORIZATION_REQUESTS).update_many({}, {"$unset": {"consent_prompted": ""}})
+    db.collection(pending.COLLECTION).update_many({}, {"$unset": {"consent_prompted": ""}})
     legacy = pending.consume(legacy_id, browser="gsc_browser")
     assert legacy is not None and legacy.consent_prompted is False
 

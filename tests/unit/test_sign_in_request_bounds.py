@@ -10,7 +10,7 @@ import pytest
 
 from functions.google_authentication import app as token_app
 from functions.google_authorization import app
-from gpt_auth.oauth import pkce
+from gpt_auth.oauth import pending, pkce
 from gpt_auth.runtime import db
 from gpt_auth.runtime.errors import ConfigError
 from gpt_auth.runtime.settings import load_settings
@@ -47,7 +47,7 @@ def error_back(response: dict) -> dict[str, str]:
 
 
 def stored_requests() -> list[dict]:
-    return list(db.collection(db.AUTHORIZATION_REQUESTS).find({}))
+    return list(db.collection(pending.COLLECTION).find({}))
 
 
 def sign_in(fake_idp, **changes: str) -> tuple[str, dict[str, str]]:
@@ -105,7 +105,7 @@ def test_a_redirect_uri_over_256_characters_is_a_page_even_when_a_pattern_would_
 @pytest.mark.parametrize(("name", "cap"), [("state", 512), ("scope", 512)])
 def test_state_and_scope_over_their_cap_go_back_as_invalid_request(name, cap):
     assert authorize(**{name: "s" * cap})["statusCode"] == 302
-    db.collection(db.AUTHORIZATION_REQUESTS).delete_many({})
+    db.collection(pending.COLLECTION).delete_many({})
     back = error_back(authorize(**{name: "s" * (cap + 1)}))
     assert back["error"] == "invalid_request" and f"longer than {cap}" in back["error_description"]
     assert "state" not in back or len(back["state"]) <= cap

@@ -76,7 +76,7 @@ def test_a_sign_in_whose_expires_in_is_unreadable_completes_with_the_default_lif
     query = redirected_to(callback(lambda_context, authorize(lambda_context), fake_idp), SAMPLE_GPT_CALLBACK)
     # THEN it is a sign-in (no 500), and the stored access token gets the default lifetime
     assert query["code"].startswith("gac_")
-    record = db.collection(db.GOOGLE_GRANTS).find_one({"_id": ADA})
+    record = db.collection(google_tokens.COLLECTION).find_one({"_id": ADA})
     assert record is not None
     lifetime = record["access_expires_at"] - record["refreshed_at" if record["refreshed_at"] else "issued_at"]
     assert lifetime == timedelta(seconds=google_tokens.DEFAULT_ACCESS_SECONDS)

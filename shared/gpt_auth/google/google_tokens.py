@@ -46,6 +46,20 @@ SCOPE_ALIASES = {
     "https://www.googleapis.com/auth/userinfo.profile": "profile",
 }
 
+# A grant is refreshed by compare-and-set and deleted when Google refuses it: a secondary that has
+# not seen a new sign-in's grant would sign the user out, a deletion on one node can be rolled back.
+COLLECTION = db.Stored(
+    "google_grants",
+    about="Google's access to your account",
+    holds=(
+        "the tokens Google gives for reading your calendar, encrypted (AES-256-GCM). Deleted after "
+        "{refresh} without use, or as soon as Google refuses them, for example after you remove access."
+    ),
+    indexes=(db.expiring(),),
+    strict=True,
+    user_field="_id",
+)
+
 
 @dataclass(frozen=True, repr=False)
 class Grant:
@@ -92,7 +106,7 @@ def save_from_callback(
     fields |= _access_fields(user_id, tokens, when)
     if tokens.refresh_token is not None:
         fields |= {"refresh_token": _seal(user_id, "refresh_token", tokens.refresh_token), "issued_at": when}
-    db.collection(db.GOOGLE_GRANTS).update_one(
+    db.collection(COLLECTION).update_one(
         {"_id": user_id}, {"$set": fields, "$inc": {"version": 1}}, upsert=True
     )
 
@@ -107,9 +121,7 @@ def holds_refresh_token(user_id: str, *, covering: Iterable[str] = (), now: date
     wanted = sorted({SCOPE_ALIASES.get(name, name) for name in covering})
     if wanted:
         query["scopes"] = {"$all": wanted}
-    found = db.collection(db.GOOGLE_GRANTS).find_one(
-        {**query, "expires_at": {"$gt": now or db.now()}}, {"_id": 1}
-    )
+    found = db.collection(COLLECTION).find_one({**query, "expires_at": {"$gt": now or db.now()}}, {"_id": 1})
     return found is not None
 
 
@@ -187,7 +199,7 @@ def load(user_id: str, now: datetime | None = None, *, expired_too: bool = False
     query: dict[str, Any] = {"_id": user_id}
     if not expired_too:
         query["expires_at"] = {"$gt": now or db.now()}
-    found = db.collection(db.GOOGLE_GRANTS, read_only=True).find_one(query)
+    found = db.collection(COLLECTION, read_only=True).find_one(query)
     if found is None:
         return None
     opened = {name: _open(user_id, name, found.get(name)) for name in FIELDS}
@@ -206,7 +218,7 @@ def delete(user_id: str, version: int | None = None) -> bool:
     query: dict[str, Any] = {"_id": user_id}
     if version is not None:
         query["version"] = version
-    return db.collection(db.GOOGLE_GRANTS).delete_one(query).deleted_count == 1
+    return db.collection(COLLECTION).delete_one(query).deleted_count == 1
 
 
 def revoke_at_google(user_id: str) -> str:
@@ -298,7 +310,7 @@ def _refresh(grant: Grant, when: datetime) -> str:
     }
     if tokens.scope:
         fields["scopes"] = _scopes(tokens.scope, ())
-    won = db.collection(db.GOOGLE_GRANTS).update_one(
+    won = db.collection(COLLECTION).update_one(
         {"_id": grant.user_id, "version": grant.version}, {"$set": fields, "$inc": {"version": 1}}
     )
     if won.matched_count == 0:
@@ -341,7 +353,7 @@ def _grant_expiry(when: datetime) -> datetime:
 
 
 def _aad(user_id: str, field: str) -> str:
-    return f"{db.GOOGLE_GRANTS}/{user_id}/{field}"
+    return f"{COLLECTION.name}/{user_id}/{field}"
 
 
 def _seal(user_id: str, field: str, value: str) -> str:

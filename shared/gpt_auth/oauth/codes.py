@@ -23,6 +23,19 @@ from gpt_auth.runtime.log import logger
 CODE_TTL_SECONDS = 120
 DUPLICATE_WINDOW_SECONDS = 2
 
+# A code decides who is signed in: it reads the primary and writes to a majority (db.Stored.strict).
+COLLECTION = db.Stored(
+    "authorization_codes",
+    about="Your sign-in code",
+    holds=(
+        "the fingerprint of the one-time code ChatGPT exchanges for its tokens, with your id. It works "
+        f"once, and is deleted {CODE_TTL_SECONDS // 60} minutes after you signed in."
+    ),
+    indexes=(db.expiring(),),
+    strict=True,
+    user_field="user_id",
+)
+
 
 @dataclass(frozen=True)
 class CodeGrant:
@@ -52,7 +65,7 @@ def issue_code(
     """
     when = now or db.now()
     code = code or mint(AUTHORIZATION_CODE)
-    db.collection(db.AUTHORIZATION_CODES).insert_one(
+    db.collection(COLLECTION).insert_one(
         {
             "_id": hash_token(code),
             "client_id": client_id,
@@ -90,7 +103,7 @@ def redeem_code(
         return None
     when = now or db.now()
     # Only updates codes that issue_code inserted, after it ensured the indexes: no round trip here.
-    codes = db.collection(db.AUTHORIZATION_CODES, read_only=True)
+    codes = db.collection(COLLECTION, read_only=True)
     code_hash = hash_token(code)
     record = codes.find_one_and_update(
         {"_id": code_hash, "used_at": None, "expires_at": {"$gt": when}},
@@ -121,7 +134,7 @@ def _is_duplicate(code_hash: str, client_id: str | None, redirect_uri: str | Non
         "used_with_redirect_uri": redirect_uri,
         "used_at": {"$gt": when - timedelta(seconds=DUPLICATE_WINDOW_SECONDS)},
     }
-    if db.collection(db.AUTHORIZATION_CODES, read_only=True).find_one(first_use, {"_id": 1}) is None:
+    if db.collection(COLLECTION, read_only=True).find_one(first_use, {"_id": 1}) is None:
         return False
     logger.info("duplicate code exchange refused; the first one's tokens are kept")
     metrics.count(metrics.DUPLICATE_CODE_EXCHANGES)
@@ -130,7 +143,5 @@ def _is_duplicate(code_hash: str, client_id: str | None, redirect_uri: str | Non
 
 def was_replayed(code_hash: str) -> bool:
     """True when the code was presented again after its first use."""
-    record = db.collection(db.AUTHORIZATION_CODES, read_only=True).find_one(
-        {"_id": code_hash}, {"replayed_at": 1}
-    )
+    record = db.collection(COLLECTION, read_only=True).find_one({"_id": code_hash}, {"replayed_at": 1})
     return record is not None and record.get("replayed_at") is not None

@@ -17,6 +17,16 @@ from gpt_auth.runtime import db
 
 REQUEST_TTL_SECONDS = 600
 
+COLLECTION = db.Stored(
+    "authorization_requests",
+    about="A sign-in in progress",
+    holds=(
+        "what the GPT asked for, kept while you are at Google: nothing that names you. Deleted when "
+        f"Google sends you back, or after {REQUEST_TTL_SECONDS // 60} minutes."
+    ),
+    indexes=(db.expiring(),),
+)
+
 
 @dataclass(frozen=True)
 class PendingRequest:
@@ -43,7 +53,7 @@ def create(
     """
     when = now or db.now()
     request_id = request_id or mint(AUTHORIZATION_REQUEST)
-    db.collection(db.AUTHORIZATION_REQUESTS).insert_one(
+    db.collection(COLLECTION).insert_one(
         {
             "_id": hash_token(request_id),
             **asdict(request),
@@ -63,7 +73,7 @@ def consume(request_id: str, *, browser: str, now: datetime | None = None) -> Pe
     """
     if not is_well_formed(request_id, AUTHORIZATION_REQUEST):
         return None
-    record = db.collection(db.AUTHORIZATION_REQUESTS).find_one_and_delete(
+    record = db.collection(COLLECTION).find_one_and_delete(
         {
             "_id": hash_token(request_id),
             "browser_hash": hash_token(browser),

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from gpt_auth.google import provider
-from gpt_auth.oauth import sessions, users
+from gpt_auth.oauth import codes, sessions, users
 from gpt_auth.runtime import db
 from gpt_auth.runtime.settings import get_settings
 
@@ -36,7 +36,7 @@ def user_ids_for(who: str) -> list[str]:
     issuer, separator, _ = who.partition(users.ID_SEPARATOR)
     if separator and "://" in issuer:
         return [who]
-    records = db.collection(db.USERS)
+    records = db.collection(users.COLLECTION)
     found = {str(user["_id"]) for user in records.find({"sub": who}, {"_id": 1})}
     if "@" in who:
         emails = sorted({who, who.lower()})
@@ -70,7 +70,7 @@ def revoke(
         raise ValueError("Name the users or the client whose sessions to revoke.")
     when = now or db.now()
     revoked_sessions = sessions.revoke(query, when)
-    voided = db.collection(db.AUTHORIZATION_CODES).update_many(
+    voided = db.collection(codes.COLLECTION).update_many(
         {**query, "used_at": None, "expires_at": {"$gt": when}}, {"$set": {"used_at": when}}
     )
     return Revoked(sessions=revoked_sessions, codes=voided.modified_count)

@@ -43,6 +43,30 @@ if TYPE_CHECKING:
 ROTATION_WINDOW = timedelta(hours=1)
 SLOW_DOWN = "This sign-in refreshed its tokens too often; try again later."
 
+# A session decides who is signed in, and rotation is a compare-and-set: the primary, a majority.
+COLLECTION = db.Stored(
+    "sessions",
+    about="Your sign-in with the GPT",
+    holds=(
+        "your id and only fingerprints (SHA-256 hashes) of the tokens ChatGPT holds, never the tokens. "
+        "An access token works for {access}; the sign-in ends after {refresh} without use, {longest} "
+        "after you signed in at the latest, or when you disconnect."
+    ),
+    indexes=(
+        db.expiring(),
+        ("access_token_hash", {"unique": True}),
+        ("refresh_token_hash", {"unique": True}),
+        ("previous_refresh_token_hash", {}),
+        ("retry_refresh_token_hash", {}),
+        ("retry_access_token_hash", {}),
+        ("family_tag_hash", {}),
+        ("user_id", {}),
+        ("code_hash", {}),
+    ),
+    strict=True,
+    user_field="user_id",
+)
+
 
 @dataclass(frozen=True)
 class IssuedTokens:
@@ -128,7 +152,7 @@ def create_session(
     refresh = refresh_token or mint_refresh_token(tag)
     refresh_expires = when + timedelta(seconds=lifetimes.refresh)
     refresh_hash = hash_token(refresh)
-    db.collection(db.SESSIONS).insert_one(
+    db.collection(COLLECTION).insert_one(
         {
             "_id": family_id,
             "user_id": user_id,
@@ -171,7 +195,7 @@ def session_for_access_token(
         client_id = get_settings().gpt_client_id
     when = now or db.now()
     presented = hash_token(token)
-    sessions = db.collection(db.SESSIONS, read_only=True)
+    sessions = db.collection(COLLECTION, read_only=True)
     live = {"client_id": client_id, **_live(when)}
     # Two lookups, no $or: the common case (the current pair) costs one.
     for field, expires, scope in _ACCESS_TOKEN_SLOTS:
@@ -193,7 +217,7 @@ def scope_of_refresh_token(token: str, *, client_id: str, now: datetime | None =
         return None
     when = now or db.now()
     presented = hash_token(token)
-    sessions = db.collection(db.SESSIONS)
+    sessions = db.collection(COLLECTION)
     live = {"client_id": client_id, **_live(when)}
     for accepted in ({_CURRENT: presented}, {_RETRY: presented}, _inside_window(presented, when)):
         found = sessions.find_one({**accepted, **live}, {"scope": 1})
@@ -247,7 +271,7 @@ def _rotate(
     token: str, tag: str, family: dict[str, Any], lifetimes: Lifetimes, scope: str | None, when: datetime
 ) -> IssuedTokens | None:
     presented = hash_token(token)
-    sessions = db.collection(db.SESSIONS)
+    sessions = db.collection(COLLECTION)
     access, refresh = mint(ACCESS_TOKEN), mint_refresh_token(tag)
     new_refresh = hash_token(refresh)
     access_expires = when + timedelta(seconds=lifetimes.access)
@@ -314,7 +338,7 @@ def _revoke_if_retired(live: dict[str, Any], when: datetime) -> bool:
     someone who knows the family's tag, from one of its tokens, wrote one). A concurrent
     rotation cannot make it acceptable meanwhile: only new tokens become current or retry.
     """
-    family = db.collection(db.SESSIONS).find_one_and_update(
+    family = db.collection(COLLECTION).find_one_and_update(
         live,
         {"$set": {"revoked_at": when}},
         projection={"_id": 1},
@@ -340,7 +364,7 @@ def _restart_rotation_count(
         The family reached the bound less than an hour after its count began, and the token is
         one it accepts.
     """
-    sessions = db.collection(db.SESSIONS)
+    sessions = db.collection(COLLECTION)
     spent = {**family, "rotations": {"$gte": lifetimes.rotations_per_hour}}
     restarted = sessions.find_one_and_update(
         {**spent, "rotations_since": {"$lte": when - ROTATION_WINDOW}},
@@ -368,7 +392,7 @@ def _restart_rotation_count(
 
 def revoke(query: dict[str, Any], now: datetime | None = None) -> int:
     """Revoke every live session matching ``query``; returns how many were revoked."""
-    result = db.collection(db.SESSIONS).update_many(
+    result = db.collection(COLLECTION).update_many(
         {**query, "revoked_at": None}, {"$set": {"revoked_at": now or db.now()}}
     )
     return result.modified_count

@@ -19,6 +19,14 @@ from gpt_auth.runtime import db
 
 ID_SEPARATOR = "#"
 
+COLLECTION = db.Stored(
+    "users",
+    about="Your Google account",
+    holds="its id, your email address and your name, to know who signed in. Kept until you erase it.",
+    indexes=(("email", {}),),  # make revoke USER=<email>
+    user_field="_id",
+)
+
 
 def user_id(issuer: str, sub: str) -> str:
     """The id of the user ``sub`` at ``issuer`` (a trailing slash of the issuer does not count)."""
@@ -58,5 +66,5 @@ def upsert_user(*, issuer: str, claims: Mapping[str, Any], now: datetime | None 
     if isinstance(name, str):
         fields["name"] = name
     key = user_id(issuer, sub)
-    db.collection(db.USERS).update_one({"_id": key}, update, upsert=True)
+    db.collection(COLLECTION).update_one({"_id": key}, update, upsert=True)
     return key

@@ -1,5 +1,8 @@
 """The MongoDB connection: one lazy client per container, indexes ensured once per collection.
 
+Each collection is declared (:class:`Stored`) in the module that uses it; ``gpt_auth.stored``
+lists them all.
+
 With ``MONGODB_URI`` unset or ``mongomock://...`` the embedded in-memory store (mongomock) serves
 local runs and tests through the same code. Inside AWS Lambda the embedded store is refused,
 since each container would keep its own sessions and lose them.
@@ -8,6 +11,8 @@ since each container would keep its own sessions and lose them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,30 +23,41 @@ from gpt_auth.runtime.settings import get_settings
 if TYPE_CHECKING:
     from pymongo.collection import Collection
 
-USERS = "users"
-AUTHORIZATION_REQUESTS = "authorization_requests"
-AUTHORIZATION_CODES = "authorization_codes"
-SESSIONS = "sessions"
-GOOGLE_GRANTS = "google_grants"
 
-# name -> list of (keys, options); all creations are idempotent.
-_INDEXES: dict[str, list[tuple[str, dict[str, Any]]]] = {
-    USERS: [("email", {})],
-    AUTHORIZATION_REQUESTS: [("expires_at", {"expireAfterSeconds": 0})],
-    AUTHORIZATION_CODES: [("expires_at", {"expireAfterSeconds": 0})],
-    SESSIONS: [
-        ("expires_at", {"expireAfterSeconds": 0}),
-        ("access_token_hash", {"unique": True}),
-        ("refresh_token_hash", {"unique": True}),
-        ("previous_refresh_token_hash", {}),
-        ("retry_refresh_token_hash", {}),
-        ("retry_access_token_hash", {}),
-        ("family_tag_hash", {}),
-        ("user_id", {}),
-        ("code_hash", {}),
-    ],
-    GOOGLE_GRANTS: [("expires_at", {"expireAfterSeconds": 0})],
-}
+@dataclass(frozen=True)
+class Stored:
+    """A collection, declared in the module that uses it: its indexes, its concerns, what it keeps.
+
+    Attributes
+    ----------
+    name
+        The collection's name in ``MONGODB_DATABASE``.
+    about, holds
+        What it keeps about a person, in words: a title and sentences for the privacy page.
+        ``holds`` may name the configured lifetimes: ``{access}``, ``{refresh}``, ``{longest}``.
+    indexes
+        ``(keys, options)`` pairs, created once per container (an idempotent ``createIndexes``);
+        none is fine. An ``expires_at`` index with ``expireAfterSeconds: 0`` is a TTL index.
+    strict
+        Reads the primary and writes to a majority whatever ``MONGODB_URI`` says: for documents
+        that decide who is signed in, or that a compare-and-set or an erasure must not lose.
+    user_field
+        The field holding the user id, where a user's documents are found and erased; None when
+        no document names a user.
+    """
+
+    name: str
+    about: str
+    holds: str
+    indexes: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    strict: bool = False
+    user_field: str | None = None
+
+
+def expiring(field: str = "expires_at") -> tuple[str, Mapping[str, Any]]:
+    """A TTL index: MongoDB deletes a document once its ``field`` has passed."""
+    return (field, {"expireAfterSeconds": 0})
+
 
 MAX_POOL_SIZE = 2
 
@@ -54,12 +70,6 @@ REFUSAL_CODES: dict[int, str] = {
     8000: "AtlasError",
     14031: "OutOfDiskSpace",
 }
-
-# Codes and sessions decide who is signed in, and a Google grant is refreshed by compare-and-set
-# and deleted when Google refuses it: whatever MONGODB_URI says, they read the primary (a
-# secondary may not have seen a rotation, a new grant or a revocation yet) and write to a
-# majority (an acknowledged rotation or revocation survives a failover).
-_STRICT = frozenset({AUTHORIZATION_CODES, SESSIONS, GOOGLE_GRANTS})
 
 # Fail fast: an unreachable database becomes a 503 within a few seconds, far inside the
 # function timeout, instead of pymongo's default 30 s server selection.
@@ -99,8 +109,8 @@ def _new_client(uri: str) -> Any:
     return MongoClient(uri, **CLIENT_OPTIONS)
 
 
-def collection(name: str, *, read_only: bool = False) -> Collection[dict[str, Any]]:
-    """A collection of the configured database, its indexes ensured on first use.
+def collection(stored: Stored, *, read_only: bool = False) -> Collection[dict[str, Any]]:
+    """The declared collection in the configured database, its indexes ensured on first use.
 
     ``read_only=True`` skips that round trip, for callers that never insert (the token check, a
     code's redemption): they find or update only documents a writer inserted after it created
@@ -111,24 +121,26 @@ def collection(name: str, *, read_only: bool = False) -> Collection[dict[str, An
     if _client is None or _client_uri != settings.mongodb_uri:
         reset()  # first use, or a rotated secret changed the URI (e.g. a new password)
         _client, _client_uri = _new_client(settings.mongodb_uri), settings.mongodb_uri
-    coll: Collection[dict[str, Any]] = _client[settings.mongodb_database][name]
-    if name in _STRICT:
+    coll: Collection[dict[str, Any]] = _client[settings.mongodb_database][stored.name]
+    if stored.strict:
         from pymongo import ReadPreference, WriteConcern
 
         coll = coll.with_options(
             read_preference=ReadPreference.PRIMARY, write_concern=WriteConcern("majority")
         )
-    if not read_only and name not in _ready:
-        ensure_indexes(coll, name)
-        _ready.add(name)
+    if not read_only and stored.name not in _ready:
+        ensure_indexes(coll, stored)
+        _ready.add(stored.name)
     return coll
 
 
-def ensure_indexes(coll: Collection[dict[str, Any]], name: str) -> list[str]:
-    """Create the collection's indexes; a no-op when they exist."""
+def ensure_indexes(coll: Collection[dict[str, Any]], stored: Stored) -> list[str]:
+    """Create the collection's declared indexes; a no-op when they exist, or when none is declared."""
     from pymongo import IndexModel
 
-    return coll.create_indexes([IndexModel(keys, **options) for keys, options in _INDEXES[name]])
+    if not stored.indexes:
+        return []  # createIndexes refuses an empty list
+    return coll.create_indexes([IndexModel(keys, **options) for keys, options in stored.indexes])
 
 
 def reset() -> None:
