@@ -397,7 +397,7 @@ class Simulator:
         """Call one declared action with what its form holds (or the answer's continuation), as the
         GPT does: its method and path on testEndpoint, the query, the JSON body, the access token."""
         action, name = form.action, form.operation_id
-        back = _redirect(f"/#{name}")
+        back = _redirect(f"/#action-{name}")  # the browser lands at the answer
         session.notice = None
         if not session.access_token:
             session.answers[name] = Answer(0, 0, headline="Sign in first: the action needs an access token.")

@@ -139,13 +139,13 @@ def call_get_hello(page, base: str, name: str) -> str:
     the greeting it shows."""
     page.fill(f"#{HELLO}-body-name", name)
     page.get_by_role("button", name=f"Call {HELLO}").click()
-    page.wait_for_url(f"{base}/#{HELLO}")
+    page.wait_for_url(f"{base}/#action-{HELLO}")
     return page.locator(f"#answer-{HELLO}").inner_text()
 
 
 def list_events(page, base: str) -> None:
     page.get_by_role("button", name=f"Call {EVENTS}").click()
-    page.wait_for_url(f"{base}/#{EVENTS}")
+    page.wait_for_url(f"{base}/#action-{EVENTS}")
 
 
 def sign_in_as(page, base: str, user: str) -> None:
@@ -261,7 +261,7 @@ def test_the_busy_user_s_page_stays_short_and_a_new_user_starts_clean(local_syst
     list_events(page, local_system)
     assert page.locator(f"#{EVENTS}-summary").inner_text().startswith("Page 1: 50 events")
     page.locator(f"#{EVENTS}-more").click()
-    page.wait_for_url(f"{local_system}/#{EVENTS}")
+    page.wait_for_url(f"{local_system}/#action-{EVENTS}")
     # THEN the events are listed, and the page stays a few screens long
     assert page.locator(f"#{EVENTS}-summary").inner_text().startswith("Page 2: 50 events")
     table = page.locator(f"#{EVENTS}-events")
@@ -274,7 +274,7 @@ def test_the_busy_user_s_page_stays_short_and_a_new_user_starts_clean(local_syst
     call_get_hello_refused = page.locator(f"#{HELLO}-result")
     page.fill(f"#{HELLO}-body-name", "")
     page.get_by_role("button", name=f"Call {HELLO}").click()
-    page.wait_for_url(f"{local_system}/#{HELLO}")
+    page.wait_for_url(f"{local_system}/#action-{HELLO}")
     # THEN the reason is under its form, in view, not below the events
     reason = call_get_hello_refused.get_by_role("alert")
     assert "must be a string of 1 to 200 characters" in reason.inner_text()

@@ -119,7 +119,7 @@ def local(store: str) -> Iterator[Local]:
 
 def form_of(page: str) -> str:
     """The test action's part of the page: its form and what it answered."""
-    start = page.index(f'<article class="action" id="{NOTE.operation_id}"')
+    start = page.index(f'<article class="action" id="action-{NOTE.operation_id}"')
     return page[start : page.index("</article>", start)]
 
 

@@ -109,7 +109,7 @@ def test_an_empty_name_shows_the_action_s_400(local):
     sign_in(local, browser)
     page = greet(local, browser, "")
     # the action's reason, under its own form (not only in the timeline below)
-    form = page[page.index(f'<article class="action" id="{HELLO}"') :]
+    form = page[page.index(f'<article class="action" id="action-{HELLO}"') :]
     form = form[: form.index("</article>")]
     assert (
         f"{HELLO} answered 400: invalid_request: &#39;name&#39; must be a string of 1 to 200 characters; "

@@ -195,7 +195,7 @@ def test_local_site_sends_the_page_and_simulator_routes_to_the_simulator_and_the
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda action: action.operation_id)
 def test_every_declared_action_has_a_form_with_each_declared_field(client, action):
     text = get(client, "/").get_data(as_text=True)
-    start = text.index(f'<article class="action" id="{action.operation_id}"')
+    start = text.index(f'<article class="action" id="action-{action.operation_id}"')
     form = text[start : text.index("</article>", start)]
     assert f'method="post" action="/simulator/actions/{action.operation_id}"' in form
     assert f"{action.method} {action.path}" in form
