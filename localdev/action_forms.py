@@ -8,7 +8,8 @@ written here: a new declaration shows up on the page as it is.
 
 The browser does not enforce the rules (the forms are ``novalidate``): the simulator sends what
 was typed, as a GPT may, so the action's own 400 can be seen. A field left empty is left out
-unless the schema requires it.
+unless the schema requires it; a body field the schema lets be null has a "null" box that sends
+``null``.
 
 An answer is shown as the GPT reads it: its size, each list's length, a table per list of
 objects (long values shortened), the whole JSON collapsed when long. A continuation is read from
@@ -29,11 +30,12 @@ from gpt_auth.actions.declaration import PATTERN_RULES, Action, statuses_of
 from gpt_auth.actions.inputs import json_schema, rule_of
 
 QUERY, BODY = "query", "body"
-# Form fields the simulator itself sends beside the declared ones.
-CONTROL_FIELDS = frozenset({"csrf", "more"})
+# Form fields the simulator itself sends beside the declared ones (NULLS: the fields sent as null).
+NULLS = "null"
+CONTROL_FIELDS = frozenset({"csrf", "more", NULLS})
 # Beyond these, a value is shortened in tables and a JSON answer starts collapsed.
 CELL_CHARS = 60
-OPEN_ANSWER_CHARS = 600
+OPEN_ANSWER_CHARS = 400
 SHOWN_REASON_CHARS = 500
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
@@ -67,6 +69,7 @@ class FormField:
     minimum: float | None = None
     maximum: float | None = None
     default: str = ""
+    nullable: bool = False
 
     @property
     def dom_id(self) -> str:
@@ -107,6 +110,7 @@ def _form_field(
         minimum=shown.get("minimum"),
         maximum=shown.get("maximum"),
         default="" if default is None else json.dumps(default) if kind in ("array", "json") else str(default),
+        nullable=part == BODY and any(s.get("type") == "null" for s in schema.get("anyOf", ())),
     )
 
 
@@ -208,9 +212,13 @@ class Submission:
 def submission_of(form: ActionForm, posted: Mapping[str, list[str]]) -> Submission:
     """The query and JSON body from the posted form (``posted``: each input's values)."""
     sent = Submission(body={} if form.action.body is not None else None)
+    nulls = sent.values[NULLS] = list(posted.get(NULLS, []))
     for spec in form.fields:
         values = posted.get(spec.input, [])
         sent.values[spec.input] = values
+        if spec.nullable and spec.input in nulls and sent.body is not None:
+            sent.body[spec.name] = None
+            continue
         if spec.widget == "list" and not spec.options:
             items = [line.strip() for text in values for line in text.splitlines() if line.strip()]
         else:

@@ -49,6 +49,7 @@ from werkzeug.wrappers import Request, Response
 
 from gpt_auth.actions.declaration import Action
 from localdev.action_forms import (
+    NULLS,
     ActionForm,
     Answer,
     Submission,
@@ -64,7 +65,7 @@ COOKIE = "gpt_simulator"
 MAX_SESSIONS = 200
 MAX_STEPS = 40
 # The timeline shows the newest steps; older ones wait in one collapsed entry.
-SHOWN_STEPS = 6
+SHOWN_STEPS = 5
 # A request or response body longer than this starts collapsed in the timeline.
 OPEN_BODY_CHARS = 1200
 ACTIONS_PATH = "/simulator/actions/"
@@ -551,6 +552,7 @@ class Simulator:
             token_auth_methods=TOKEN_AUTH_METHODS,
             forms=self.forms.values(),
             actions_path=ACTIONS_PATH,
+            nulls_field=NULLS,
             earlier_steps=session.steps[:-SHOWN_STEPS],
             shown_steps=session.steps[-SHOWN_STEPS:],
             open_body_chars=OPEN_BODY_CHARS,

@@ -45,7 +45,7 @@ class NoteBody(msgspec.Struct, forbid_unknown_fields=True):
         | msgspec.UnsetType
     ) = msgspec.UNSET
     urgent: bool | msgspec.UnsetType = msgspec.UNSET
-    text: Annotated[str, msgspec.Meta(pattern=NOT_BLANK)] | msgspec.UnsetType = msgspec.UNSET
+    text: Annotated[str, msgspec.Meta(pattern=NOT_BLANK)] | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class Stored(msgspec.Struct):
@@ -201,3 +201,13 @@ def test_the_page_names_the_token_s_user_after_each_call_and_no_one_once_it_is_r
     assert "invalid_token" in form
     assert "User: <strong>unknown (no live session found for the access token)</strong>" in page
     assert SAMPLE_USER not in page
+
+
+def test_a_nullable_field_ticked_null_is_sent_as_null(local):
+    form = form_of(local.page())
+    assert '<input type="checkbox" name="null" value="text">' in form  # only the nullable field has one
+    assert form.count('type="checkbox"') == 1
+    page = local.press(count="2", text="ignored", null="text")
+    (call,) = RECEIVED
+    assert call.body.text is None
+    assert '<input type="checkbox" name="null" value="text" checked>' in form_of(page)

@@ -23,6 +23,7 @@ class Body(msgspec.Struct):
     sizes: list[int] | msgspec.UnsetType = msgspec.UNSET
     extra: dict[str, int] | msgspec.UnsetType = msgspec.UNSET
     csrf: str | msgspec.UnsetType = msgspec.UNSET  # a field named like the page's own
+    note: Annotated[str, msgspec.Meta(max_length=5)] | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class Item(msgspec.Struct):
@@ -65,7 +66,9 @@ def test_fields_come_from_the_declared_query_and_body():
         "sizes": ("body", "sizes", "list", False),
         "extra": ("body", "extra", "json", False),
         "csrf": ("body", "body.csrf", "text", False),  # never taken for the page's CSRF token
+        "note": ("body", "note", "text", False),
     }
+    assert [f.name for f in form.fields if f.nullable] == ["note"]
     size = next(f for f in form.fields if f.name == "size")
     assert (size.minimum, size.maximum, size.rule) == (1, 9, "must be a whole number from 1 to 9")
 
@@ -129,3 +132,11 @@ def test_a_refusal_states_the_action_s_reason_and_its_declared_meaning():
     token = refusal_of(form, 401, "", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
     assert token.headline.startswith("The action refused the access token (401)")
     assert token.reason == 'Bearer error="invalid_token"'
+
+
+def test_a_nullable_body_field_ticked_null_is_sent_as_null():
+    form = form_of(ACTION)
+    sent = submission_of(form, {"size": ["1"], "note": ["kept?"], "null": ["note", "size", "cursor"]})
+    # only a field the schema lets be null is sent as null; the rest are sent as typed
+    assert sent.body == {"size": 1, "note": None}
+    assert sent.query == [] and sent.values["null"] == ["note", "size", "cursor"]
