@@ -24,7 +24,16 @@ from tests.support.paths import ROOT
 from tests.support.schemas import boundary_cases
 
 SCHEMA = schemathesis.openapi.from_path(ROOT / "manifest.json")
+# Invalid data may also be too large: the 413 that refuses a body before it is read rejects it too.
+SCHEMA.config.checks.negative_data_rejection.expected_statuses.append("413")
 PLAIN = [a for a in ACTIONS if not a.google_scopes]
+# An action without query or body has no invalid data to generate: it is driven with valid data only.
+DRIVEN = [
+    pytest.param(action, mode, id=f"{mode}-{action.operation_id}")
+    for action in PLAIN
+    for mode in GenerationMode
+    if mode is GenerationMode.POSITIVE or action.query is not None or action.body is not None
+]
 
 
 def operation_of(action) -> schemathesis.APIOperation:
@@ -53,8 +62,7 @@ def operations() -> list[schemathesis.APIOperation]:
     return [result.ok() for result in SCHEMA.get_all_operations()]
 
 
-@pytest.mark.parametrize("action", PLAIN, ids=lambda a: a.operation_id)
-@pytest.mark.parametrize("mode", list(GenerationMode), ids=str)
+@pytest.mark.parametrize(("action", "mode"), DRIVEN)
 @given(data=st.data())
 def test_generated_requests_get_documented_answers(action, mode, data, emulator):
     call_and_check(data.draw(operation_of(action).as_strategy(generation_mode=mode)), emulator)

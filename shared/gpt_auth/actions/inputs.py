@@ -57,9 +57,8 @@ def _between(low: int | None, high: int | None, unit: str, units: str) -> str:
 def rule_of(schema: Mapping[str, Any]) -> str:
     """The rule a value must follow, in words, from its JSON Schema (e.g. "must be a whole number
     from 1 to 31")."""
-    variants = [s for s in schema.get("anyOf", ()) if s.get("type") != "null"]
-    if variants:
-        return rule_of(variants[0])
+    if "anyOf" in schema:
+        return rule_of(_not_null(schema))
     if "enum" in schema:
         return "must be one of " + ", ".join(f"'{value}'" for value in schema["enum"])
     kind = schema.get("type")
@@ -92,16 +91,22 @@ def rule_of(schema: Mapping[str, Any]) -> str:
     return "must follow the schema"
 
 
+def _not_null(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The schema a value that is not null follows (a field that may be null is ``anyOf``)."""
+    variants = [s for s in schema.get("anyOf", ()) if s.get("type") != "null"]
+    return variants[0] if variants else schema
+
+
 def _field(schema: Mapping[str, Any], path: str) -> tuple[str, Mapping[str, Any]]:
     """The field at msgspec's ``path`` (``.topics[2]``) as we name it, and its schema."""
     name, here = "", schema
     for step in _STEP.finditer(path):
         if step["key"] is not None:
             name = f"{name}.{step['key']}" if name else step["key"]
-            here = here.get("properties", {}).get(step["key"], {})
+            here = _not_null(here.get("properties", {}).get(step["key"], {}))
         else:
             name += f"[{step['index']}]"
-            here = here.get("items", {})
+            here = _not_null(here.get("items", {}))
     return name, here
 
 
