@@ -18,7 +18,9 @@ HEAVY = (
 SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"  # events/test_endpoint_*.json
 
 
-def loaded_after(event_name: str, query: str | None, status: int, env: dict[str, str]) -> list[str]:
+def loaded_after(
+    event_name: str, query: str | None, status: int, env: dict[str, str], heavy: tuple[str, ...] = HEAVY
+) -> list[str]:
     """The heavy modules a fresh interpreter holds after answering the sample event, its token live."""
     script = f"""
 from functions.test_endpoint import app
@@ -31,7 +33,7 @@ if {query!r} is not None:
 answer = app.lambda_handler(event, FakeLambdaContext())
 assert answer['statusCode'] == {status}, answer
 """
-    return cold_imports.loaded_after(script, HEAVY, env)
+    return cold_imports.loaded_after(script, heavy, env)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +58,12 @@ def test_the_probe_sees_the_calendar_modules_once_events_are_asked_for(app_setti
         "gpt_auth.google.api",
         "gpt_auth.google.calendar",
     } <= set(loaded)
+
+
+def test_gethello_loads_not_even_the_events_answer_code(app_settings):
+    # testEndpoint's cold start imports every declaration; GET /events' answer code (its cursor,
+    # the bounded answer) waits for a call of that route (docs/performance.md)
+    answer_code = ("gpt_auth.actions.bounded", "gpt_auth.actions.event_cursor")
+    assert loaded_after("test_endpoint_valid", None, 200, app_settings, answer_code) == []
+    events = loaded_after("test_endpoint_events_bad_days", "days=7", 401, app_settings, answer_code)
+    assert "gpt_auth.actions.event_cursor" in events

@@ -327,7 +327,7 @@ def test_every_declared_action_is_an_operation_with_its_declared_input(good):
 
 
 def test_an_action_over_the_instructions_budget_is_refused_naming_it(monkeypatch):
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from gpt_auth.actions import catalog
     from localdev import gpt_instructions

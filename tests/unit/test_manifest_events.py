@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gpt_auth.actions import event_cursor, upcoming_events
+from gpt_auth.actions import upcoming_events
 from localdev import manifest as m
 from tests.support.paths import ROOT
 
@@ -30,13 +30,13 @@ def test_list_upcoming_events_is_a_valid_get_with_days_and_page_described():
     days = params["days"]["schema"]
     assert (days["minimum"], days["maximum"], days["default"]) == (
         1,
-        event_cursor.MAX_DAYS,
-        event_cursor.DEFAULT_DAYS,
+        upcoming_events.MAX_DAYS,
+        upcoming_events.DEFAULT_DAYS,
     )
     # the whole string, as JSON Schema reads it: no trailing newline either
     assert (
         params["page"]["schema"]["pattern"]
-        == f"^(?:[A-Za-z0-9_-]{{1,{event_cursor.MAX_CURSOR_CHARS}}})$(?!\\n)"
+        == f"^(?:[A-Za-z0-9_-]{{1,{upcoming_events.MAX_CURSOR_CHARS}}})$(?!\\n)"
     )
     assert "next_page" in params["page"]["description"]
     assert set(op["responses"]) == {"200", "400", "401", "403", "503"}

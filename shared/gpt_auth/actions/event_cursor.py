@@ -15,15 +15,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from gpt_auth.actions.upcoming_events import MAX_CURSOR_CHARS, MAX_DAYS
 from gpt_auth.runtime.errors import BadRequest
 
 # Events asked of Google per answer (maxResults): at 20,000 characters all of them fit with
 # descriptions trimmed to about 200 characters.
 PAGE_SIZE = 50
-MAX_DAYS = 31
-DEFAULT_DAYS = 7
 MAX_PAGE_TOKEN_CHARS = 600
-MAX_CURSOR_CHARS = 1024
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 PAGE_TOKEN = re.compile(rf"[\x21-\x7e]{{1,{MAX_PAGE_TOKEN_CHARS}}}")

@@ -18,16 +18,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from gpt_auth.actions import bounded
 from gpt_auth.actions.declaration import Action, Call, Reply, pattern, whole
-from gpt_auth.actions.event_cursor import DEFAULT_DAYS, MAX_CURSOR_CHARS, MAX_DAYS, PageCursor
 from gpt_auth.runtime.settings import MIN_ACTION_RESPONSE_CHARS
 
 if TYPE_CHECKING:
+    from gpt_auth.actions.event_cursor import PageCursor
     from gpt_auth.google.calendar import CalendarPage
 
 # Google Calendar API v3, read only: what this action asks Google for at sign-in.
 SCOPE = "https://www.googleapis.com/auth/calendar.readonly"
+# The query's limits are stated here, and the answer's code (bounded, event_cursor) imported in
+# the functions that use it: testEndpoint's cold start imports every declaration, and POST / none
+# of that code (docs/performance.md).
+MAX_DAYS = 31
+DEFAULT_DAYS = 7
+MAX_CURSOR_CHARS = 1024
 CURSOR = pattern(
     whole(f"[A-Za-z0-9_-]{{1,{MAX_CURSOR_CHARS}}}"),
     "it must be the next_page value of a previous answer, unchanged",
@@ -83,6 +88,8 @@ class Events(msgspec.Struct):
 
 def compact_event(item: Mapping[str, Any]) -> dict[str, Any]:
     """One Google event item as the answer shows it (:class:`Event`), each text field within its cap."""
+    from gpt_auth.actions import bounded
+
     event: dict[str, Any] = {
         "summary": bounded.clean_text(item.get("summary"), SUMMARY_MAX_CHARS),
         "start": _when(item.get("start")),
@@ -101,6 +108,8 @@ def compact_event(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def _when(value: object) -> str | None:
     """Google's ``start``/``end``: ``{"dateTime": ...}`` for timed events, ``{"date": ...}`` all day."""
+    from gpt_auth.actions import bounded
+
     if isinstance(value, Mapping):
         for key in ("dateTime", "date"):
             text = bounded.clean_text(value.get(key), 40)
@@ -114,6 +123,8 @@ def bounded_answer(
 ) -> str:
     """The answer for ``events`` (from :func:`compact_event`) within ``max_chars`` (at least
     ``MIN_ANSWER_CHARS``): ``bounded.bounded_answer`` trimming descriptions first."""
+    from gpt_auth.actions import bounded
+
     return bounded.bounded_answer(
         events, list_key="events", trim="description", max_chars=max_chars, next_page_after=next_page_after
     )
@@ -121,6 +132,8 @@ def bounded_answer(
 
 def answer_for(page: CalendarPage, cursor: PageCursor, max_chars: int) -> str:
     """The bounded answer for ``page``, the Google page ``cursor`` named, from ``cursor.skip`` on."""
+    from gpt_auth.actions.event_cursor import PageCursor
+
     events = [compact_event(item) for item in page.items[cursor.skip :]]
 
     def next_page_after(count: int) -> str | None:
