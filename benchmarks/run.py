@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from benchmarks.provider_stub import ProviderStub
 from benchmarks.scenarios import CONTEXT, SCENARIOS, SETTINGS, Scenario
@@ -106,14 +106,19 @@ os._exit(0)
 
 @dataclass
 class Measured:
-    """The samples of one cold-path subject (ours or a reference)."""
+    """The samples of one cold-path subject (ours or a reference): wall time, the CPU time the
+    child used (user and system; on a loaded machine it leaves out the time spent waiting for a
+    core), and peak RSS."""
 
     seconds: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, float]:
         q = statistics.quantiles(self.seconds, n=4) if len(self.seconds) > 1 else self.seconds * 3
+        cpu = {"cpu_median_s": statistics.median(self.cpu_seconds)} if self.cpu_seconds else {}
         return {
+            **cpu,
             "runs": len(self.seconds),
             "median_s": statistics.median(self.seconds),
             "p25_s": q[0],
@@ -124,8 +129,16 @@ class Measured:
         }
 
 
-def run_measured(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
-    """Run a process to its end: (wall seconds, ru_maxrss in MB, stdout); the child exits at once.
+class Finished(NamedTuple):
+    seconds: float  # wall time
+    rss_mb: float  # wait4's ru_maxrss
+    stdout: str
+    cpu_seconds: float  # user and system time of the child
+
+
+def run_measured(argv: list[str], env: dict[str, str], cwd: Path) -> Finished:
+    """Run a process to its end: wall seconds, ru_maxrss in MB, stdout and CPU seconds; the child
+    exits at once.
 
     ru_maxrss includes the RSS this process had when it forked the child; the cold children
     report their own peak (``peak_rss_kb``) instead.
@@ -141,7 +154,7 @@ def run_measured(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float
         stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode != 0:
         raise RuntimeError(f"{argv[:3]} failed ({proc.returncode}):\n{stderr[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024, stdout
+    return Finished(elapsed, usage.ru_maxrss / 1024, stdout, usage.ru_utime + usage.ru_stime)
 
 
 def bench_result(stdout: str) -> dict[str, Any]:
@@ -251,13 +264,14 @@ class Subject:
         """One cold run; returns the status the request got."""
         event = self.scenario.events(1)[0]
         env = {**self.env, "BENCH_EVENT": json.dumps(event)}
-        elapsed, _, stdout = run_measured(self.argv, env, self.cwd)
-        result = bench_result(stdout)
+        done = run_measured(self.argv, env, self.cwd)
+        result = bench_result(done.stdout)
         status: int = result["status"]
         if status != self.scenario.expected_status and status != NOT_BUILT:
             raise RuntimeError(f"{self.key}: status {status}, expected {self.scenario.expected_status}")
         if record:
-            self.measured.seconds.append(elapsed)
+            self.measured.seconds.append(done.seconds)
+            self.measured.cpu_seconds.append(done.cpu_seconds)
             self.measured.rss_mb.append(result["peak_rss_kb"] / 1024)
         return status
 
@@ -374,16 +388,16 @@ def warm_python(
     env.pop("AWS_LAMBDA_FUNCTION_NAME")  # the embedded store is refused inside Lambda
     # `python` is the harness's own: the embedded store (mongomock) comes from its site-packages,
     # which stand after the function and its layers on the path.
-    _, _, stdout = run_measured([python, str(BENCH / "warm.py"), scenario.function, str(count)], env, root)
-    samples: list[float] = bench_result(stdout)["samples_ms"]
+    done = run_measured([python, str(BENCH / "warm.py"), scenario.function, str(count)], env, root)
+    samples: list[float] = bench_result(done.stdout)["samples_ms"]
     return samples
 
 
 def warm_node(node: str, ref: str, scenario: Scenario, store_uri: str, count: int) -> list[float]:
     event = scenario.events(1)[0]
     env = base_env(store_uri, {"BENCH_EVENT": json.dumps(event), "NODE_ENV": "production"})
-    _, _, stdout = run_measured([node, "warm.js", ref, str(count)], env, NODE_DIR)
-    samples: list[float] = bench_result(stdout)["samples_ms"]
+    done = run_measured([node, "warm.js", ref, str(count)], env, NODE_DIR)
+    samples: list[float] = bench_result(done.stdout)["samples_ms"]
     return samples
 
 
@@ -522,10 +536,17 @@ def secret_ratios(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def paired(after: list[float], before: list[float]) -> float | None:
+    """The median of each round's own after / before (the two runs of a round ran back to back)."""
+    pairs = list(zip(after, before, strict=False))
+    return round(statistics.median(a / b for a, b in pairs), 3) if pairs else None
+
+
 def baseline_ratios(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per function measured from both builds: after / before of the cold medians, and the median
-    of each interleaved round's own after / before (the two runs of a round ran back to back)."""
+    """Per function measured from both builds: after / before of the cold medians and per round,
+    in wall time and in CPU time (which a loaded machine's waits for a core leave out)."""
     cold, samples = report["cold"], report.get("cold_samples_s", {})
+    cpu_samples = report.get("cold_cpu_samples_s", {})
     rows = []
     for scenario in report["scenarios"]:
         function = scenario["function"]
@@ -537,9 +558,15 @@ def baseline_ratios(report: dict[str, Any]) -> list[dict[str, Any]]:
             "route": scenario["route"],
             "after_over_before": ratio(cold[function]["median_s"], before["median_s"]),
         }
-        pairs = list(zip(samples.get(function, []), samples.get(f"{function}{BASELINE}", []), strict=False))
-        if pairs:
-            row["paired_after_over_before"] = round(statistics.median(a / b for a, b in pairs), 3)
+        key = f"{function}{BASELINE}"
+        by_round = paired(samples.get(function, []), samples.get(key, []))
+        if by_round is not None:
+            row["paired_after_over_before"] = by_round
+        if "cpu_median_s" in cold[function] and "cpu_median_s" in before:
+            row["cpu_after_over_before"] = ratio(cold[function]["cpu_median_s"], before["cpu_median_s"])
+            cpu_by_round = paired(cpu_samples.get(function, []), cpu_samples.get(key, []))
+            if cpu_by_round is not None:
+                row["paired_cpu_after_over_before"] = cpu_by_round
         rows.append(row)
     return rows
 
@@ -553,20 +580,32 @@ def render_baseline(report: dict[str, Any]) -> list[str]:
     lines = [
         "",
         f"Against the baseline `{baseline['ref']}` ({baseline['commit'][:12]}): the same cold path "
-        "built from that commit, interleaved with this build's in every round",
+        "built from that commit, interleaved with this build's in every round; wall time, and the CPU "
+        "time each child used (a loaded machine's waits for a core are not in it)",
         "",
-        "| function | before | after | after / before | per-round after / before (median) "
-        "| peak RSS before / after |",
-        "|---|---|---|---|---|---|",
+        "| function | before | after | after / before | per round (median) | CPU before / after "
+        "| CPU after / before (per round) | peak RSS before / after |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         function = row["function"]
         before, after = cold[f"{function}{BASELINE}"], cold[function]
-        paired = row.get("paired_after_over_before")
+        by_round = row.get("paired_after_over_before")
+        cpu = "-"
+        if "cpu_after_over_before" in row:
+            cpu_by_round = row.get("paired_cpu_after_over_before")
+            cpu = f"**{row['cpu_after_over_before']:.3f} x**" + (
+                f" ({cpu_by_round:.3f} x)" if cpu_by_round is not None else ""
+            )
+        cpu_times = (
+            f"{before['cpu_median_s']:.3f} / {after['cpu_median_s']:.3f} s"
+            if "cpu_median_s" in before and "cpu_median_s" in after
+            else "-"
+        )
         lines.append(
             f"| {function} `{row['route']}` | {timing(before)} | {timing(after)} "
-            f"| **{row['after_over_before']:.3f} x** | {f'{paired:.3f} x' if paired else '-'} "
-            f"| {before['peak_rss_mb']:.1f} / {after['peak_rss_mb']:.1f} MB |"
+            f"| **{row['after_over_before']:.3f} x** | {f'{by_round:.3f} x' if by_round else '-'} "
+            f"| {cpu_times} | {cpu} | {before['peak_rss_mb']:.1f} / {after['peak_rss_mb']:.1f} MB |"
         )
     return lines
 
@@ -812,6 +851,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 print(f"cold run {i + 1}/{args.runs}", file=sys.stderr)
             report["cold"] = {s.key: s.measured.summary() for s in subjects}
             report["cold_samples_s"] = {s.key: s.measured.seconds for s in subjects}
+            report["cold_cpu_samples_s"] = {s.key: s.measured.cpu_seconds for s in subjects}
             report["secret_read_ms"] = secret_read_ms(secret)
             report["cold_google_refreshes"] = stub.refreshes  # one per cold run of the Google-backed route
 

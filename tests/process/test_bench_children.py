@@ -20,11 +20,21 @@ def test_measured_child_reports_time_rss_and_result(tmp_path):
     # GIVEN a child that allocates about 30 MB and prints a result line
     code = "x = bytearray(30 * 2**20); print('BENCH_RESULT ' + '{\"status\": 200}')"
     # WHEN the harness runs it
-    seconds, rss_mb, stdout = run.run_measured([sys.executable, "-c", code], {}, tmp_path)
+    seconds, rss_mb, stdout, cpu_seconds = run.run_measured([sys.executable, "-c", code], {}, tmp_path)
     # THEN it has the wall time, a peak RSS that includes the allocation, and the result
-    assert 0 < seconds < 30
+    assert 0 < seconds < 30 and cpu_seconds > 0
     assert rss_mb > 30
     assert run.bench_result(stdout) == {"status": 200}
+
+
+def test_cpu_time_leaves_out_the_time_a_child_waits(tmp_path):
+    # GIVEN a child that waits a second without using the CPU (as one waiting for a core would)
+    code = "import time; time.sleep(1); print('BENCH_RESULT {}')"
+    # WHEN the harness runs it
+    done = run.run_measured([sys.executable, "-c", code], {}, tmp_path)
+    # THEN its wall time holds the wait and its CPU time does not
+    assert done.seconds >= 1
+    assert done.cpu_seconds < done.seconds - 0.5
 
 
 def test_failing_child_is_an_error_with_its_stderr(tmp_path):
@@ -55,7 +65,7 @@ def test_floor_child_runs_one_find_one_against_a_real_server(tmp_path):
     with NxServer() as nx:
         env = run.base_env(nx.uri, {})
         # WHEN it runs as its own process
-        _, rss_mb, stdout = run.run_measured([sys.executable, "-c", run.FLOOR_PYTHON], env, tmp_path)
+        _, rss_mb, stdout, _ = run.run_measured([sys.executable, "-c", run.FLOOR_PYTHON], env, tmp_path)
     # THEN it reached the server and reported like the other subjects, with its own peak RSS
     result = run.bench_result(stdout)
     assert result["status"] == 200
@@ -68,7 +78,7 @@ def test_child_reports_its_own_peak_rss_not_the_harness_memory(tmp_path):
     held[:: 2**12] = b"x" * len(held[:: 2**12])
     code = f"import json; print('BENCH_RESULT ' + json.dumps({{'peak_rss_kb': {run.PEAK_RSS_PYTHON}}}))"
     # WHEN the child runs
-    _, ru_maxrss_mb, stdout = run.run_measured([sys.executable, "-c", code], {}, tmp_path)
+    _, ru_maxrss_mb, stdout, _ = run.run_measured([sys.executable, "-c", code], {}, tmp_path)
     # THEN wait4's figure carries the harness's 100 MB, the child's own peak does not
     assert ru_maxrss_mb > 100
     assert run.bench_result(stdout)["peak_rss_kb"] / 1024 < 60

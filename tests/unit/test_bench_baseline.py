@@ -13,16 +13,16 @@ from benchmarks.scenarios import SCENARIOS
 STATS = {"p25_s": 0.0, "p75_s": 0.0}
 
 
-def cold(median: float, rss: float) -> dict[str, float]:
-    return {**STATS, "median_s": median, "peak_rss_mb": rss}
+def cold(median: float, rss: float, cpu: float | None = None) -> dict[str, float]:
+    return {**STATS, "median_s": median, "peak_rss_mb": rss, **({"cpu_median_s": cpu} if cpu else {})}
 
 
 def baseline_report() -> dict:
     return {
         "runs": 3,
         "cold": {
-            "testEndpoint": cold(0.130, 34),
-            "testEndpoint@baseline": cold(0.125, 33),
+            "testEndpoint": cold(0.130, 34, cpu=0.102),
+            "testEndpoint@baseline": cold(0.125, 33, cpu=0.100),
             "googleAuthentication": cold(0.140, 33),
             "googleAuthentication@baseline": cold(0.140, 33),
             "listUpcomingEvents": cold(0.180, 47),
@@ -33,6 +33,11 @@ def baseline_report() -> dict:
             "testEndpoint@baseline": [0.125, 0.250, 0.128],
             "googleAuthentication": [0.140, 0.300, 0.139],
             "googleAuthentication@baseline": [0.140, 0.250, 0.140],
+        },
+        # CPU time: a round's wait for a core is not in it
+        "cold_cpu_samples_s": {
+            "testEndpoint": [0.102, 0.104, 0.100],
+            "testEndpoint@baseline": [0.100, 0.100, 0.100],
         },
         "scenarios": [
             {"function": "testEndpoint", "route": "POST /", "references": []},
@@ -61,6 +66,8 @@ def test_each_route_measured_from_both_builds_gets_its_after_over_before():
             "route": "POST /",
             "after_over_before": 1.04,
             "paired_after_over_before": 1.04,
+            "cpu_after_over_before": 1.02,
+            "paired_cpu_after_over_before": 1.02,
         },
         {
             "function": "googleAuthentication",
@@ -76,8 +83,10 @@ def test_the_baseline_table_names_the_ref_and_shows_before_and_after():
     assert "Against the baseline `c80ca6f` (c80ca6f01234)" in table
     assert (
         "| testEndpoint `POST /` | 0.125 s (0.000-0.000) | 0.130 s (0.000-0.000) | **1.040 x** | 1.040 x "
-        "| 33.0 / 34.0 MB |"
+        "| 0.100 / 0.102 s | **1.020 x** (1.020 x) | 33.0 / 34.0 MB |"
     ) in table
+    # AND a function measured without CPU times (an older report) has none shown
+    assert "| **1.000 x** | 1.000 x | - | - | 33.0 / 33.0 MB |" in table
     # AND what each function deploys has the baseline's figure beside today's
     assert "| function | layers | zipped | `c80ca6f` | target |" in table
     assert "| TestEndpointFunction |  | **8.95 MB** | 8.94 MB | 9 MB (met) |" in table
