@@ -14,7 +14,7 @@ import msgspec
 import pytest
 import requests
 
-from gpt_auth.actions import serve
+from gpt_auth.actions import serve, upcoming_events
 from gpt_auth.actions.catalog import ACTIONS
 from gpt_auth.actions.declaration import NOT_BLANK, Action, Call, Reply
 from gpt_auth.runtime.routing import Router
@@ -82,11 +82,12 @@ class Local:
     def page(self) -> str:
         return self.browser.get(f"{self.base}/", timeout=TIMEOUT).text
 
-    def press(self, **fields: str | list[str]) -> str:
+    def press(self, action: Action = NOTE, **fields: str | list[str]) -> str:
+        """Send ``action``'s form with ``fields`` and the page's CSRF token; the page after it."""
         token = re.search(r'name="csrf" value="([^"]+)"', self.page())
         assert token
         return self.browser.post(
-            f"{self.base}/simulator/actions/{NOTE.operation_id}",
+            f"{self.base}/simulator/actions/{action.operation_id}",
             data={"csrf": token.group(1), **fields},
             timeout=TIMEOUT,
         ).text
@@ -117,9 +118,9 @@ def local(store: str) -> Iterator[Local]:
         yield Local(base, site.simulator, browser)
 
 
-def form_of(page: str) -> str:
-    """The test action's part of the page: its form and what it answered."""
-    start = page.index(f'<article class="action" id="action-{NOTE.operation_id}"')
+def form_of(page: str, action: Action = NOTE) -> str:
+    """``action``'s part of the page: its form and what it answered."""
+    start = page.index(f'<article class="action" id="action-{action.operation_id}"')
     return page[start : page.index("</article>", start)]
 
 
@@ -211,3 +212,18 @@ def test_a_nullable_field_ticked_null_is_sent_as_null(local):
     (call,) = RECEIVED
     assert call.body.text is None
     assert '<input type="checkbox" name="null" value="text" checked>' in form_of(page)
+
+
+def test_a_session_without_the_action_s_google_scope_shows_the_403_under_that_action_s_form(local):
+    # GIVEN a token granted the sign-in's scopes only
+    token = "gat_" + "o" * 43
+    seed_session_for(token, scope="openid email profile")
+    local.simulator._sessions[local.browser.cookies["gpt_simulator"]].access_token = token
+    events = upcoming_events.ACTION.operation_id
+    # WHEN the Calendar action is called from its form
+    page = local.press(upcoming_events.ACTION, days="7")
+    # THEN the refusal, its reason and its meaning to the GPT show under that form
+    form = html.unescape(form_of(page, upcoming_events.ACTION))
+    assert f"{events} answered 403: insufficient_scope: This action needs access you did not allow" in form
+    assert upcoming_events.SCOPE in form
+    assert f"What 403 means to the GPT: {upcoming_events.ACTION.statuses[403]}" in form
