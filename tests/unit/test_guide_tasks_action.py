@@ -84,6 +84,16 @@ def test_the_guide_shows_these_modules_unchanged():
         assert text == (ROOT / path).read_text(), f"docs/actions.md and {path} differ"
 
 
+def test_the_guide_s_excerpts_of_shipped_code_are_its_text():
+    guide = (ROOT / "docs" / "actions.md").read_text()
+    excerpts = re.findall(r"<!-- excerpt: (\S+) -->\s*```python\n(.*?)```", guide, re.S)
+    assert len(excerpts) >= 3
+    for path, text in excerpts:
+        source = (ROOT / path).read_text()
+        for part in re.split(r"\n\n+", text.strip()):
+            assert part in source, f"docs/actions.md quotes {path} as it no longer reads:\n{part}"
+
+
 def test_open_tasks_in_the_declared_shape(lambda_context, http_mock):
     token = signed_in()
     http_mock.get(
