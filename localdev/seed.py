@@ -20,10 +20,13 @@ def every_action_scope() -> str:
     return " ".join(gpt_scope())
 
 
-def seed_session_for(access_token: str, *, user_id: str = SAMPLE_USER, scope: str | None = None) -> str:
-    """Make ``access_token`` valid for a new session (by default granted every action's scope);
-    returns the family id."""
-    return _new_session(user_id, every_action_scope() if scope is None else scope, access_token=access_token)
+def seed_session_for(
+    access_token: str, *, user_id: str = SAMPLE_USER, scope: str | None = None, resource: str | None = None
+) -> str:
+    """Make ``access_token`` valid for a new session (by default granted every action's scope),
+    for the GPT's actions, or bound to ``resource`` (the MCP endpoint's URL); returns the family id."""
+    scope = every_action_scope() if scope is None else scope
+    return _new_session(user_id, scope, access_token=access_token, resource=resource)
 
 
 def seed_code_for(
@@ -59,7 +62,12 @@ def seed_refresh_token_for(refresh_token: str, *, user_id: str = SAMPLE_USER, sc
 
 
 def _new_session(
-    user_id: str, scope: str, *, access_token: str | None = None, refresh_token: str | None = None
+    user_id: str,
+    scope: str,
+    *,
+    access_token: str | None = None,
+    refresh_token: str | None = None,
+    resource: str | None = None,
 ) -> str:
     """A new session of the GPT client with the chosen token (the other minted); its family id."""
     config = get_settings()
@@ -70,6 +78,7 @@ def _new_session(
         lifetimes=sessions.Lifetimes.from_settings(config),
         access_token=access_token,
         refresh_token=refresh_token,
+        resource=resource,
     )
     return issued.family_id
 

@@ -139,8 +139,12 @@ def create_session(
     now: datetime | None = None,
     access_token: str | None = None,
     refresh_token: str | None = None,
+    resource: str | None = None,
 ) -> IssuedTokens:
     """Start a new token family and return its first token pair.
+
+    ``resource`` is the URL its tokens are for (RFC 8707): the MCP endpoint's, or None for the
+    GPT's actions; a token is accepted only where its family's resource is the one asked for.
 
     ``access_token`` and ``refresh_token`` make that pair instead of minted tokens (local seeding
     of the sample events); the family then takes the tag ``refresh_token`` names.
@@ -157,6 +161,7 @@ def create_session(
             "_id": family_id,
             "user_id": user_id,
             "client_id": client_id,
+            "resource": resource,
             "scope": scope,
             "code_hash": code_hash,
             "access_token_hash": hash_token(access),
@@ -181,22 +186,25 @@ def create_session(
 
 
 def session_for_access_token(
-    token: str, *, client_id: str | None = None, now: datetime | None = None
+    token: str, *, client_id: str | None = None, resource: str | None = None, now: datetime | None = None
 ) -> dict[str, Any] | None:
     """The live session an access token belongs to, or None. Malformed tokens cost no query.
 
-    Only sessions of ``client_id`` count (default: the configured GPT client, ``GPT_CLIENT_ID``).
+    Only sessions bound to ``resource`` count (None: the GPT's actions, whose sessions have none),
+    and of ``client_id`` (default without ``resource``: the GPT client, ``GPT_CLIENT_ID``; with
+    it, any client).
     """
     if not is_well_formed(token, ACCESS_TOKEN):
         return None
-    if client_id is None:
+    if client_id is None and resource is None:
         from gpt_auth.runtime.settings import get_settings
 
         client_id = get_settings().gpt_client_id
     when = now or db.now()
     presented = hash_token(token)
     sessions = db.collection(COLLECTION, read_only=True)
-    live = {"client_id": client_id, **_live(when)}
+    # {"resource": None} also matches families stored before the field existed (the GPT's).
+    live = {"resource": resource, **({"client_id": client_id} if client_id else {}), **_live(when)}
     # Two lookups, no $or: the common case (the current pair) costs one.
     for field, expires, scope in _ACCESS_TOKEN_SLOTS:
         found = sessions.find_one(
