@@ -8,16 +8,17 @@ emulator on ``127.0.0.1:${PORT:-3000}`` with the GPT simulator page at ``/``
 settings and where the local manifest is served, in under 30 lines with the simulator's URL last.
 Ctrl-C (or SIGTERM) stops everything.
 
-Settings it sets: ``OIDC_ISSUER`` (the stand-in), ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET``
-(a client registered at the stand-in for ``GOOGLE_SCOPES``), ``GOOGLE_REDIRECT_URI`` (the local
-callback), and ``ALLOWED_REDIRECT_URIS`` (``$ALLOWED_REDIRECT_URIS`` or the two ChatGPT patterns,
-plus the simulator's local callback). Settings it honours from the environment: ``GPT_CLIENT_ID``
-and ``GPT_CLIENT_SECRET`` (local defaults otherwise), ``GOOGLE_SCOPES`` (default: sign-in plus
-read-only Calendar), ``TOKEN_ENCRYPTION_KEYS`` (a fixed local key otherwise), ``MONGODB_URI``
-(the embedded in-memory store otherwise; a store on another machine only with
-``DEV_ALLOW_REMOTE_MONGODB=1``), ``MONGODB_DATABASE``, the token lifetimes and log settings, each
-also from ``.env`` where the environment leaves it unset. ``APP_SECRET_ARN`` is ignored: local
-runs read no AWS secret.
+Settings it sets: ``OIDC_ISSUER`` (the stand-in), ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET`` (a
+client registered at the stand-in for ``GOOGLE_SCOPES``), ``GOOGLE_REDIRECT_URI`` (the local
+callback), ``ACTION_URL`` and ``AUTHORIZATION_SERVER_URL`` (testEndpoint's and googleAuthorization's
+local mounts, for ``/mcp``), and ``ALLOWED_REDIRECT_URIS`` (``$ALLOWED_REDIRECT_URIS`` or the two
+ChatGPT patterns, plus the simulator's local callback).
+Settings it honours from the environment: ``GPT_CLIENT_ID`` and ``GPT_CLIENT_SECRET`` (local
+defaults otherwise), ``GOOGLE_SCOPES`` (default: sign-in plus read-only Calendar),
+``TOKEN_ENCRYPTION_KEYS`` (a fixed local key otherwise), ``MONGODB_URI`` (the embedded in-memory
+store otherwise; a store on another machine only with ``DEV_ALLOW_REMOTE_MONGODB=1``),
+``MONGODB_DATABASE``, the token lifetimes and log settings, each also from ``.env`` where the
+environment leaves it unset. ``APP_SECRET_ARN`` is ignored: local runs read no AWS secret.
 """
 
 from __future__ import annotations
@@ -145,6 +146,10 @@ class LocalUrls:
         return self.function(ACTION)
 
     @property
+    def mcp(self) -> str:
+        return f"{self.test_endpoint}mcp"
+
+    @property
     def google_redirect(self) -> str:
         return f"{self.authorization}callback"
 
@@ -193,6 +198,9 @@ def local_settings(
         "GOOGLE_CLIENT_ID": google_client[0] if google_client else LOCAL_GOOGLE_CLIENT_ID,
         "GOOGLE_CLIENT_SECRET": google_client[1] if google_client else LOCAL_GOOGLE_CLIENT_SECRET,
         "GOOGLE_REDIRECT_URI": urls.google_redirect,
+        # /mcp's resource URL and issuer: the emulator's mounts, which the handlers cannot see
+        "ACTION_URL": urls.test_endpoint.rstrip("/"),
+        "AUTHORIZATION_SERVER_URL": urls.authorization.rstrip("/"),
         **({"GOOGLE_API_BASE": api_base} if api_base else {}),
         "GOOGLE_SCOPES": env.get("GOOGLE_SCOPES", "").strip() or LOCAL_GOOGLE_SCOPES,
         "TOKEN_ENCRYPTION_KEYS": env.get("TOKEN_ENCRYPTION_KEYS", "").strip() or LOCAL_TOKEN_ENCRYPTION_KEYS,
@@ -256,6 +264,7 @@ def banner(urls: LocalUrls, stand_in: StandIn, env: Mapping[str, str], settings:
         f"  Scope:                 {' '.join(scopes())}",
         "  Token Exchange Method: Default (POST request) or Basic authorization header, both work",
         f"  Schema:                {urls.base}/simulator/manifest.json (the local manifest)",
+        f"MCP endpoint (the actions as tools; docs/mcp.md): {urls.mcp}",
         "",
         "Sign in with curl as ChatGPT would (-i, follow each Location; docs/local-development.md):",
         f"  {sign_in}",

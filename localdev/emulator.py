@@ -3,7 +3,10 @@
 Each function is mounted under its own prefix (``/googleAuthorization``, ...). A request to
 ``/googleAuthorization/callback?code=x`` becomes the event a Function URL would send to
 googleAuthorization for ``/callback?code=x``: the prefix is not part of a real Function URL, so
-the handler sees ``rawPath`` ``/callback``. The event follows AWS's payload format 2.0:
+the handler sees ``rawPath`` ``/callback``. A well-known URL at the root names the mount after
+its name: ``/.well-known/oauth-protected-resource/testEndpoint/mcp`` is testEndpoint's
+``/.well-known/oauth-protected-resource/mcp`` (RFC 9728's place for ``/testEndpoint/mcp``'s
+metadata). The event follows AWS's payload format 2.0:
 
 - header names in lower case, a repeated header joined with commas, ``Cookie`` moved to
   ``cookies``, and ``x-forwarded-*`` and ``x-amzn-trace-id`` added as AWS adds them;
@@ -74,6 +77,7 @@ DEFAULT_FUNCTIONS: dict[str, str | Handler] = {
     mount: handler_module(package) for mount, package in FUNCTION_MOUNTS.items()
 }
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation limit
+WELL_KNOWN = "/.well-known/"  # RFC 8615
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"})
 
 log = logging.getLogger("localdev.emulator")
@@ -270,13 +274,13 @@ class FunctionUrlEmulator:
         request = Request(environ)
         started = time.perf_counter()
         raw_path = _raw_path(environ)
-        mount, _, rest = raw_path.lstrip("/").partition("/")
+        mount, own_path = function_path(raw_path)
         function = self.functions.get(mount)
         if function is None:
             response = self._not_found(request, raw_path)
             label = "-"
         else:
-            response = self._invoke(function, request, "/" + rest)
+            response = self._invoke(function, request, own_path)
             label = function.name
         # The path only: query strings carry codes and state, which are never logged.
         log.info(
@@ -360,6 +364,22 @@ class FunctionUrlEmulator:
             *(f"  {base}/{name}/" for name in self.functions),
         ]
         return _plain(404, "\n".join(lines) + "\n")
+
+
+def function_path(raw_path: str) -> tuple[str, str]:
+    """The mount ``raw_path`` reaches and the path its function sees.
+
+    ``/<mount>/<rest>`` is the function's ``/<rest>``. A well-known URL of something under a mount
+    sits at the root with the mount after its name (RFC 9728 and 8414 insert the well-known
+    part before the path): ``/.well-known/<name>/<mount>/<rest>`` is the function's
+    ``/.well-known/<name>/<rest>``, as the one host's path function does it.
+    """
+    if raw_path.startswith(WELL_KNOWN):
+        name, _, after = raw_path[len(WELL_KNOWN) :].partition("/")
+        mount, _, rest = after.partition("/")
+        return mount, f"{WELL_KNOWN}{name}" + (f"/{rest}" if rest else "")
+    mount, _, rest = raw_path.lstrip("/").partition("/")
+    return mount, "/" + rest
 
 
 def _raw_path(environ: Mapping[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""testEndpoint: the GPT's protected actions, each declared once in ``gpt_auth.actions``.
+"""testEndpoint: the GPT's protected actions, each declared once in ``gpt_auth.actions``, and
+the same actions as MCP tools at ``/mcp`` (``gpt_auth.mcp``).
 
 Every route comes from the declarations in ``gpt_auth.actions.catalog``; an action's own module
 imports what talks to Google only once a call passed its checks, so ``POST /`` keeps its cold start.
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from gpt_auth.actions import serve
 from gpt_auth.actions.catalog import ACTIONS
+from gpt_auth.mcp import endpoint as mcp
 from gpt_auth.runtime.log import logger
 from gpt_auth.runtime.routing import Router
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 
 router = Router()
 serve.register(router, ACTIONS)
+mcp.register(router, ACTIONS)  # the same actions as MCP tools at /mcp
 
 
 @logger.inject_lambda_context(clear_state=True)

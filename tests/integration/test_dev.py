@@ -109,6 +109,19 @@ def test_make_dev_serves_the_functions_and_stops_cleanly(sig):
         assert requests.get(f"{base}/nothing-here", timeout=10).status_code == 404
         discovery = requests.get(f"{issuer.group(1)}/.well-known/openid-configuration", timeout=10)
         assert discovery.json()["issuer"] == issuer.group(1)
+        # AND the MCP endpoint is printed on one line, answers 401 naming its metadata, which is
+        # served at the root as RFC 9728 places it; the banner still fits a screen
+        mcp = f"{base}/testEndpoint/mcp"
+        assert [line for line in banner.splitlines() if mcp in line] == [
+            f"MCP endpoint (the actions as tools; docs/mcp.md): {mcp}"
+        ]
+        assert len(banner.strip().splitlines()) < 30
+        challenge = requests.post(mcp, json={}, timeout=10).headers["WWW-Authenticate"]
+        metadata_url = f"{base}/.well-known/oauth-protected-resource/testEndpoint/mcp"
+        assert f'resource_metadata="{metadata_url}"' in challenge
+        metadata = requests.get(metadata_url, timeout=10).json()
+        assert metadata["resource"] == mcp
+        assert metadata["authorization_servers"] == [f"{base}/googleAuthorization"]
         # WHEN it is stopped
         code, out, err = stop(proc, sig)
     # THEN it exits 0, without a traceback, and the port is free again

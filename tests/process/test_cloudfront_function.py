@@ -20,6 +20,8 @@ def test_the_path_function_strips_the_prefix_the_handlers_do_not_know(template):
         "/token",
         "/hello",
         "/hello/",
+        "/.well-known/oauth-protected-resource/hello/mcp",
+        "/.well-known/oauth-protected-resource/mcp",
         "/",
         "/authorizex",
         "/x",
@@ -43,6 +45,7 @@ def test_the_path_function_strips_the_prefix_the_handlers_do_not_know(template):
         "/token": "/",
         "/hello": "/",
         "/hello/": "/",
+        "/.well-known/oauth-protected-resource/hello/mcp": "/.well-known/oauth-protected-resource/mcp",
     }
     # AND each routed request tells its function where its / is publicly, whatever the viewer sent
     assert {u: r["headers"]["x-public-url"]["value"] for u, r in results.items() if "uri" in r} == {
@@ -52,7 +55,8 @@ def test_the_path_function_strips_the_prefix_the_handlers_do_not_know(template):
         "/token": "https://d111111abcdef8.cloudfront.net/token",
         "/hello": "https://d111111abcdef8.cloudfront.net/hello",
         "/hello/": "https://d111111abcdef8.cloudfront.net/hello",
+        "/.well-known/oauth-protected-resource/hello/mcp": "https://d111111abcdef8.cloudfront.net/hello",
     }
-    for uri in ("/", "/authorizex", "/x"):
+    for uri in ("/", "/authorizex", "/x", "/.well-known/oauth-protected-resource/mcp"):
         assert results[uri]["statusCode"] == 404
         assert json.loads(results[uri]["body"]["data"])["error"] == "not_found"

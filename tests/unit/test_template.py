@@ -25,8 +25,16 @@ def test_functions_get_the_secret_arn_and_no_credential(template):
         "Fn::If": ["CreateSecret", {"Ref": "AppSecret"}, {"Ref": "ExistingSecretArn"}]
     }
     assert not set(SECRET_KEYS) & set(variables)
-    for name in FUNCTIONS:
-        assert "Environment" not in template["Resources"][name]["Properties"], name
+    # A function's own settings are only testEndpoint's URLs for /mcp, none of them a credential
+    own = {
+        name: set(template["Resources"][name]["Properties"].get("Environment", {}).get("Variables", {}))
+        for name in FUNCTIONS
+    }
+    assert own == {
+        "GoogleAuthorizationFunction": set(),
+        "GoogleAuthenticationFunction": set(),
+        "TestEndpointFunction": {"ACTION_URL", "AUTHORIZATION_SERVER_URL"},
+    }
 
 
 def test_each_function_may_read_that_one_secret_and_nothing_else(template):
@@ -155,7 +163,8 @@ def test_the_one_host_part_exists_only_with_hosts_one(template):
     # one-host (outputs and the functions' settings choose with !If instead)
     for name, spec in resources.items():
         if name not in one_host:
-            assert not _references(spec.get("Properties", {}), inputs), name
+            properties = {k: v for k, v in spec.get("Properties", {}).items() if k != "Environment"}
+            assert not _references(properties, inputs), name
     assert {"PathRouter", "Distribution"} <= one_host
     assert template["Outputs"]["CloudFrontDomainName"]["Condition"] == "OneHost"
 

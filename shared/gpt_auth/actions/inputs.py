@@ -154,9 +154,10 @@ def query_of(kind: type[msgspec.Struct], raw: Mapping[str, str]) -> Any:
         raise refusal(error, kind, "query") from None
 
 
-def body_of(kind: type[msgspec.Struct], data: Any) -> Any:
-    """The parsed JSON body as ``kind``; ``BadRequest`` naming the first field at fault."""
+def body_of(kind: type[msgspec.Struct], data: Any, where: str = "body") -> Any:
+    """The parsed JSON ``data`` as ``kind``; ``BadRequest`` naming the first field at fault (and
+    ``where`` it was sent: the body, or an MCP tool's arguments)."""
     try:
         return msgspec.convert(data, kind)
     except msgspec.ValidationError as error:
-        raise refusal(error, kind, "body") from None
+        raise refusal(error, kind, where) from None

@@ -22,14 +22,20 @@ def missing_scopes(action: Action, granted: frozenset[str]) -> tuple[str, ...]:
     return tuple(scope for scope in action.google_scopes if scope not in granted)
 
 
-def call_for(action: Action, session: dict[str, Any], request: Request) -> Call:
-    """The checked call of ``action`` by ``session``; raises the HTTP error that refuses it."""
-    from gpt_auth.actions import inputs
-
+def granted_scope(action: Action, session: dict[str, Any]) -> frozenset[str]:
+    """The session's scope; ``InsufficientScope`` when it lacks one of ``action``'s Google scopes."""
     granted = frozenset(str(session.get("scope") or "").split())
     missing = missing_scopes(action, granted)
     if missing:
         raise InsufficientScope(missing)
+    return granted
+
+
+def call_for(action: Action, session: dict[str, Any], request: Request) -> Call:
+    """The checked call of ``action`` by ``session``; raises the HTTP error that refuses it."""
+    from gpt_auth.actions import inputs
+
+    granted = granted_scope(action, session)
     query = inputs.query_of(action.query, request.query()) if action.query is not None else None
     body = None
     if action.body is not None:

@@ -63,6 +63,8 @@ class Settings:
     operator_name: str = DEFAULT_OPERATOR_NAME
     operator_contact: str | None = None
     token_encryption_keys: KeyRing | None = None
+    action_url: str | None = None
+    authorization_server_url: str | None = None
 
     def __repr__(self) -> str:  # never print secrets by accident
         return f"Settings(gpt_client_id={self.gpt_client_id!r}, mongodb_database={self.mongodb_database!r})"
@@ -115,6 +117,20 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
     if not parts.netloc:
         raise ConfigError(f"{name} must be an absolute URL, got {raw!r}.")
     return raw.rstrip("/") if name == "OIDC_ISSUER" else raw
+
+
+def _authorization_server_url(env: Mapping[str, str]) -> str | None:
+    """``AUTHORIZATION_SERVER_URL``: an absolute URL, or a path on testEndpoint's host (``/authorize``)."""
+    raw = env.get("AUTHORIZATION_SERVER_URL", "").strip()
+    if raw.startswith("/") and not raw.startswith("//"):
+        if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+/?", raw):
+            raise ConfigError(
+                "AUTHORIZATION_SERVER_URL must be an https:// URL or a path such as /authorize, "
+                f"got {raw[:100]!r}."
+            )
+        return raw.rstrip("/")
+    url = _url(env, "AUTHORIZATION_SERVER_URL")
+    return url.rstrip("/") if url else None
 
 
 def redirect_pattern_sources(raw: str) -> list[str]:
@@ -256,6 +272,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         operator_name=_operator_name(env),
         operator_contact=_operator_contact(env),
         token_encryption_keys=_key_ring(env),
+        action_url=(_url(env, "ACTION_URL") or "").rstrip("/") or None,
+        authorization_server_url=_authorization_server_url(env),
     )
 
 

@@ -1,0 +1,90 @@
+"""The MCP endpoint as an OAuth protected resource: its URL, its RFC 9728 metadata, its challenge.
+
+The resource is testEndpoint's ``/mcp`` as clients reach it: ``ACTION_URL`` + ``/mcp`` when set
+(``make dev``, a custom domain), else the function's public URL (``gpt_auth.runtime.origin``).
+Its metadata lives at the RFC 9728 path-inserted URL on that host
+(``https://<host>/.well-known/oauth-protected-resource/<path>/mcp``), and names one
+authorization server: our issuer, googleAuthorization's base URL (``AUTHORIZATION_SERVER_URL``:
+absolute, or a path on the same host such as ``/authorize`` behind the one host). Every 401 and
+403 of ``/mcp`` carries ``WWW-Authenticate: Bearer resource_metadata="<metadata URL>"``, so a
+client finds the authorization server from any refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from gpt_auth.runtime import origin
+from gpt_auth.runtime.errors import ConfigError, HttpError, description_text
+from gpt_auth.runtime.web import Request
+
+MCP_PATH = "/mcp"
+WELL_KNOWN = "/.well-known/oauth-protected-resource"
+# Where testEndpoint serves the metadata, as the function sees its own paths.
+METADATA_PATH = WELL_KNOWN + MCP_PATH
+RESOURCE_NAME = "gpt-google-auth MCP tools"
+
+
+@dataclass(frozen=True)
+class ResourceUrls:
+    """``/mcp`` as clients reach it (the resource a token must be bound to) and its metadata URL."""
+
+    resource: str
+    metadata: str
+    action_url: str
+
+    def issuer(self) -> str:
+        """Our authorization server's issuer; ``ConfigError`` when ``AUTHORIZATION_SERVER_URL`` is unset."""
+        from gpt_auth.runtime.settings import get_settings
+
+        configured = get_settings().authorization_server_url
+        if configured is None:
+            raise ConfigError(
+                "AUTHORIZATION_SERVER_URL is not set; testEndpoint needs it to name the authorization "
+                "server of /mcp (template.yaml sets it)."
+            )
+        return urljoin(self.action_url + "/", configured).rstrip("/")
+
+
+def resource_urls(request: Request) -> ResourceUrls:
+    """The URLs of ``/mcp`` for ``request``; ``ConfigError`` when the public URL is unknown."""
+    from gpt_auth.runtime.settings import get_settings
+
+    base = get_settings().action_url
+    if base is None:
+        domain = (request.event.get("requestContext") or {}).get("domainName")
+        base = origin.public_url(request.headers, str(domain) if domain else None)
+    if base is None:
+        raise ConfigError("testEndpoint's public URL is unknown: set ACTION_URL.")
+    resource = base + MCP_PATH
+    parts = urlsplit(resource)
+    metadata = f"{parts.scheme}://{parts.netloc}{WELL_KNOWN}{parts.path}"
+    return ResourceUrls(resource, metadata, base)
+
+
+def metadata_document(urls: ResourceUrls, scopes: tuple[str, ...]) -> dict[str, Any]:
+    """The RFC 9728 protected resource metadata of ``/mcp``."""
+    return {
+        "resource": urls.resource,
+        "authorization_servers": [urls.issuer()],
+        "scopes_supported": list(scopes),
+        "bearer_methods_supported": ["header"],
+        "resource_name": RESOURCE_NAME,
+    }
+
+
+def challenged(error: HttpError, urls: ResourceUrls, scope: str) -> HttpError:
+    """``error`` (a 401 or 403 of the bearer check) with MCP's challenge: the metadata URL added.
+
+    ``scope`` is what to ask for: the missing scopes of a 403, every tool's for a 401.
+    """
+    params = []
+    if "error=" in error.headers.get("WWW-Authenticate", ""):  # a token was sent (RFC 6750 3.1)
+        params.append(f'error="{error.code}"')
+        params.append(f'error_description="{description_text(error.description)}"')
+    params.append(f'scope="{scope}"')
+    params.append(f'resource_metadata="{urls.metadata}"')
+    error.headers = {**error.headers, "WWW-Authenticate": "Bearer " + ", ".join(params)}
+    return error

@@ -1,0 +1,58 @@
+"""A cold container answering ``tools/call getHello`` at /mcp loads what ``POST /`` loads, plus our
+own small MCP modules: no MCP SDK, no pydantic, nothing that talks to Google."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.support.paths import ROOT
+
+SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"  # events/test_endpoint_*.json
+DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"  # the sample event's
+# What an MCP SDK server would bring (the `mcp` package, FastMCP and what they stand on).
+SDK_MODULES = ("mcp", "fastmcp", "pydantic", "pydantic_core", "starlette", "anyio", "httpx", "jsonschema")
+
+
+def modules_after(mcp_call: bool, env: dict[str, str]) -> set[str]:
+    """Every module a fresh interpreter holds after answering getHello once, at / or at /mcp."""
+    resource = f"https://{DOMAIN}/mcp" if mcp_call else None
+    script = f"""
+import json, sys
+from localdev.seed import seed_session_for
+seed_session_for({SAMPLE_TOKEN!r}, resource={resource!r})
+from functions.test_endpoint import app
+from localdev.lambda_env import FakeLambdaContext
+event = json.load(open('events/test_endpoint_valid.json'))
+if {mcp_call!r}:
+    event['rawPath'] = '/mcp'
+    event['body'] = json.dumps({{"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                                "params": {{"name": "getHello", "arguments": {{"name": "Ada"}}}}}})
+answer = app.lambda_handler(event, FakeLambdaContext())
+assert answer['statusCode'] == 200, answer
+assert 'Hello Ada' in answer['body'], answer
+print(json.dumps(sorted(sys.modules)))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_tools_call_gethello_cold_loads_only_our_mcp_modules_beyond_post_root(app_settings):
+    # GIVEN two fresh interpreters (cold containers), each with a live session for its side
+    # WHEN one answers POST / (getHello) and the other tools/call getHello at /mcp
+    plain = modules_after(False, app_settings)
+    mcp = modules_after(True, app_settings)
+    # THEN the MCP call loaded nothing beyond our own MCP modules
+    assert {name for name in mcp - plain if not name.startswith("gpt_auth.mcp")} == set()
+    # AND neither loaded an MCP SDK or what it stands on
+    assert not {name.split(".")[0] for name in mcp} & set(SDK_MODULES)
