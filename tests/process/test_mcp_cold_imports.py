@@ -3,12 +3,7 @@ own small MCP modules: no MCP SDK, no pydantic, nothing that talks to Google."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
-from tests.support.paths import ROOT
+from tests.support import cold_imports
 
 SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"  # events/test_endpoint_*.json
 DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"  # the sample event's
@@ -20,7 +15,6 @@ def modules_after(mcp_call: bool, env: dict[str, str]) -> set[str]:
     """Every module a fresh interpreter holds after answering getHello once, at / or at /mcp."""
     resource = f"https://{DOMAIN}/mcp" if mcp_call else None
     script = f"""
-import json, sys
 from localdev.seed import seed_session_for
 seed_session_for({SAMPLE_TOKEN!r}, resource={resource!r})
 from functions.test_endpoint import app
@@ -33,18 +27,8 @@ if {mcp_call!r}:
 answer = app.lambda_handler(event, FakeLambdaContext())
 assert answer['statusCode'] == 200, answer
 assert 'Hello Ada' in answer['body'], answer
-print(json.dumps(sorted(sys.modules)))
 """
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return set(json.loads(done.stdout.splitlines()[-1]))
+    return cold_imports.every_module_after(script, env)
 
 
 def test_tools_call_gethello_cold_loads_only_our_mcp_modules_beyond_post_root(app_settings):

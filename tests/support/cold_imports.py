@@ -18,9 +18,18 @@ def loaded_after(script: str, heavy: Sequence[str], env: Mapping[str, str]) -> l
     environment. A script that fails fails the test with its stderr.
     """
     report = f"print(json.dumps(sorted(m for m in {tuple(heavy)!r} if m in sys.modules)))"
-    probe = f"import json, sys\n{script}\n{report}\n"
+    return list(json.loads(last_line(f"{script}\n{report}\n", env)))
+
+
+def every_module_after(script: str, env: Mapping[str, str]) -> set[str]:
+    """Every module a fresh interpreter holds after running ``script`` (as in :func:`loaded_after`)."""
+    return set(json.loads(last_line(f"{script}\nprint(json.dumps(sorted(sys.modules)))\n", env)))
+
+
+def last_line(script: str, env: Mapping[str, str]) -> str:
+    """The last line ``script`` prints in a fresh interpreter at the repo root (``json``, ``sys`` loaded)."""
     done = subprocess.run(
-        [sys.executable, "-c", probe],
+        [sys.executable, "-c", f"import json, sys\n{script}"],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,
@@ -28,4 +37,4 @@ def loaded_after(script: str, heavy: Sequence[str], env: Mapping[str, str]) -> l
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    return list(json.loads(done.stdout.splitlines()[-1]))
+    return done.stdout.splitlines()[-1]
