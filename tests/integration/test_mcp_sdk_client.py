@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from gpt_auth.actions import hello, upcoming_events
+from gpt_auth.actions import hello, preferences, upcoming_events
 from gpt_auth.actions.catalog import ACTIONS
 from localdev.seed import seed_session_for
 
@@ -60,7 +60,14 @@ def test_the_sdk_client_initializes_lists_and_calls_the_tools(mcp_url):
         greeting = await session.call_tool(hello.ACTION.operation_id, {"name": "Ada"})
         refused = await session.call_tool(hello.ACTION.operation_id, {"name": "   "})
         bad_days = await session.call_tool(upcoming_events.ACTION.operation_id, {"days": 0})
-        return {"listed": listed, "greeting": greeting, "refused": refused, "bad_days": bad_days}
+        saved = await session.call_tool(preferences.SAVE.operation_id, {"tone": "casual"})
+        return {
+            "listed": listed,
+            "greeting": greeting,
+            "refused": refused,
+            "bad_days": bad_days,
+            "saved": saved,
+        }
 
     initialized, seen = with_client(mcp_url, token, work)
     # THEN the handshake settled on the newest version both speak
@@ -78,6 +85,9 @@ def test_the_sdk_client_initializes_lists_and_calls_the_tools(mcp_url):
     assert "'name' must be a string of 1 to 200 characters" in seen["refused"].content[0].text
     assert seen["bad_days"].is_error is True
     assert seen["bad_days"].content[0].text == "'days' must be a whole number from 1 to 31."
+    # AND a JSON answer is structured content, which the SDK checked against the tool's outputSchema
+    assert seen["saved"].is_error is False
+    assert seen["saved"].structured_content == {"tone": "casual"}
 
 
 def test_without_a_bound_token_the_sdk_client_cannot_connect_and_the_challenge_names_the_metadata(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from functions.test_endpoint import app
-from gpt_auth.actions import hello, upcoming_events
+from gpt_auth.actions import hello, preferences, upcoming_events
 from gpt_auth.actions.catalog import ACTIONS, gpt_scope
 from gpt_auth.actions.declaration import Action, Reply
 from gpt_auth.mcp import endpoint, tools
@@ -128,6 +128,15 @@ def test_a_tool_whose_google_scope_was_not_granted_answers_403_insufficient_scop
     assert 'error="insufficient_scope"' in challenge
     assert f'scope="{upcoming_events.SCOPE}"' in challenge
     assert f'resource_metadata="{METADATA}"' in challenge
+
+
+def test_a_google_grant_that_ended_answers_401_with_the_challenge_not_a_tool_error(lambda_context):
+    # The sample user has no stored Google grant: the Calendar action's own 401 (signed out)
+    token = mcp_token()
+    response = post(lambda_context, rpc("tools/call", {"name": "listUpcomingEvents", "arguments": {}}), token)
+    assert response["statusCode"] == 401
+    challenge = response["headers"]["WWW-Authenticate"]
+    assert 'error="invalid_token"' in challenge and f'resource_metadata="{METADATA}"' in challenge
 
 
 def test_the_protected_resource_metadata_names_the_resource_and_our_issuer(lambda_context, configure):
@@ -311,3 +320,27 @@ def test_an_unsupported_protocol_version_header_is_400(lambda_context):
     assert answer["error"]["code"] == -32600
     ok = post(lambda_context, rpc("ping"), token, mcp_protocol_version="2025-06-18")
     assert result_of(ok) == {}
+
+
+def test_a_json_action_answers_structured_content_and_its_refusals_are_tool_errors(lambda_context):
+    token = mcp_token()
+    saved = call_tool(
+        lambda_context, token, preferences.SAVE.operation_id, {"tone": "casual", "topics": ["jazz"]}
+    )
+    assert saved["isError"] is False
+    assert saved["structuredContent"] == {"tone": "casual", "topics": ["jazz"]}
+    assert json.loads(saved["content"][0]["text"]) == saved["structuredContent"]
+    read = call_tool(lambda_context, token, preferences.GET.operation_id, {})
+    assert read["structuredContent"] == {"tone": "casual", "topics": ["jazz"]}
+    # An unknown field, and arguments over the declared body size, are refused as for PUT /preferences
+    unknown = call_tool(lambda_context, token, preferences.SAVE.operation_id, {"mood": "happy"})
+    assert (
+        unknown["isError"] is True
+        and "'mood' is not a field of the arguments" in unknown["content"][0]["text"]
+    )
+    large = call_tool(lambda_context, token, preferences.SAVE.operation_id, {"notes": "n" * 5000})
+    assert large["isError"] is True
+    assert (
+        large["content"][0]["text"]
+        == f"The arguments are larger than {preferences.SAVE.max_body_bytes:,} bytes."
+    )

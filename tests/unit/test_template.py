@@ -98,6 +98,7 @@ def test_every_one_host_url_output_is_on_the_same_host(template):
         "AuthorizationUrl": "https://${Host}/authorize",
         "TokenUrl": "https://${Host}/token",
         "ActionUrl": "https://${Host}/hello",
+        "McpUrl": "https://${Host}/hello/mcp",
         "PrivacyPolicyUrl": "https://${Host}/authorize/privacy",
     }
     for name, url in expected.items():
@@ -105,6 +106,26 @@ def test_every_one_host_url_output_is_on_the_same_host(template):
         assert condition_name == "OneHost", name
         assert one_host["Fn::Sub"] == [url, {"Host": ONE_HOST_NAME}], name
         assert "FunctionUrl" in json.dumps(three_hosts), name
+
+
+def test_mcp_s_urls_in_testendpoint_are_the_outputs(template):
+    # GIVEN testEndpoint's settings for /mcp and the outputs the builder reads
+    env = template["Resources"]["TestEndpointFunction"]["Properties"]["Environment"]["Variables"]
+    # THEN the issuer is googleAuthorization's base: /authorize on the one host (the output's path,
+    # resolved against testEndpoint's host), its Function URL with three
+    one_host, three = env["AUTHORIZATION_SERVER_URL"]["Fn::If"][1:]
+    assert env["AUTHORIZATION_SERVER_URL"]["Fn::If"][0] == "OneHost"
+    assert (
+        "https://${Host}" + one_host
+        == template["Outputs"]["AuthorizationUrl"]["Value"]["Fn::If"][1]["Fn::Sub"][0]
+    )
+    assert three == template["Outputs"]["AuthorizationUrl"]["Value"]["Fn::If"][2]
+    # AND on DomainName, testEndpoint is told its public URL (the path function names the
+    # distribution's own), the ActionUrl output, whose /mcp is the McpUrl output
+    assert env["ACTION_URL"]["Fn::If"] == ["CustomDomain", {"Fn::Sub": "https://${DomainName}/hello"}, ""]
+    assert template["Outputs"]["McpUrl"]["Value"]["Fn::If"][2] == {
+        "Fn::Sub": "${TestEndpointFunctionUrl.FunctionUrl}mcp"
+    }
 
 
 def test_outputs_give_everything_the_gpt_editor_and_google_need(template):
