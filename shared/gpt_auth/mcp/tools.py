@@ -105,7 +105,8 @@ def call_tool(actions: dict[str, Action], session: dict[str, Any], params: dict[
     HttpError
         401 or 403 (the token, revoked meanwhile, or its scope): the endpoint answers them over HTTP.
     """
-    name, arguments = params.get("name"), params.get("arguments", {})
+    name, arguments = params.get("name"), params.get("arguments")
+    arguments = {} if arguments is None else arguments  # optional: absent or null is none
     action = actions.get(name) if isinstance(name, str) else None
     if action is None:
         raise RpcError(INVALID_PARAMS, f"Unknown tool; the tools are: {', '.join(actions)}.")
