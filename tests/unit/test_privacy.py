@@ -29,7 +29,7 @@ def test_page_names_the_operator_the_contact_and_the_configured_lifetimes(lambda
     assert "Ada&#x27;s &lt;Tools&gt; Ltd" in page and "<Tools>" not in page
     assert 'href="mailto:privacy@example.com"' in page
     assert "works for 30 minutes" in page
-    assert "after\n14 days without use, 30 days after you signed in at the latest" in page
+    assert "after 14 days without use, 30 days after you signed in at the latest" in page
     assert "https://myaccount.google.com/permissions" in page
     assert "Limited Use" in page
     assert "calendar events are not stored" in page
@@ -40,6 +40,24 @@ def test_defaults_still_make_a_complete_page(lambda_context):
     assert "The operator of this GPT runs this service" in page
     assert "contact the GPT's builder through ChatGPT" in page
     assert "works for 1 hour" in page and "30 days without use" in page
+
+
+def test_page_lists_what_each_declared_collection_keeps_and_how_to_erase_it(lambda_context):
+    import html
+
+    from gpt_auth.actions import my_data
+    from gpt_auth.user_data import COLLECTIONS
+
+    page = privacy(lambda_context)["body"]
+    # every collection, each with what it keeps (its lifetimes filled in), from its declaration
+    for stored in COLLECTIONS:
+        assert f"<strong>{html.escape(stored.about)}</strong>: " in page, stored.name
+        assert "{" not in stored.holds.format(access="a", refresh="r", longest="l")
+    assert "Your Google account</strong>: its id, your email address and your name" in page
+    assert "notes you asked it to keep" in page
+    # and how to erase it: the action, by its declared name, and the operator's make revoke
+    assert f"<code>{my_data.ACTION.operation_id}</code> action" in page
+    assert "It cannot be\nundone" in page and "<code>make revoke</code>" in page
 
 
 def test_contact_url_is_a_link(lambda_context, configure):

@@ -5,10 +5,16 @@ To add an action, write its module beside these (see docs/actions.md) and name i
 
 from __future__ import annotations
 
-from gpt_auth.actions import hello, preferences, upcoming_events
+from gpt_auth.actions import hello, my_data, preferences, upcoming_events
 from gpt_auth.actions.declaration import Action
 
-ACTIONS: tuple[Action, ...] = (hello.ACTION, upcoming_events.ACTION, preferences.SAVE, preferences.GET)
+ACTIONS: tuple[Action, ...] = (
+    hello.ACTION,
+    upcoming_events.ACTION,
+    preferences.SAVE,
+    preferences.GET,
+    my_data.ACTION,
+)
 
 
 def google_scopes() -> tuple[str, ...]:

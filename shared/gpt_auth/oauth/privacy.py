@@ -3,7 +3,8 @@
 The GPT editor asks for a privacy policy URL before a GPT with actions can be shared, and Google
 asks for one before an OAuth app leaves "Testing". Serving it from googleAuthorization puts it on
 the same host as the sign-in, as Google's verification expects. Every value from settings is
-escaped; the lifetimes are the configured ones, so the page cannot drift from what the code does.
+escaped; the lifetimes are the configured ones, and what is stored is listed from the declared
+collections (``gpt_auth.user_data``), so the page cannot drift from what the code does.
 """
 
 from __future__ import annotations
@@ -36,14 +37,30 @@ def _contact(settings: Settings) -> str:
     )
 
 
+def _stored(settings: Settings) -> str:
+    """One item per declared collection: what it keeps about a person, with the configured lifetimes."""
+    import html
+
+    from gpt_auth.user_data import COLLECTIONS
+
+    lifetimes = {
+        "access": _duration(settings.access_token_ttl),
+        "refresh": _duration(settings.refresh_token_ttl),
+        "longest": _duration(settings.session_max_age),
+    }
+    items = (
+        (html.escape(stored.about), html.escape(stored.holds.format(**lifetimes))) for stored in COLLECTIONS
+    )
+    return "\n".join(f"<li><strong>{about}</strong>: {holds}</li>" for about, holds in items)
+
+
 def privacy_page(settings: Settings) -> dict[str, object]:
     """The page as a Function URL response (200, HTML)."""
     import html
 
+    from gpt_auth.actions.my_data import ACTION as ERASE
+
     operator = html.escape(settings.operator_name)
-    access = _duration(settings.access_token_ttl)
-    refresh = _duration(settings.refresh_token_ttl)
-    longest = _duration(settings.session_max_age)
     body = f"""
 <p>{operator} runs this service for a GPT in ChatGPT. It signs you in with your Google account
 and, with your permission, reads the upcoming events of your primary Google Calendar when you ask
@@ -51,20 +68,18 @@ the GPT about them.</p>
 {_contact(settings)}
 <h2>What is stored, and for how long</h2>
 <ul>
-<li><strong>Your Google account</strong>: its id, email address and name, to know who signed in.
-Kept until you ask for it to be deleted.</li>
-<li><strong>Your sign-in with the GPT</strong>: only fingerprints (SHA-256 hashes) of the tokens
-ChatGPT holds, never the tokens. An access token works for {access}; the sign-in ends after
-{refresh} without use, {longest} after you signed in at the latest, or when you disconnect.</li>
-<li><strong>Google's access to your account</strong>: the tokens Google gives for reading your
-calendar, encrypted (AES-256-GCM). Deleted after {refresh} without use, or as soon as Google
-refuses them, for example after you remove access.</li>
+{_stored(settings)}
 <li><strong>Your calendar events are not stored.</strong> They are read from Google for each
 question and passed to ChatGPT for that answer only. What ChatGPT keeps is under OpenAI's
 privacy policy.</li>
 <li>Logs hold no token, code, password or event content: only technical facts about each
 request (its route, status and duration).</li>
 </ul>
+<h2>How to erase it</h2>
+<p>Ask the GPT to erase your data: its <code>{ERASE.operation_id}</code> action asks Google to end
+our access, then erases everything listed above that names you, and signs you out. It cannot be
+undone; signing in again starts afresh. The operator can also sign you out and end Google's access
+for you (<code>make revoke</code>) when you ask them.</p>
 <h2>How to disconnect</h2>
 <p>Remove this app at <a href="{GOOGLE_PERMISSIONS_URL}">Google Account, Third-party apps with
 account access</a>. The next request then fails at Google: the stored Google tokens are deleted
