@@ -23,6 +23,8 @@ SETTINGS = {
     "GPT_CLIENT_SECRET": "bench-gpt-secret-0123456789",
     # The key ring that seals stored Google tokens (32 bytes, base64): the callback stores a grant.
     "TOKEN_ENCRYPTION_KEYS": "bench1:YmVuY2gtdG9rZW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
+    # The key the stored hashes of our tokens are HMACs under (32 bytes, base64).
+    "TOKEN_HASH_KEYS": "bench1:YmVuY2gtaGFzaC1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=",
     "MONGODB_DATABASE": "gpt_auth_bench",
     "POWERTOOLS_SERVICE_NAME": "gpt-google-auth",
     "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -53,6 +53,8 @@ LOCAL_GOOGLE_SCOPES = " ".join(gpt_scope())  # the sign-in and every declared ac
 # Seals the stand-in's tokens in a local store; fixed, so a MONGODB_URI store keeps working across
 # runs. Published here, so never use it outside make dev.
 LOCAL_TOKEN_ENCRYPTION_KEYS = "local:bG9jYWwtbWFrZS1kZXYta2V5LW5vdC1mb3ItYXdzLTA="
+# Keys the stored hashes of our tokens in a local store, likewise fixed and never for AWS.
+LOCAL_TOKEN_HASH_KEYS = "local:bG9jYWwtbWFrZS1kZXYtaGFzaC1rZXktbm90LWF3czA="
 SAMPLE_GPT_CALLBACK = "https://chatgpt.com/aip/g-local0000/oauth/callback"
 # The banner's last line: what to open first stays in view (the schema is served, not printed).
 SIMULATOR_LINE = "GPT simulator (plays ChatGPT in your browser): "
@@ -204,6 +206,7 @@ def local_settings(
         **({"GOOGLE_API_BASE": api_base} if api_base else {}),
         "GOOGLE_SCOPES": env.get("GOOGLE_SCOPES", "").strip() or LOCAL_GOOGLE_SCOPES,
         "TOKEN_ENCRYPTION_KEYS": env.get("TOKEN_ENCRYPTION_KEYS", "").strip() or LOCAL_TOKEN_ENCRYPTION_KEYS,
+        "TOKEN_HASH_KEYS": env.get("TOKEN_HASH_KEYS", "").strip() or LOCAL_TOKEN_HASH_KEYS,
         "ALLOWED_REDIRECT_URIS": " ".join(patterns),
         "GPT_CLIENT_ID": env.get("GPT_CLIENT_ID", "").strip() or LOCAL_GPT_CLIENT_ID,
         "GPT_CLIENT_SECRET": env.get("GPT_CLIENT_SECRET", "").strip() or LOCAL_GPT_CLIENT_SECRET,

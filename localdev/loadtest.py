@@ -30,6 +30,7 @@ from typing import Any
 
 import requests
 
+from localdev.dev import LOCAL_TOKEN_HASH_KEYS
 from localdev.doc_block import write_block
 from localdev.lambda_env import ACTION, TOKEN
 from localdev.nx_server import NxServer, free_port, wait_for_port
@@ -79,6 +80,7 @@ def dev_server(store_uri: str, database: str) -> Iterator[str]:
         "GPT_CLIENT_SECRET": CLIENT_SECRET,
         "POWERTOOLS_LOG_LEVEL": "WARNING",  # one line per request would cost more than the request
         "REFRESH_ROTATIONS_PER_HOUR": str(ROTATIONS_PER_HOUR),
+        "TOKEN_HASH_KEYS": LOCAL_TOKEN_HASH_KEYS,
     }
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
@@ -106,6 +108,7 @@ def use_store(store_uri: str, database: str) -> None:
         GPT_CLIENT_SECRET=CLIENT_SECRET,
         GOOGLE_CLIENT_ID="unused-by-the-load-test",
         GOOGLE_CLIENT_SECRET="unused-by-the-load-test",
+        TOKEN_HASH_KEYS=LOCAL_TOKEN_HASH_KEYS,  # make dev's server's, so the codes issued here redeem there
     )
     from gpt_auth.runtime import db, settings
 

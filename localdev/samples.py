@@ -15,6 +15,8 @@ SAMPLE_SETTINGS = {
     "GPT_CLIENT_SECRET": "gpt-secret-value-0123456789",
     # A sample AES-256 key (32 bytes of base64) for the stored Google grants: never deploy it.
     "TOKEN_ENCRYPTION_KEYS": "sample:c2FtcGxlLWtleS1mb3ItdGVzdHMtb25seS0wMTIzNDU=",
+    # A sample HMAC key for the stored hashes of our tokens: never deploy it.
+    "TOKEN_HASH_KEYS": "sample:c2FtcGxlLWhhc2gta2V5LWZvci10ZXN0cy1vbmx5LTA=",
 }
 # The GPT's callback the sample events name as redirect_uri.
 SAMPLE_GPT_CALLBACK = "https://chatgpt.com/aip/g-AbCdEf123/oauth/callback"

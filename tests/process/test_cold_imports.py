@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+from localdev.samples import SAMPLE_SETTINGS
 from tests.support.cold_imports import loaded_after
 from tests.support.layers import LAYERS, top_level_modules
 from tests.support.secrets import SECRET
@@ -58,6 +59,7 @@ print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
         "GOOGLE_CLIENT_SECRET": "g",
         "GPT_CLIENT_ID": "gpt-client",
         "GPT_CLIENT_SECRET": "gpt-secret-value-0123456789",
+        "TOKEN_HASH_KEYS": SAMPLE_SETTINGS["TOKEN_HASH_KEYS"],
     }
     # WHEN it runs
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)

@@ -10,13 +10,7 @@ from localdev.nx_server import free_port
 from localdev.secrets_extension import FAKE_CREDENTIALS
 from tests.support import identity
 from tests.support.identity import LIFETIMES
-
-SECRET = {
-    "GOOGLE_CLIENT_ID": "from-secret.apps.example",
-    "GOOGLE_CLIENT_SECRET": "google-secret-from-secret-0123",
-    "GPT_CLIENT_ID": "gpt-from-secret",
-    "GPT_CLIENT_SECRET": "gpt-secret-from-secret-0123456",
-}
+from tests.support.secrets import SECRET
 
 
 @pytest.fixture

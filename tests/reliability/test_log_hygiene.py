@@ -259,6 +259,7 @@ def test_the_secret_path_logs_no_piece_of_the_secret(serve_secret, everything_lo
         "GPT_CLIENT_ID": "hygiene-gpt-client",
         "GPT_CLIENT_SECRET": "hygiene-gpt-secret-0a1b2c3d4e5f6a7b",
         "MONGODB_URI": "mongomock://hygiene-user:hygiene-db-password-77@localhost",
+        "TOKEN_HASH_KEYS": "hygiene:aHlnaWVuZS1oYXNoLWtleS0wMTIzNDU2Nzg5YWJjZGU=",
     }
     served = serve_secret(secret)
     context = FakeLambdaContext()

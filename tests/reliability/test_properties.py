@@ -26,6 +26,7 @@ from gpt_auth.runtime import settings
 from gpt_auth.runtime.errors import HttpError, description_text, shown
 from gpt_auth.runtime.web import Request
 from localdev.lambda_env import ACTION, AUTHORIZATION, TOKEN
+from localdev.samples import SAMPLE_SETTINGS
 from tests.reliability.answers import DESCRIPTION, HEADER_VALUE
 from tests.reliability.cases import BASIC, CLIENT_ID, CLIENT_SECRET, FUNCTIONS, GPT_CALLBACK, Live
 
@@ -259,6 +260,7 @@ REQUIRED = {
     "GOOGLE_CLIENT_SECRET": "s",
     "GPT_CLIENT_ID": "c",
     "GPT_CLIENT_SECRET": "s" * 16,
+    "TOKEN_HASH_KEYS": SAMPLE_SETTINGS["TOKEN_HASH_KEYS"],
 }
 DEFAULT_PATTERNS = settings.load_settings(REQUIRED).allowed_redirect_uris
 SIMULATOR_PATTERNS = settings.load_settings(

@@ -21,6 +21,15 @@ TEST_SETTINGS = {
     "MONGODB_DATABASE": "gpt_auth_test",
 }
 
+# The least load_settings accepts: the four credentials and the token hash key.
+MINIMAL_SETTINGS = {
+    "GOOGLE_CLIENT_ID": "gid",
+    "GOOGLE_CLIENT_SECRET": "gsecret",
+    "GPT_CLIENT_ID": "gpt",
+    "GPT_CLIENT_SECRET": "gptsecret-0123456789",
+    "TOKEN_HASH_KEYS": SAMPLE_SETTINGS["TOKEN_HASH_KEYS"],
+}
+
 # Removed before each test, so neither the developer's environment nor another test sets them.
 CLEARED = (
     *app_secret.SECRET_KEYS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ SECRET = {
     "GPT_CLIENT_ID": "gpt-from-secret",
     "GPT_CLIENT_SECRET": "gpt-secret-from-secret-0123456",
     "MONGODB_URI": "mongomock://from-secret",
+    "TOKEN_HASH_KEYS": "from-secret:" + base64.b64encode(b"token-hash-key-from-the-secret-0").decode(),
 }
 
 

@@ -6,13 +6,9 @@ import pytest
 
 from gpt_auth.runtime.errors import ConfigError
 from gpt_auth.runtime.settings import load_settings
+from tests.support.config import MINIMAL_SETTINGS
 
-BASE = {
-    "GOOGLE_CLIENT_ID": "gid",
-    "GOOGLE_CLIENT_SECRET": "gsecret",
-    "GPT_CLIENT_ID": "gpt",
-    "GPT_CLIENT_SECRET": "gptsecret-0123456789",
-}
+BASE = MINIMAL_SETTINGS
 
 
 def test_defaults():

@@ -19,6 +19,7 @@ GOOD = {
     "GPT_CLIENT_SECRET": "a-long-random-gpt-client-secret",
     "MONGODB_URI": "mongodb+srv://gpt:pw0123456789@cluster0.example.mongodb.net/",
     "TOKEN_ENCRYPTION_KEYS": "generated:" + "A" * 43,
+    "TOKEN_HASH_KEYS": "generated:" + "B" * 43,
 }
 
 

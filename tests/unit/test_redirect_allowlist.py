@@ -12,15 +12,11 @@ from gpt_auth.oauth.redirects import refusal_reason
 from gpt_auth.runtime.errors import ConfigError
 from gpt_auth.runtime.settings import DEFAULT_REDIRECT_PATTERNS, load_settings
 from localdev.dev import LocalUrls, local_settings
+from tests.support.config import MINIMAL_SETTINGS
 from tests.support.events import load_event
 from tests.support.paths import ROOT
 
-BASE = {
-    "GOOGLE_CLIENT_ID": "gid",
-    "GOOGLE_CLIENT_SECRET": "gsecret",
-    "GPT_CLIENT_ID": "gpt",
-    "GPT_CLIENT_SECRET": "gptsecret-0123456789",
-}
+BASE = MINIMAL_SETTINGS
 PINNED = r"https://chatgpt\.com/aip/g-[A-Za-z0-9]{1,64}/oauth/callback"
 
 

@@ -23,7 +23,13 @@ VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 BASE = {
     k: SAMPLE_SETTINGS[k]
-    for k in ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GPT_CLIENT_ID", "GPT_CLIENT_SECRET")
+    for k in (
+        "GOOGLE_CLIENT_ID",
+        "GOOGLE_CLIENT_SECRET",
+        "GPT_CLIENT_ID",
+        "GPT_CLIENT_SECRET",
+        "TOKEN_HASH_KEYS",
+    )
 }
 
 

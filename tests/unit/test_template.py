@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from gpt_auth.actions.catalog import gpt_scope
 from gpt_auth.google.token_cipher import new_key_entry, parse_key_ring
 from gpt_auth.runtime.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
@@ -62,7 +64,8 @@ def test_the_created_secret_is_json_with_exactly_the_secret_keys(template):
         "MongoDbUri",
     }
     assert variables["Keys"]["Fn::If"][2] == {"Ref": "TokenEncryptionKeys"}
-    for name in [*names, "TokenEncryptionKeys"]:
+    assert variables["HashKeys"]["Fn::If"][2] == {"Ref": "TokenHashKeys"}
+    for name in [*names, "TokenEncryptionKeys", "TokenHashKeys"]:
         assert re.fullmatch(template["Parameters"][name]["AllowedPattern"], 'bad"quote') is None, name
 
 
@@ -190,14 +193,23 @@ def test_the_one_host_part_exists_only_with_hosts_one(template):
     assert template["Outputs"]["CloudFrontDomainName"]["Condition"] == "OneHost"
 
 
-def test_the_generated_token_key_is_an_aes_256_key_the_settings_accept(template):
-    # GIVEN the key the stack generates when TokenEncryptionKeys is empty
-    keys = template["Resources"]["AppSecret"]["Properties"]["SecretString"]["Fn::Sub"][1]["Keys"]["Fn::If"]
-    assert keys[0] == "GenerateTokenKey"
+@pytest.mark.parametrize(
+    ("variable", "condition", "resource", "parameter"),
+    [
+        ("Keys", "GenerateTokenKey", "TokenEncryptionKey", "TokenEncryptionKeys"),
+        ("HashKeys", "GenerateHashKey", "TokenHashKey", "TokenHashKeys"),
+    ],
+)
+def test_each_generated_key_is_a_256_bit_key_the_settings_accept(
+    template, variable, condition, resource, parameter
+):
+    # GIVEN the key the stack generates when its parameter is empty
+    keys = template["Resources"]["AppSecret"]["Properties"]["SecretString"]["Fn::Sub"][1][variable]["Fn::If"]
+    assert keys[0] == condition
     entry = keys[1]["Fn::Sub"]
-    assert entry == "generated:{{resolve:secretsmanager:${TokenEncryptionKey}}}"
-    generated = template["Resources"]["TokenEncryptionKey"]
-    assert generated["Condition"] == "GenerateTokenKey"
+    assert entry == f"generated:{{{{resolve:secretsmanager:${{{resource}}}}}}}"
+    generated = template["Resources"][resource]
+    assert generated["Condition"] == condition
     spec = generated["Properties"]["GenerateSecretString"]
     assert spec == {"PasswordLength": 43, "ExcludePunctuation": True, "IncludeSpace": False}
     # WHEN Secrets Manager fills it (43 letters and digits)
@@ -206,10 +218,10 @@ def test_the_generated_token_key_is_an_aes_256_key_the_settings_accept(template)
 
     value = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(43))
     # THEN the settings read it as one 32-byte key with the id "generated"
-    ring = parse_key_ring(entry.replace("{{resolve:secretsmanager:${TokenEncryptionKey}}}", value))
+    ring = parse_key_ring(entry.replace(f"{{{{resolve:secretsmanager:${{{resource}}}}}}}", value))
     assert ring.current_id == "generated" and len(ring.keys[0][1]) == 32
     # AND a key given as a parameter passes the parameter's pattern
-    pattern = template["Parameters"]["TokenEncryptionKeys"]["AllowedPattern"]
+    pattern = template["Parameters"][parameter]["AllowedPattern"]
     assert re.fullmatch(pattern, f"{new_key_entry('k2')},{new_key_entry('k1')}")
 
 

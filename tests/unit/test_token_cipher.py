@@ -113,5 +113,11 @@ def test_settings_parse_the_ring_and_require_it_only_when_used(monkeypatch):
 def _required() -> dict[str, str]:
     return {
         name: os.environ[name]
-        for name in ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GPT_CLIENT_ID", "GPT_CLIENT_SECRET")
+        for name in (
+            "GOOGLE_CLIENT_ID",
+            "GOOGLE_CLIENT_SECRET",
+            "GPT_CLIENT_ID",
+            "GPT_CLIENT_SECRET",
+            "TOKEN_HASH_KEYS",
+        )
     }

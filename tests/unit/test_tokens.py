@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 import pytest
 
@@ -13,6 +14,7 @@ from gpt_auth.oauth.tokens import (
     is_well_formed,
     mint,
 )
+from gpt_auth.runtime.settings import get_settings
 
 
 @pytest.mark.parametrize("prefix", [ACCESS_TOKEN, REFRESH_TOKEN, AUTHORIZATION_CODE])
@@ -45,9 +47,11 @@ def test_refresh_token_is_not_an_access_token():
     assert not is_well_formed(mint(REFRESH_TOKEN), ACCESS_TOKEN)
 
 
-def test_hash_is_sha256_hex_and_never_the_token():
+def test_hash_is_an_hmac_under_the_first_hash_key_and_never_the_token():
     token = mint(ACCESS_TOKEN)
-    assert hash_token(token) == hashlib.sha256(token.encode()).hexdigest()
+    key = get_settings().token_hash_keys.keys[0][1]
+    assert hash_token(token) == hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+    assert hash_token(token) != hashlib.sha256(token.encode()).hexdigest()  # not a plain digest
     assert token not in hash_token(token)
 
 

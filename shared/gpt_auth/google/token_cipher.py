@@ -49,7 +49,7 @@ class UndecryptableToken(Exception):
     and sanitized (``shown_key_id``), never the stored text itself."""
 
 
-def parse_key_ring(raw: str) -> KeyRing:
+def parse_key_ring(raw: str, setting: str = SETTING) -> KeyRing:
     """Parse ``id:base64key`` entries separated by commas or white space (first one encrypts).
 
     Each key is 32 random bytes in standard or URL-safe base64 (padding optional), e.g. from
@@ -59,26 +59,25 @@ def parse_key_ring(raw: str) -> KeyRing:
     ------
     ConfigError
         When the value is empty, an entry is malformed, a key is not 32 bytes, or an id repeats;
-        the message names the setting and the entry's id, never a key.
+        the message names the setting (``setting``: this one, or ``TOKEN_HASH_KEYS`` whose ring
+        keys the stored hashes of our tokens) and the entry's id, never a key.
     """
     entries = [entry for entry in re.split(r"[\s,]+", raw.strip()) if entry]
     if not entries:
-        raise ConfigError(f"{SETTING} is empty; it needs at least one 'id:base64key' entry.")
+        raise ConfigError(f"{setting} is empty; it needs at least one 'id:base64key' entry.")
     keys: list[tuple[str, bytes]] = []
     for position, entry in enumerate(entries, start=1):
         key_id, separator, encoded = entry.partition(":")
         if not separator or not _KEY_ID.fullmatch(key_id):
             raise ConfigError(
-                f"{SETTING} entry {position} is not 'id:base64key' with an id of 1-32 letters, digits, "
+                f"{setting} entry {position} is not 'id:base64key' with an id of 1-32 letters, digits, "
                 "'_', '.' or '-'."
             )
         key = _b64decode(encoded)
         if key is None or len(key) != KEY_BYTES:
-            raise ConfigError(
-                f"{SETTING} key {key_id!r} is not {KEY_BYTES} bytes of base64 (AES-256 needs a 256-bit key)."
-            )
+            raise ConfigError(f"{setting} key {key_id!r} is not {KEY_BYTES} bytes of base64 (a 256-bit key).")
         if any(kid == key_id for kid, _ in keys):
-            raise ConfigError(f"{SETTING} names the key id {key_id!r} twice.")
+            raise ConfigError(f"{setting} names the key id {key_id!r} twice.")
         keys.append((key_id, key))
     return KeyRing(tuple(keys))
 

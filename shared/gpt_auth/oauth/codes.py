@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from pymongo import ReturnDocument
 
-from gpt_auth.oauth.tokens import AUTHORIZATION_CODE, hash_token, is_well_formed, mint
+from gpt_auth.oauth.tokens import AUTHORIZATION_CODE, Lookup, hash_token, is_well_formed, lookup, mint
 from gpt_auth.runtime import db, metrics
 from gpt_auth.runtime.log import logger
 
@@ -104,7 +104,7 @@ def redeem_code(
     when = now or db.now()
     # Only updates codes that issue_code inserted, after it ensured the indexes: no round trip here.
     codes = db.collection(COLLECTION, read_only=True)
-    code_hash = hash_token(code)
+    code_hash = lookup(code)
     record = codes.find_one_and_update(
         {"_id": code_hash, "used_at": None, "expires_at": {"$gt": when}},
         {"$set": {"used_at": when, "used_by_client_id": client_id, "used_with_redirect_uri": redirect_uri}},
@@ -119,12 +119,12 @@ def redeem_code(
         record["redirect_uri"],
         record["user_id"],
         record["scope"],
-        code_hash,
+        record["_id"],
         record.get("code_challenge"),
     )
 
 
-def _is_duplicate(code_hash: str, client_id: str | None, redirect_uri: str | None, when: datetime) -> bool:
+def _is_duplicate(code_hash: Lookup, client_id: str | None, redirect_uri: str | None, when: datetime) -> bool:
     """The first use was by this client with this redirect_uri, moments ago (fields set once)."""
     if client_id is None or redirect_uri is None:
         return False
@@ -141,7 +141,8 @@ def _is_duplicate(code_hash: str, client_id: str | None, redirect_uri: str | Non
     return True
 
 
-def was_replayed(code_hash: str) -> bool:
-    """True when the code was presented again after its first use."""
+def was_replayed(code_hash: Lookup) -> bool:
+    """True when the code was presented again after its first use (``code_hash``: the stored hash,
+    or ``tokens.lookup`` of the code)."""
     record = db.collection(COLLECTION, read_only=True).find_one({"_id": code_hash}, {"replayed_at": 1})
     return record is not None and record.get("replayed_at") is not None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from gpt_auth.oauth.tokens import AUTHORIZATION_REQUEST, hash_token, is_well_formed, mint
+from gpt_auth.oauth.tokens import AUTHORIZATION_REQUEST, hash_token, is_well_formed, lookup, mint
 from gpt_auth.runtime import db
 
 REQUEST_TTL_SECONDS = 600
@@ -75,8 +75,8 @@ def consume(request_id: str, *, browser: str, now: datetime | None = None) -> Pe
         return None
     record = db.collection(COLLECTION).find_one_and_delete(
         {
-            "_id": hash_token(request_id),
-            "browser_hash": hash_token(browser),
+            "_id": lookup(request_id),
+            "browser_hash": lookup(browser),
             "expires_at": {"$gt": now or db.now()},
         }
     )

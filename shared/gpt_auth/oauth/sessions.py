@@ -23,9 +23,11 @@ from pymongo import ReturnDocument
 from gpt_auth.oauth.tokens import (
     ACCESS_TOKEN,
     REFRESH_TOKEN,
+    Lookup,
     family_tag,
     hash_token,
     is_well_formed,
+    lookup,
     mint,
     mint_refresh_token,
     new_family_tag,
@@ -201,7 +203,7 @@ def session_for_access_token(
 
         client_id = get_settings().gpt_client_id
     when = now or db.now()
-    presented = hash_token(token)
+    presented = lookup(token)
     sessions = db.collection(COLLECTION, read_only=True)
     # {"resource": None} also matches families stored before the field existed (the GPT's).
     live = {"resource": resource, **({"client_id": client_id} if client_id else {}), **_live(when)}
@@ -224,7 +226,7 @@ def scope_of_refresh_token(token: str, *, client_id: str, now: datetime | None =
     if not is_well_formed(token, REFRESH_TOKEN):
         return None
     when = now or db.now()
-    presented = hash_token(token)
+    presented = lookup(token)
     sessions = db.collection(COLLECTION)
     live = {"client_id": client_id, **_live(when)}
     for accepted in ({_CURRENT: presented}, {_RETRY: presented}, _inside_window(presented, when)):
@@ -234,7 +236,7 @@ def scope_of_refresh_token(token: str, *, client_id: str, now: datetime | None =
     return None
 
 
-def _inside_window(presented: str, when: datetime) -> dict[str, Any]:
+def _inside_window(presented: Lookup, when: datetime) -> dict[str, Any]:
     return {"previous_refresh_token_hash": presented, "grace_ends_at": {"$gt": when}}
 
 
@@ -268,9 +270,9 @@ def rotate_refresh_token(
     if tag is None:
         return None
     when = now or db.now()
-    family = {"family_tag_hash": hash_token(tag), "client_id": client_id, **_live(when)}
+    family = {"family_tag_hash": lookup(tag), "client_id": client_id, **_live(when)}
     issued = _rotate(token, tag, family, lifetimes, scope, when)
-    if issued is None and _restart_rotation_count(hash_token(token), family, lifetimes, when):
+    if issued is None and _restart_rotation_count(lookup(token), family, lifetimes, when):
         issued = _rotate(token, tag, family, lifetimes, scope, when)
     return issued
 
@@ -278,7 +280,7 @@ def rotate_refresh_token(
 def _rotate(
     token: str, tag: str, family: dict[str, Any], lifetimes: Lifetimes, scope: str | None, when: datetime
 ) -> IssuedTokens | None:
-    presented = hash_token(token)
+    presented = lookup(token)
     sessions = db.collection(COLLECTION)
     access, refresh = mint(ACCESS_TOKEN), mint_refresh_token(tag)
     new_refresh = hash_token(refresh)
@@ -300,10 +302,11 @@ def _rotate(
                     "access_token_hash": hash_token(access),
                     "access_expires_at": access_expires,
                     "access_scope": scope,
-                    "previous_refresh_token_hash": presented,
+                    "previous_refresh_token_hash": hash_token(token),
                     "grace_ends_at": when + timedelta(seconds=lifetimes.grace),
                     **_NO_RETRY,
                     **inactivity,
+                    "family_tag_hash": hash_token(tag),  # under the first key, after a rotation too
                     "rotated_at": when,
                 },
                 "$inc": {"rotations": 1},
@@ -325,6 +328,7 @@ def _rotate(
                     "retry_access_expires_at": access_expires,
                     "retry_access_scope": scope,
                     **inactivity,
+                    "family_tag_hash": hash_token(tag),
                 },
                 "$inc": {"rotations": 1},
             },
@@ -360,7 +364,7 @@ def _revoke_if_retired(live: dict[str, Any], when: datetime) -> bool:
 
 
 def _restart_rotation_count(
-    presented: str, family: dict[str, Any], lifetimes: Lifetimes, when: datetime
+    presented: Lookup, family: dict[str, Any], lifetimes: Lifetimes, when: datetime
 ) -> bool:
     """After a refusal: True when the family had reached its rotation bound an hour or more after
     its count began, and the count starts again now (the caller tries once more). A retired
@@ -410,5 +414,5 @@ def revoke_family(family_id: str, now: datetime | None = None) -> int:
     return revoke({"_id": family_id}, now)
 
 
-def revoke_issued_from_code(code_hash: str, now: datetime | None = None) -> int:
+def revoke_issued_from_code(code_hash: Lookup, now: datetime | None = None) -> int:
     return revoke({"code_hash": code_hash}, now)

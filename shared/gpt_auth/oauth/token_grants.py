@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gpt_auth.oauth import codes, pkce, sessions
-from gpt_auth.oauth.tokens import AUTHORIZATION_CODE, REFRESH_TOKEN, hash_token, is_well_formed
+from gpt_auth.oauth.tokens import AUTHORIZATION_CODE, REFRESH_TOKEN, Lookup, is_well_formed, lookup
 from gpt_auth.runtime.errors import BadRequest, InvalidGrant, InvalidScope, UnsupportedGrantType
 from gpt_auth.runtime.log import logger
 from gpt_auth.runtime.settings import Settings
@@ -80,7 +80,7 @@ def exchange_code(
         raise BadRequest(malformed)
     grant = codes.redeem_code(code, client_id=client_id, redirect_uri=redirect_uri)
     if grant is None:
-        code_hash = hash_token(code)
+        code_hash = lookup(code)
         if codes.was_replayed(code_hash):  # a duplicate of the first exchange revokes nothing
             _revoke_issued_from(code_hash)
         raise InvalidGrant("The authorization code is unknown, expired or already used.")
@@ -146,7 +146,7 @@ def _required(params: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _revoke_issued_from(code_hash: str) -> None:
+def _revoke_issued_from(code_hash: Lookup) -> None:
     revoked = sessions.revoke_issued_from_code(code_hash)
     if revoked:
         logger.warning(

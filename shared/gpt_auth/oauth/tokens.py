@@ -1,4 +1,8 @@
-"""Opaque tokens: minted at random behind a type prefix, stored only as SHA-256 hashes.
+"""Opaque tokens: minted at random behind a type prefix, stored only as keyed hashes.
+
+A token is stored as its HMAC-SHA256 under the first key of ``TOKEN_HASH_KEYS`` (``hash_token``)
+and looked up under every key of that ring (``lookup``), so a key can be rotated without signing
+anyone out, and a store without the key can neither check a token nor write one that works.
 
 A refresh token also names its family: ``grt_<family tag>.<random>``, hashed as a whole, so any
 token a family ever issued leads back to it (theft detection) without the family storing them.
@@ -9,8 +13,10 @@ which logs show, so a log holds no piece of a token.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
+from typing import Any
 
 ACCESS_TOKEN = "gat_"
 REFRESH_TOKEN = "grt_"
@@ -55,5 +61,26 @@ def is_well_formed(token: str, prefix: str) -> bool:
 
 
 def hash_token(token: str) -> str:
-    """The hex SHA-256 under which a token is stored."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    """The hex HMAC-SHA256 under which a token is stored: keyed by the first ``TOKEN_HASH_KEYS`` key."""
+    return _keyed(_hash_keys()[0], token)
+
+
+# A query's value for a stored hash: one hash, or {"$in": [a hash per key]}.
+Lookup = str | dict[str, Any]
+
+
+def lookup(token: str) -> Lookup:
+    """What a stored hash of ``token`` equals, for a query: its hash under each ``TOKEN_HASH_KEYS``
+    key, a plain value when the ring holds one key (the usual case), an ``$in`` during a rotation."""
+    hashes = [_keyed(key, token) for key in _hash_keys()]
+    return hashes[0] if len(hashes) == 1 else {"$in": hashes}
+
+
+def _keyed(key: bytes, token: str) -> str:
+    return hmac.new(key, token.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _hash_keys() -> list[bytes]:
+    from gpt_auth.runtime.settings import get_settings
+
+    return [key for _, key in get_settings().token_hash_keys.keys]

@@ -34,6 +34,7 @@ SECRET_KEYS = (
     "GPT_CLIENT_ID",
     "GPT_CLIENT_SECRET",
     "MONGODB_URI",
+    "TOKEN_HASH_KEYS",  # the HMAC keys of our tokens' stored hashes
 )
 
 # What the secret may hold, read from it alone when APP_SECRET_ARN is set (an environment value of

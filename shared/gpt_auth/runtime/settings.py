@@ -37,6 +37,7 @@ DEFAULT_ACTION_RESPONSE_MAX_CHARS = 20_000
 MAX_ACTION_RESPONSE_CHARS = 100_000
 MIN_ACTION_RESPONSE_CHARS = 4_000
 DEFAULT_OPERATOR_NAME = "The operator of this GPT"
+TOKEN_HASH_KEYS = "TOKEN_HASH_KEYS"
 # ChatGPT refreshes about once an hour; a family may rotate this often before a 429.
 DEFAULT_REFRESH_ROTATIONS_PER_HOUR = 60
 
@@ -47,6 +48,7 @@ class Settings:
     google_client_secret: str
     gpt_client_id: str
     gpt_client_secret: str
+    token_hash_keys: KeyRing  # keys the stored hashes of our tokens (TOKEN_HASH_KEYS)
     mongodb_uri: str = EMBEDDED_MONGODB_URI
     mongodb_database: str = "gpt_auth"
     google_redirect_uri: str | None = None
@@ -238,6 +240,16 @@ def _key_ring(env: Mapping[str, str]) -> KeyRing | None:
     return parse_key_ring(raw) if raw.strip() else None
 
 
+def _hash_key_ring(env: Mapping[str, str]) -> KeyRing:
+    raw = env.get(TOKEN_HASH_KEYS, "")
+    if not raw.strip():
+        raise ConfigError(
+            f"{TOKEN_HASH_KEYS} is not set; it is required: our tokens are stored as HMACs under its "
+            "keys (see docs/reference.md, 'Settings', for how to make a key)."
+        )
+    return parse_key_ring(raw, TOKEN_HASH_KEYS)
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build validated settings from a mapping of setting names to strings.
 
@@ -274,6 +286,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         token_encryption_keys=_key_ring(env),
         action_url=(_url(env, "ACTION_URL") or "").rstrip("/") or None,
         authorization_server_url=_authorization_server_url(env),
+        token_hash_keys=_hash_key_ring(env),
     )
 
 
