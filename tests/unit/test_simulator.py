@@ -16,7 +16,7 @@ from gpt_auth.actions import hello
 from gpt_auth.actions.catalog import ACTIONS
 from gpt_auth.actions.inputs import json_schema
 from localdev.manifest import manifest_problems
-from localdev.simulator import COOKIE, mask, mask_body, mask_header, mask_url
+from localdev.simulator import COOKIE, SHOWN_STEPS, mask, mask_body, mask_header, mask_url
 from tests.support.paths import ROOT
 from tests.support.simulator import BASE, SECRET, csrf_token, make_client
 
@@ -216,3 +216,15 @@ def test_no_operation_id_or_path_is_written_in_the_simulator():
             assert action.operation_id not in text, (source.name, action.operation_id)
             if len(action.path) > 1:
                 assert f'"{action.path}' not in text, (source.name, action.path)
+
+
+def test_older_timeline_entries_wait_in_one_collapsed_entry(client):
+    # GIVEN more requests than the timeline lists (each sign-in started is one)
+    for _ in range(SHOWN_STEPS + 3):
+        post(client, "/simulator/start")
+    text = get(client, "/").get_data(as_text=True)
+    # THEN the newest are listed, the last one open, and the rest wait collapsed in one entry
+    timeline = text[text.index('id="timeline-title"') : text.index('id="settings-title"')]
+    assert '<li class="earlier"><details><summary>3 earlier requests</summary>' in timeline
+    assert timeline.count("<details open>") == 1
+    assert timeline.count("Sign in: the browser opens the authorization URL") == SHOWN_STEPS + 3
