@@ -147,6 +147,32 @@ def upcoming_events_events(count: int) -> list[dict[str, Any]]:
     return [event] * count
 
 
+MCP_ACTION = "mcpToolsCall"  # testEndpoint's POST /mcp: tools/call getHello, beside POST /
+
+
+def mcp_tools_call_events(count: int) -> list[dict[str, Any]]:
+    """testEndpoint ``POST /mcp``: ``tools/call`` of getHello with a live session bound to the
+    sample event's ``/mcp`` (its Function URL host), the same greeting ``POST /`` asks for."""
+    import json
+
+    from gpt_auth.actions import hello
+    from gpt_auth.oauth import sessions
+    from gpt_auth.oauth.tokens import hash_token
+    from gpt_auth.runtime import db
+    from localdev.seed import seed_session_for
+
+    template = load_event("test_endpoint_valid")
+    resource = f"https://{template['requestContext']['domainName']}/mcp"
+    db.collection(sessions.COLLECTION).delete_many({"access_token_hash": hash_token(SAMPLE_ACCESS_TOKEN)})
+    seed_session_for(SAMPLE_ACCESS_TOKEN, user_id="bench-user", resource=resource)
+    event = copy.deepcopy(template)
+    event["rawPath"] = "/mcp"
+    event["requestContext"]["http"]["path"] = "/mcp"
+    call = {"name": hello.ACTION.operation_id, "arguments": json.loads(template["body"])}
+    event["body"] = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": call})
+    return [event] * count
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One of our functions, its main route and the Node references it is compared with."""
@@ -197,5 +223,15 @@ SCENARIOS = (
         # Warm on nx-27017 is left out: the refresh's $set of the token's expiry into the stored
         # grant comes back as a string there (nx-27017's divergence), so the next call fails.
         warm_stores=("embedded",),
+    ),
+    # No Node reference: compared with testEndpoint's POST / (at most 1.1x cold, docs/mcp.md).
+    Scenario(
+        MCP_ACTION,
+        template_resource(ACTION),
+        "POST /mcp",
+        mcp_tools_call_events,
+        200,
+        (),
+        floor=False,
     ),
 )
