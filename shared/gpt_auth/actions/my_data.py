@@ -15,7 +15,6 @@ import msgspec
 from msgspec import Meta
 
 from gpt_auth.actions.declaration import Action, Call, Reply
-from gpt_auth.oauth.privacy import GOOGLE_PERMISSIONS_URL
 from gpt_auth.runtime.log import logger
 
 GoogleAccess = Literal["revoked", "not_revoked", "none"]
@@ -28,7 +27,7 @@ class Erased(msgspec.Struct):
         Meta(
             description=(
                 "revoked: Google was told to end our access. none: we held none. not_revoked: Google "
-                f"could not be told; the user can remove it at {GOOGLE_PERMISSIONS_URL}."
+                "could not be told; the user can remove it in their Google Account, under third-party access."
             )
         ),
     ]
