@@ -7,7 +7,9 @@ from datetime import timedelta
 from gpt_auth.oauth import sessions
 from gpt_auth.oauth.tokens import hash_token
 from gpt_auth.runtime import db
-from tests.support.token_requests import is_live, refresh, signed_in
+from localdev.lambda_env import with_form
+from tests.support.events import load_event
+from tests.support.token_requests import POST_AUTH, call, is_live, refresh, signed_in
 
 
 def family_of(access_token: str) -> dict:
@@ -172,3 +174,22 @@ def test_scope_narrowing_with_the_previous_token(store):
     status, body = refresh(first["refresh_token"], scope="openid")
     assert (status, body["scope"]) == (200, "openid")
     assert sessions.session_for_access_token(body["access_token"])["scope"] == "openid"
+
+
+def test_a_refresh_over_the_rotation_bound_is_429_with_retry_after_and_keeps_the_tokens(configure):
+    # GIVEN a sign-in allowed one rotation per hour, which it has used
+    configure(REFRESH_ROTATIONS_PER_HOUR="1")
+    first = signed_in()
+    status, second = refresh(first["refresh_token"])
+    assert status == 200
+    # WHEN it refreshes again at once
+    status, body, headers = call(
+        with_form(
+            load_event("google_authentication_refresh"),
+            {"grant_type": "refresh_token", "refresh_token": second["refresh_token"], **POST_AUTH},
+        )
+    )
+    # THEN 429 with the wait, and the tokens it holds keep working
+    assert (status, body["error"]) == (429, "temporarily_unavailable")
+    assert 3500 < int(headers["Retry-After"]) <= 3601
+    assert is_live(second["access_token"])
