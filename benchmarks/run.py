@@ -355,6 +355,13 @@ def cold_subjects(
     return subjects
 
 
+def chosen(subjects: list[Subject], only: list[str] | None) -> tuple[list[Subject], set[str]]:
+    """The subjects of the functions ``--only`` names (all without it), and the functions left out."""
+    if not only:
+        return subjects, set()
+    return [s for s in subjects if s.scenario.function in only], {s.function for s in SCENARIOS} - set(only)
+
+
 def first_round(subjects: list[Subject]) -> tuple[list[Subject], set[str]]:
     """One uncounted round: it fills the page cache and finds what cannot be measured. A route
     this build still answers 501 leaves its function out (``missing``); a baseline subject that
@@ -793,6 +800,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="also build REF (a commit) in a temporary worktree and measure each main route's cold "
         "path from it, interleaved with this build's (after / before)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="FUNCTION",
+        choices=[s.function for s in SCENARIOS],
+        help="measure only this function's main route (repeatable), e.g. testEndpoint with more runs",
+    )
     args = parser.parse_args(argv)
     if args.render_only:
         saved: dict[str, Any] = json.loads(args.render_only.read_text())
@@ -843,7 +857,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             subjects = cold_subjects(
                 python, args.node, base, nx.uri, stub_env, args.extra_layer, secret, baseline
             )
+            subjects, unchosen = chosen(subjects, args.only)
             subjects, missing = first_round(subjects)
+            missing |= unchosen
             scenarios = [s for s in SCENARIOS if s.function not in missing]
             for i in range(args.runs):
                 for subject in subjects:  # A B A B ...: drift hits every subject alike

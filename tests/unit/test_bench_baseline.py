@@ -167,3 +167,24 @@ def test_the_sizes_of_a_baseline_build_are_read_from_that_build(two_builds):
     _, before_deployed = run.deployment_sizes(before)
     assert before_deployed["TestEndpointFunction"] > after_deployed["TestEndpointFunction"] + 50_000
     assert before_deployed["GoogleAuthenticationFunction"] == after_deployed["GoogleAuthenticationFunction"]
+
+
+def test_only_keeps_the_named_function_with_its_baseline_floor_and_references(two_builds):
+    # GIVEN every cold subject of a run with a baseline
+    tmp_path, before = two_builds
+    secret = run.ServedSecret("arn:secret", "http://127.0.0.1:1", {"AWS_SESSION_TOKEN": "t"})
+    subjects = run.cold_subjects("python3", "node", tmp_path / "roots", "mongodb://x", {}, [], secret, before)
+    # WHEN --only names testEndpoint
+    kept, left_out = run.chosen(subjects, ["testEndpoint"])
+    # THEN its route from both builds, from the secret, the floor and its Node references stay
+    assert [s.key for s in kept] == [
+        "testEndpoint",
+        f"testEndpoint{run.BASELINE}",
+        f"testEndpoint{run.SECRET}",
+        run.FLOOR,
+        "node:data",
+        f"node:data{run.SECRET}",
+    ]
+    assert left_out == {s.function for s in SCENARIOS} - {"testEndpoint"}
+    # AND without --only every subject stays
+    assert run.chosen(subjects, None) == (subjects, set())
