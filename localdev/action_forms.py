@@ -310,9 +310,11 @@ def _summarize(form: ActionForm, answer: Answer, media_type: str) -> None:
         if name not in data:
             continue
         value = data[name]
-        if isinstance(value, list):
+        if isinstance(value, list) and value and not all(isinstance(row, dict) for row in value):
+            flags.append(f"{name}: {shortened(', '.join(map(str, value)))}")  # e.g. untrusted_text
+        elif isinstance(value, list):
             counts.append(f"{len(value):,} {name}")
-            if value and all(isinstance(row, dict) for row in value):
+            if value:
                 columns = _columns(properties.get(name, {}), value)
                 rows = [[shortened(row.get(column)) for column in columns] for row in value]
                 answer.tables.append(Table(name, columns, rows))

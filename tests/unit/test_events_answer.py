@@ -53,7 +53,13 @@ def test_control_characters_and_odd_links_are_not_passed_on():
 def test_small_answer_is_whole_and_not_truncated():
     events = [ea.compact_event(google_item(n, 100)) for n in range(3)]
     body = json.loads(ea.bounded_answer(events, max_chars=20_000, next_page_after=no_more))
-    assert body == {"events": events, "truncated": False, "next_page": None}
+    # the fields the invitation's sender wrote are named first: data, never instructions
+    assert body == {
+        "untrusted_text": list(ea.UNTRUSTED_FIELDS),
+        "events": events,
+        "truncated": False,
+        "next_page": None,
+    }
 
 
 def test_descriptions_are_trimmed_before_any_event_is_left_out():
@@ -79,6 +85,7 @@ def test_events_are_left_for_the_next_page_once_descriptions_are_gone():
     assert len(text) <= ea.MIN_ANSWER_CHARS
     assert 0 < shown < event_cursor.PAGE_SIZE
     assert body == {
+        "untrusted_text": list(ea.UNTRUSTED_FIELDS),
         "events": [{k: v for k, v in e.items() if k != "description"} for e in events[:shown]],
         "truncated": True,
         "next_page": f"after-{shown}",
@@ -87,6 +94,7 @@ def test_events_are_left_for_the_next_page_once_descriptions_are_gone():
 
 def test_no_events():
     assert json.loads(ea.bounded_answer([], max_chars=ea.MIN_ANSWER_CHARS, next_page_after=no_more)) == {
+        "untrusted_text": ["summary", "location", "description"],
         "events": [],
         "truncated": False,
         "next_page": None,

@@ -44,7 +44,7 @@ def test_list_upcoming_events_is_a_valid_get_with_days_and_page_described():
 
 def test_answer_schema_is_the_route_s_shape():
     schema = m.build_manifest(DEPLOYED)["components"]["schemas"]["Events"]
-    assert schema["required"] == ["events", "truncated", "next_page"]
+    assert schema["required"] == ["untrusted_text", "events", "truncated", "next_page"]
     event = schema["properties"]["events"]["items"]
     assert set(event["properties"]) == {"summary", "start", "end", "location", "link", "description"}
     # what compact_event always sets is required; what it may leave out is not

@@ -62,6 +62,7 @@ def bounded_answer(
     trim: str | None,
     max_chars: int,
     next_page_after: Callable[[int], str | None],
+    untrusted: Sequence[str] = (),
 ) -> str:
     """The answer's JSON body for ``items``, at most ``max_chars`` characters.
 
@@ -78,6 +79,9 @@ def bounded_answer(
     next_page_after
         ``next_page_after(n)`` is the cursor of the answer that follows the first ``n`` items
         (None when nothing follows ``n == len(items)``).
+    untrusted
+        The item fields whose text someone else wrote (an invitation's sender): the answer names
+        them first, as ``untrusted_text``, so the model reads them as data, never as instructions.
 
     Returns
     -------
@@ -94,7 +98,8 @@ def bounded_answer(
     full_length = max((len(item.get(trim, "")) for item in items), default=0) if trim else 0
 
     def body(shown: Sequence[dict[str, Any]], truncated: bool, next_page: str | None) -> str:
-        payload = {list_key: shown, "truncated": truncated, "next_page": next_page}
+        marked = {"untrusted_text": list(untrusted)} if untrusted else {}
+        payload = {**marked, list_key: shown, "truncated": truncated, "next_page": next_page}
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
     def all_with(limit: int) -> str:
