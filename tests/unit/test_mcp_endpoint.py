@@ -212,7 +212,7 @@ def test_tools_list_has_one_tool_per_declared_action(lambda_context):
     assert set(events["inputSchema"]["properties"]) == {"days", "page"}
     assert "required" not in events["inputSchema"]
     assert events["annotations"]["readOnlyHint"] is True
-    assert set(events["outputSchema"]["properties"]) == {"events", "truncated", "next_page"}
+    assert set(events["outputSchema"]["properties"]) == {"untrusted_text", "events", "truncated", "next_page"}
 
 
 def test_tools_call_runs_the_action_and_answers_its_text(lambda_context):
