@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from gpt_auth.actions import serve
 from gpt_auth.actions.catalog import ACTIONS
-from gpt_auth.mcp import endpoint as mcp
+from gpt_auth.mcp import mount as mcp
 from gpt_auth.runtime.log import logger
 from gpt_auth.runtime.routing import Router
 

@@ -9,6 +9,9 @@ SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"  # events/test_
 DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"  # the sample event's
 # What an MCP SDK server would bring (the `mcp` package, FastMCP and what they stand on).
 SDK_MODULES = ("mcp", "fastmcp", "pydantic", "pydantic_core", "starlette", "anyio", "httpx", "jsonschema")
+# Our MCP code: the mount (its routes) is all that POST / may load of it.
+OUR_MCP_MODULES = ("gpt_auth.mcp", "gpt_auth.oauth.protected_resource")
+MOUNT = {"gpt_auth.mcp", "gpt_auth.mcp.mount"}
 
 
 def modules_after(mcp_call: bool, env: dict[str, str]) -> set[str]:
@@ -37,6 +40,8 @@ def test_tools_call_gethello_cold_loads_only_our_mcp_modules_beyond_post_root(ap
     plain = modules_after(False, app_settings)
     mcp = modules_after(True, app_settings)
     # THEN the MCP call loaded nothing beyond our own MCP modules
-    assert {name for name in mcp - plain if not name.startswith("gpt_auth.mcp")} == set()
+    assert {name for name in mcp - plain if not name.startswith(OUR_MCP_MODULES)} == set()
+    # AND POST / loaded none of them but the routes' mount
+    assert {name for name in plain if name.startswith(OUR_MCP_MODULES)} == MOUNT
     # AND neither loaded an MCP SDK or what it stands on
     assert not {name.split(".")[0] for name in mcp} & set(SDK_MODULES)

@@ -12,7 +12,6 @@ the challenge naming the metadata (:mod:`gpt_auth.oauth.protected_resource`); an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,15 +22,12 @@ from gpt_auth.mcp.jsonrpc import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOU
 from gpt_auth.oauth import sessions
 from gpt_auth.oauth.bearer import bearer_token
 from gpt_auth.oauth.protected_resource import (
-    MCP_PATH,
-    METADATA_PATH,
     ResourceUrls,
     challenged,
     metadata_document,
     resource_urls,
 )
 from gpt_auth.runtime.errors import HttpError, InsufficientScope, InvalidToken, shown
-from gpt_auth.runtime.routing import Router
 from gpt_auth.runtime.web import Request, json_response, response
 
 # Newest first: answered to a client asking for another version.
@@ -142,15 +138,7 @@ def answer(request: Request, actions: dict[str, Action]) -> dict[str, Any]:
     return response(200, jsonrpc.answer(message.request_id, result), JSON)
 
 
-def register(router: Router, actions: Iterable[Action]) -> None:
-    """Serve ``/mcp`` (POST) and its protected resource metadata (GET) on ``router``."""
-    by_name = {action.operation_id: action for action in actions}
-
-    @router.post(MCP_PATH)
-    def mcp(request: Request) -> dict[str, Any]:
-        return answer(request, by_name)
-
-    @router.get(METADATA_PATH)
-    def protected_resource_metadata(request: Request) -> dict[str, Any]:
-        document = metadata_document(resource_urls(request), gpt_scope())
-        return json_response(200, document, {"Access-Control-Allow-Origin": "*"})
+def metadata_answer(request: Request) -> dict[str, Any]:
+    """The protected resource metadata document (RFC 9728) for the host ``request`` came to."""
+    document = metadata_document(resource_urls(request), gpt_scope())
+    return json_response(200, document, {"Access-Control-Allow-Origin": "*"})

@@ -16,14 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from gpt_auth.mcp.mount import MCP_PATH, WELL_KNOWN
 from gpt_auth.runtime import origin
 from gpt_auth.runtime.errors import ConfigError, HttpError, description_text
 from gpt_auth.runtime.web import Request
 
-MCP_PATH = "/mcp"
-WELL_KNOWN = "/.well-known/oauth-protected-resource"
-# Where testEndpoint serves the metadata, as the function sees its own paths.
-METADATA_PATH = WELL_KNOWN + MCP_PATH
 RESOURCE_NAME = "gpt-google-auth MCP tools"
 
 
