@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gpt_auth.runtime.errors import ConfigError, ServiceUnavailable
 from gpt_auth.runtime.log import logger
@@ -24,9 +23,11 @@ if TYPE_CHECKING:
     from pymongo.collection import Collection
 
 
-@dataclass(frozen=True)
-class Stored:
+class Stored(NamedTuple):
     """A collection, declared in the module that uses it: its indexes, its concerns, what it keeps.
+
+    A NamedTuple, not a frozen dataclass: every function imports this module at a cold start, and
+    a dataclass compiles its methods there.
 
     Attributes
     ----------
