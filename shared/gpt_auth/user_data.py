@@ -1,7 +1,7 @@
 """Every collection the product keeps, in one tuple: what each holds about a person, and its erasure.
 
 Each collection is declared (``db.Stored``) in the module that uses it; this names them all, so
-the privacy page lists each one and ``deleteMyData`` erases a user from each. A declared
+the privacy page lists each one and the erase-my-data action erases a user from each. A declared
 collection missing here fails tests/unit/test_user_data.py.
 """
 

@@ -1,4 +1,4 @@
-"""``listUpcomingEvents``' ``page`` cursor: where the next answer starts. Pure functions, no I/O.
+"""The upcoming-events action's ``page`` cursor: where the next answer starts. Pure functions, no I/O.
 
 The cursor is opaque to the model. It holds the time window of the first answer, Google's
 ``pageToken`` of the Google page being read and how many of its events were already answered, as

@@ -1,4 +1,4 @@
-"""Google Calendar API v3 ``events.list`` on the user's primary calendar, for ``listUpcomingEvents``.
+"""Google Calendar API v3 ``events.list`` on the user's primary calendar, for the upcoming-events action.
 
 One GET to ``<GOOGLE_API_BASE>/calendar/v3/calendars/primary/events`` through ``google.api.fetch``
 (its timeouts and error mapping), with single events in start order, a fields mask and at most
