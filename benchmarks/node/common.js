@@ -6,8 +6,12 @@ const fs = require('fs');
 
 const event = JSON.parse(process.env.BENCH_EVENT || '{}');
 
-function sha256(text) {
-  return crypto.createHash('sha256').update(text).digest('hex');
+// A token as the store keeps it: HMAC-SHA256 under the first TOKEN_HASH_KEYS entry (id:base64key),
+// as the Python functions hash it; read at each call, since with-secret.js sets it from the secret.
+function tokenHash(text) {
+  const [first] = (process.env.TOKEN_HASH_KEYS || '').trim().split(/[\s,]+/);
+  const key = Buffer.from(first.slice(first.indexOf(':') + 1), 'base64');
+  return crypto.createHmac('sha256', key).update(text).digest('hex');
 }
 
 function mint(prefix) {
@@ -40,8 +44,8 @@ function tokenHandler(client, oauth) {
     const now = new Date();
     await client.db(process.env.MONGODB_DATABASE).collection('sessions').insertOne({
       _id: mint(''),
-      access_token_hash: sha256(accessToken),
-      refresh_token_hash: sha256(refreshToken),
+      access_token_hash: tokenHash(accessToken),
+      refresh_token_hash: tokenHash(refreshToken),
       access_expires_at: new Date(now.getTime() + 3600e3),
       created_at: now,
     });
@@ -50,4 +54,4 @@ function tokenHandler(client, oauth) {
   };
 }
 
-module.exports = { event, sha256, mint, finish, fail, tokenHandler };
+module.exports = { event, tokenHash, mint, finish, fail, tokenHandler };

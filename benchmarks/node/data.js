@@ -1,6 +1,6 @@
 'use strict';
 // Data reference: the tutorial's protected action. mongodb + one findOne by token hash.
-const { event, sha256, finish, fail } = require('./common');
+const { event, tokenHash, finish, fail } = require('./common');
 const { MongoClient } = require('mongodb');
 
 const client = new MongoClient(process.env.MONGODB_URI, { serverSelectionTimeoutMS: 2000 });
@@ -11,7 +11,7 @@ async function handler(evt) {
     .db(process.env.MONGODB_DATABASE)
     .collection('sessions')
     .findOne(
-      { access_token_hash: sha256(token), access_expires_at: { $gt: new Date() }, revoked_at: null },
+      { access_token_hash: tokenHash(token), access_expires_at: { $gt: new Date() }, revoked_at: null },
       { projection: { user_id: 1 } },
     );
   if (!session) return { statusCode: 401, body: '' };
