@@ -34,7 +34,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -259,10 +259,13 @@ class Subject:
     env: dict[str, str]
     cwd: Path
     measured: Measured = field(default_factory=Measured)
+    # A baseline from before keyed token hashes looks its tokens up by plain SHA-256.
+    plain_token_hashes: bool = False
 
     def run_once(self, record: bool = True) -> int:
         """One cold run; returns the status the request got."""
-        event = self.scenario.events(1)[0]
+        with plain_token_hashes() if self.plain_token_hashes else nullcontext():
+            event = self.scenario.events(1)[0]
         env = {**self.env, "BENCH_EVENT": json.dumps(event)}
         done = run_measured(self.argv, env, self.cwd)
         result = bench_result(done.stdout)
@@ -325,7 +328,9 @@ def cold_subjects(
             before = lambda_root(scenario.build_dir, base / "baseline-roots", extra_layers, baseline)
             before_env = python_env(before, store_uri, stub_env)
             key = f"{scenario.function}{BASELINE}"
-            subjects.append(Subject(key, scenario, [python, "-c", COLD_PYTHON], before_env, before))
+            argv = [python, "-c", COLD_PYTHON]
+            plain = hashes_tokens_plainly(baseline)
+            subjects.append(Subject(key, scenario, argv, before_env, before, plain_token_hashes=plain))
         # The deployed path: no credential in the environment, the secret through the extension.
         secret_env = without_secret_keys({**env, "APP_SECRET_ARN": secret.arn, **secret.extension_env})
         subjects.append(
@@ -437,6 +442,26 @@ def deployment_sizes(build: Path | None = None) -> tuple[dict[str, int], dict[st
     sizes = {name: zip_size(build / name) for name in dict.fromkeys(names)}
     deployed = {f: sizes[f] + sum(sizes[layer] for layer in layers[f]) for f in functions}
     return sizes, deployed
+
+
+@contextmanager
+def plain_token_hashes() -> Iterator[None]:
+    """Seed as a build from before TOKEN_HASH_KEYS stored tokens: their plain hex SHA-256."""
+    import hashlib
+
+    from gpt_auth.oauth import tokens
+
+    keyed = tokens._keyed
+    tokens._keyed = lambda key, token: hashlib.sha256(token.encode("ascii")).hexdigest()
+    try:
+        yield
+    finally:
+        tokens._keyed = keyed
+
+
+def hashes_tokens_plainly(build: Path) -> bool:
+    """Whether a build stores our tokens as plain SHA-256 (before TOKEN_HASH_KEYS)."""
+    return not any("TOKEN_HASH_KEYS" in path.read_text() for path in build.rglob("gpt_auth/**/tokens.py"))
 
 
 @contextmanager

@@ -188,3 +188,21 @@ def test_only_keeps_the_named_function_with_its_baseline_floor_and_references(tw
     assert left_out == {s.function for s in SCENARIOS} - {"testEndpoint"}
     # AND without --only every subject stays
     assert run.chosen(subjects, None) == (subjects, set())
+
+
+def test_a_baseline_from_before_keyed_hashes_is_seeded_with_plain_sha256(tmp_path, store):
+    import hashlib
+
+    from gpt_auth.oauth import tokens
+
+    # GIVEN a build whose tokens module predates TOKEN_HASH_KEYS, and one that has it
+    old, new = tmp_path / "old" / "gpt_auth", tmp_path / "new" / "gpt_auth" / "oauth"
+    old.mkdir(parents=True)
+    new.mkdir(parents=True)
+    (old / "tokens.py").write_text("hashlib.sha256(token.encode()).hexdigest()\n")
+    (new / "tokens.py").write_text("TOKEN_HASH_KEYS\n")
+    # THEN only the first is seeded with plain hashes, and those are what it looks tokens up by
+    assert run.hashes_tokens_plainly(tmp_path / "old") and not run.hashes_tokens_plainly(tmp_path / "new")
+    with run.plain_token_hashes():
+        assert tokens.hash_token("gat_x") == hashlib.sha256(b"gat_x").hexdigest()
+    assert tokens.hash_token("gat_x") != hashlib.sha256(b"gat_x").hexdigest()
