@@ -39,7 +39,13 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
 	touch $@
 
-install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create .venv (dev deps) and .venv-sam (SAM CLI), pinned; idempotent
+# tests/node: Node 22, the MCP conformance suite and the TypeScript SDK, for the MCP client tests.
+MCP_NODE := tests/node
+$(MCP_NODE)/node_modules/.package-lock.json: $(MCP_NODE)/package-lock.json $(MCP_NODE)/package.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 18 or newer with npm (tests/node brings its own Node 22)"; exit 1; }
+	cd $(MCP_NODE) && npm ci --no-audit --no-fund --loglevel=error
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed $(MCP_NODE)/node_modules/.package-lock.json ## Create .venv (dev deps), .venv-sam (SAM CLI) and tests/node (npm ci), pinned; idempotent
 
 # Debian's chromium package (the browser tests drive it through playwright; never `playwright install`).
 install-browser: ## Install Chromium for the browser tests (apt-get; root or sudo), if missing

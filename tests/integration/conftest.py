@@ -19,3 +19,12 @@ def chatgpt(emulator: str, stand_in: StandIn, configure: Callable[..., None]) ->
     configure(**local_settings(os.environ, LocalUrls(emulator), stand_in.issuer))
     config = settings.get_settings()
     return ChatGpt(emulator, config.gpt_client_id, config.gpt_client_secret)
+
+
+@pytest.fixture
+def mcp_url(emulator: str, configure: Callable[..., None]) -> str:
+    """The emulator's /mcp, with the settings make dev gives it."""
+    configure(
+        ACTION_URL=f"{emulator}/testEndpoint", AUTHORIZATION_SERVER_URL=f"{emulator}/googleAuthorization"
+    )
+    return f"{emulator}/testEndpoint/mcp"

@@ -5,7 +5,6 @@ bound to that /mcp URL as the bearer token: initialize, tools/list, tools/call, 
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import Any
 
 import pytest
@@ -13,26 +12,11 @@ import requests
 
 from gpt_auth.actions import hello, preferences, upcoming_events
 from gpt_auth.actions.catalog import ACTIONS
-from localdev.seed import seed_session_for
+from tests.support.mcp_clients import bound_token
 
 mcp_client = pytest.importorskip("mcp.client.streamable_http")
 from mcp import ClientSession  # noqa: E402
 from mcp.shared._httpx_utils import create_mcp_http_client  # noqa: E402
-
-
-@pytest.fixture
-def mcp_url(emulator: str, configure) -> str:
-    """The emulator's /mcp, with the settings make dev gives it."""
-    configure(
-        ACTION_URL=f"{emulator}/testEndpoint", AUTHORIZATION_SERVER_URL=f"{emulator}/googleAuthorization"
-    )
-    return f"{emulator}/testEndpoint/mcp"
-
-
-def bound_token(resource: str | None, scope: str | None = None) -> str:
-    token = "gat_" + secrets.token_urlsafe(32)
-    seed_session_for(token, resource=resource, scope=scope)
-    return token
 
 
 def with_client(url: str, token: str, work: Any) -> Any:

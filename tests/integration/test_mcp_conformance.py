@@ -1,0 +1,60 @@
+"""The official MCP conformance suite (``@modelcontextprotocol/conformance``, pinned in tests/node,
+run with its Node 22) against testEndpoint's /mcp on the Function URL emulator: the server
+scenarios that apply to a tools-only, stateless server. The suite's client cannot send a token,
+so a loopback proxy puts a seeded /mcp token in front of it (``tests.support.mcp_clients``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localdev.emulator import serve_in_thread
+from tests.support.mcp_clients import CONFORMANCE, bearer_proxy, bound_token, node22
+
+# The rest need what /mcp does not offer (prompts, resources, logging, streams, sampling, tools
+# named by the suite).
+SCENARIOS = ("server-initialize", "ping", "tools-list", "dns-rebinding-protection")
+
+
+@pytest.fixture
+def proxied_mcp(mcp_url: str, emulator: str) -> Iterator[str]:
+    """/mcp behind a proxy on another loopback port that adds a bearer token bound to /mcp."""
+    with serve_in_thread(bearer_proxy(emulator, bound_token(mcp_url))) as proxy:
+        yield f"http://127.0.0.1:{proxy.server_port}/testEndpoint/mcp"
+
+
+def run_scenario(url: str, scenario: str, output: Path) -> tuple[subprocess.CompletedProcess[str], Any]:
+    """The suite's exit, output and checks (its checks.json) for one scenario against ``url``."""
+    ran = subprocess.run(
+        [str(node22()), str(CONFORMANCE), "server", "--url", url, "--scenario", scenario, "-o", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=output,
+    )
+    found = list(output.rglob("checks.json"))
+    assert len(found) == 1, f"the suite saved no results:\n{ran.stdout}\n{ran.stderr}"
+    return ran, json.loads(found[0].read_text())
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_conformance_suite_scenario_passes(proxied_mcp, tmp_path, scenario):
+    ran, checks = run_scenario(proxied_mcp, scenario, tmp_path)
+    # THEN every check of the scenario passed, none only warned, and the suite says so
+    statuses = {check["id"]: check["status"] for check in checks}
+    assert statuses and set(statuses.values()) == {"SUCCESS"}, f"{statuses}\n{ran.stdout}\n{ran.stderr}"
+    assert ran.returncode == 0, f"{ran.stdout}\n{ran.stderr}"
+
+
+def test_without_the_token_the_suite_fails_to_initialize(mcp_url, tmp_path):
+    # The suite's client straight at /mcp, no proxy: the 401 stops the handshake, and the suite
+    # reports the failure (so the passing runs above went through the token)
+    ran, checks = run_scenario(mcp_url, "server-initialize", tmp_path)
+    assert [check["status"] for check in checks] == ["FAILURE"]
+    assert "invalid_token" in checks[0]["errorMessage"]
+    assert ran.returncode == 1
