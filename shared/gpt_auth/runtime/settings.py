@@ -53,6 +53,7 @@ class Settings:
     mongodb_database: str = "gpt_auth"
     google_redirect_uri: str | None = None
     allowed_redirect_uris: tuple[re.Pattern[str], ...] = ()
+    mcp_redirect_uris: tuple[re.Pattern[str], ...] = ()  # beyond gpt_auth.oauth.clients' defaults
     google_scopes: tuple[str, ...] = DEFAULT_GOOGLE_SCOPES
     oidc_issuer: str | None = None
     access_token_ttl: int = 3600
@@ -135,8 +136,8 @@ def _authorization_server_url(env: Mapping[str, str]) -> str | None:
     return url.rstrip("/") if url else None
 
 
-def redirect_pattern_sources(raw: str) -> list[str]:
-    """The regexes of an ``ALLOWED_REDIRECT_URIS`` value, separated by whitespace (spaces or newlines).
+def redirect_pattern_sources(raw: str, name: str = "ALLOWED_REDIRECT_URIS") -> list[str]:
+    """The regexes of an ``ALLOWED_REDIRECT_URIS`` (or ``MCP_REDIRECT_URIS``) value, separated by whitespace (spaces or newlines).
 
     A URL holds no whitespace, and a regex needs none, while a comma is part of ``{1,64}``. A
     value still written with the old comma separator (``...,https://...``) is a ConfigError
@@ -151,22 +152,23 @@ def redirect_pattern_sources(raw: str) -> list[str]:
     for source in sources:
         if re.search(r",\^?https?:", source):
             raise ConfigError(
-                "ALLOWED_REDIRECT_URIS separates its patterns with spaces or newlines, not commas; "
+                f"{name} separates its patterns with spaces or newlines, not commas; "
                 f"the pattern {source[:80]!r} looks like a comma-separated list."
             )
     return sources
 
 
-def _redirect_patterns(env: Mapping[str, str]) -> tuple[re.Pattern[str], ...]:
-    sources = redirect_pattern_sources(env.get("ALLOWED_REDIRECT_URIS", "")) or list(
-        DEFAULT_REDIRECT_PATTERNS
-    )
+def _redirect_patterns(env: Mapping[str, str], name: str = "ALLOWED_REDIRECT_URIS") -> tuple[re.Pattern[str], ...]:
+    """The compiled patterns of ``name``; ``ALLOWED_REDIRECT_URIS`` falls back to ChatGPT's callbacks."""
+    sources = redirect_pattern_sources(env.get(name, ""), name)
+    if not sources and name == "ALLOWED_REDIRECT_URIS":
+        sources = list(DEFAULT_REDIRECT_PATTERNS)
     patterns = []
     for source in sources:
         try:
             patterns.append(re.compile(source))
         except re.error as exc:
-            raise ConfigError(f"ALLOWED_REDIRECT_URIS has an invalid pattern {source!r}: {exc}.") from None
+            raise ConfigError(f"{name} has an invalid pattern {source!r}: {exc}.") from None
     return tuple(patterns)
 
 
@@ -270,6 +272,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         mongodb_database=database,
         google_redirect_uri=_url(env, "GOOGLE_REDIRECT_URI"),
         allowed_redirect_uris=_redirect_patterns(env),
+        mcp_redirect_uris=_redirect_patterns(env, "MCP_REDIRECT_URIS"),
         google_scopes=_google_scopes(env),
         oidc_issuer=_url(env, "OIDC_ISSUER"),
         access_token_ttl=positive_seconds(env, "ACCESS_TOKEN_TTL", 3600),
