@@ -137,7 +137,8 @@ def _authorization_server_url(env: Mapping[str, str]) -> str | None:
 
 
 def redirect_pattern_sources(raw: str, name: str = "ALLOWED_REDIRECT_URIS") -> list[str]:
-    """The regexes of an ``ALLOWED_REDIRECT_URIS`` (or ``MCP_REDIRECT_URIS``) value, separated by whitespace (spaces or newlines).
+    """The regexes of a ``name`` value (``ALLOWED_REDIRECT_URIS``, ``MCP_REDIRECT_URIS``), separated
+    by whitespace (spaces or newlines).
 
     A URL holds no whitespace, and a regex needs none, while a comma is part of ``{1,64}``. A
     value still written with the old comma separator (``...,https://...``) is a ConfigError
@@ -158,7 +159,9 @@ def redirect_pattern_sources(raw: str, name: str = "ALLOWED_REDIRECT_URIS") -> l
     return sources
 
 
-def _redirect_patterns(env: Mapping[str, str], name: str = "ALLOWED_REDIRECT_URIS") -> tuple[re.Pattern[str], ...]:
+def _redirect_patterns(
+    env: Mapping[str, str], name: str = "ALLOWED_REDIRECT_URIS"
+) -> tuple[re.Pattern[str], ...]:
     """The compiled patterns of ``name``; ``ALLOWED_REDIRECT_URIS`` falls back to ChatGPT's callbacks."""
     sources = redirect_pattern_sources(env.get(name, ""), name)
     if not sources and name == "ALLOWED_REDIRECT_URIS":
