@@ -1,7 +1,9 @@
 """The official MCP conformance suite (``@modelcontextprotocol/conformance``, pinned in tests/node,
 run with its Node 22) against testEndpoint's /mcp on the Function URL emulator: the server
-scenarios that apply to a tools-only, stateless server. The suite's client cannot send a token,
-so a loopback proxy puts a seeded /mcp token in front of it (``tests.support.mcp_clients``)."""
+scenarios that apply to a tools-only, stateless server (0.1.16), and 0.2.0-alpha's tools-list,
+which also checks every message /mcp sent against the spec's JSON schema. The suite's client
+cannot send a token, so a loopback proxy puts a seeded /mcp token in front of it
+(``tests.support.mcp_clients``)."""
 
 from __future__ import annotations
 
@@ -14,11 +16,29 @@ from typing import Any
 import pytest
 
 from localdev.emulator import serve_in_thread
-from tests.support.mcp_clients import CONFORMANCE, bearer_proxy, bound_token, node22
+from tests.support.mcp_clients import CONFORMANCE, CONFORMANCE_NEXT, bearer_proxy, bound_token, node22
 
-# The rest need what /mcp does not offer (prompts, resources, logging, streams, sampling, tools
-# named by the suite).
-SCENARIOS = ("server-initialize", "ping", "tools-list", "dns-rebinding-protection")
+# Each scenario with the checks it makes. The rest need what /mcp does not offer (prompts,
+# resources, logging, streams, sampling, tools named by the suite).
+SCENARIOS = [
+    pytest.param(CONFORMANCE, "server-initialize", {"server-initialize"}, id="server-initialize"),
+    pytest.param(CONFORMANCE, "ping", {"ping"}, id="ping"),
+    pytest.param(CONFORMANCE, "tools-list", {"tools-list"}, id="tools-list"),
+    pytest.param(
+        CONFORMANCE,
+        "dns-rebinding-protection",
+        {"localhost-host-rebinding-rejected", "localhost-host-valid-accepted"},
+        id="dns-rebinding-protection",
+    ),
+    # 0.2.0-alpha adds wire-schema-valid (initialize's and tools/list's answers, every tool's
+    # schemas included, against the spec's JSON schema) and tools-name-format
+    pytest.param(
+        CONFORMANCE_NEXT,
+        "tools-list",
+        {"tools-list", "tools-name-format", "wire-schema-valid"},
+        id="0.2.0-alpha-tools-list",
+    ),
+]
 
 
 @pytest.fixture
@@ -28,10 +48,12 @@ def proxied_mcp(mcp_url: str, emulator: str) -> Iterator[str]:
         yield f"http://127.0.0.1:{proxy.server_port}/testEndpoint/mcp"
 
 
-def run_scenario(url: str, scenario: str, output: Path) -> tuple[subprocess.CompletedProcess[str], Any]:
+def run_scenario(
+    url: str, scenario: str, output: Path, suite: Path = CONFORMANCE
+) -> tuple[subprocess.CompletedProcess[str], Any]:
     """The suite's exit, output and checks (its checks.json) for one scenario against ``url``."""
     ran = subprocess.run(
-        [str(node22()), str(CONFORMANCE), "server", "--url", url, "--scenario", scenario, "-o", str(output)],
+        [str(node22()), str(suite), "server", "--url", url, "--scenario", scenario, "-o", str(output)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -42,12 +64,12 @@ def run_scenario(url: str, scenario: str, output: Path) -> tuple[subprocess.Comp
     return ran, json.loads(found[0].read_text())
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS)
-def test_the_conformance_suite_scenario_passes(proxied_mcp, tmp_path, scenario):
-    ran, checks = run_scenario(proxied_mcp, scenario, tmp_path)
-    # THEN every check of the scenario passed, none only warned, and the suite says so
+@pytest.mark.parametrize(("suite", "scenario", "made"), SCENARIOS)
+def test_the_conformance_suite_scenario_passes(proxied_mcp, tmp_path, suite, scenario, made):
+    ran, checks = run_scenario(proxied_mcp, scenario, tmp_path, suite)
+    # THEN each of the scenario's checks passed, none only warned, and the suite says so
     statuses = {check["id"]: check["status"] for check in checks}
-    assert statuses and set(statuses.values()) == {"SUCCESS"}, f"{statuses}\n{ran.stdout}\n{ran.stderr}"
+    assert statuses == dict.fromkeys(made, "SUCCESS"), f"{statuses}\n{ran.stdout}\n{ran.stderr}"
     assert ran.returncode == 0, f"{ran.stdout}\n{ran.stderr}"
 
 

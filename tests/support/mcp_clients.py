@@ -22,6 +22,8 @@ from tests.support.paths import ROOT
 NODE_DIR = ROOT / "tests" / "node"
 NODE22 = NODE_DIR / "node_modules" / ".bin" / "node"
 CONFORMANCE = NODE_DIR / "node_modules" / "@modelcontextprotocol" / "conformance" / "dist" / "index.js"
+# 0.2.0-alpha, under an npm alias beside 0.1.16: it adds the authorization server scenarios.
+CONFORMANCE_NEXT = NODE_DIR / "node_modules" / "conformance-next" / "dist" / "index.js"
 TS_CLIENT = NODE_DIR / "mcp_client.mjs"
 
 # Per connection, never forwarded (RFC 9110, 7.6.1); the lengths are the proxy's own.
@@ -39,7 +41,7 @@ def bound_token(resource: str | None, scope: str | None = None) -> str:
 
 def node22() -> Path:
     """tests/node's Node 22; the test is skipped without it (failed under CI, which installs it)."""
-    if NODE22.exists() and CONFORMANCE.exists():
+    if NODE22.exists() and CONFORMANCE.exists() and CONFORMANCE_NEXT.exists():
         return NODE22
     reason = "tests/node is not installed: run `make install` (needs npm, which Node brings)"
     if os.environ.get("CI"):
