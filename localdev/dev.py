@@ -10,9 +10,10 @@ Ctrl-C (or SIGTERM) stops everything.
 
 Settings it sets: ``OIDC_ISSUER`` (the stand-in), ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET`` (a
 client registered at the stand-in for ``GOOGLE_SCOPES``), ``GOOGLE_REDIRECT_URI`` (the local
-callback), ``ACTION_URL`` and ``AUTHORIZATION_SERVER_URL`` (testEndpoint's and googleAuthorization's
-local mounts, for ``/mcp``), and ``ALLOWED_REDIRECT_URIS`` (``$ALLOWED_REDIRECT_URIS`` or the two
-ChatGPT patterns, plus the simulator's local callback).
+callback), ``ACTION_URL``, ``AUTHORIZATION_SERVER_URL`` and ``TOKEN_URL`` (the local mounts of
+testEndpoint, googleAuthorization and googleAuthentication, for ``/mcp`` and the metadata), and
+``ALLOWED_REDIRECT_URIS`` (``$ALLOWED_REDIRECT_URIS`` or the two ChatGPT patterns, plus the
+simulator's local callback).
 Settings it honours from the environment: ``GPT_CLIENT_ID`` and ``GPT_CLIENT_SECRET`` (local
 defaults otherwise), ``GOOGLE_SCOPES`` (default: sign-in plus read-only Calendar),
 ``TOKEN_ENCRYPTION_KEYS`` (a fixed local key otherwise), ``MONGODB_URI`` (the embedded in-memory
@@ -200,9 +201,11 @@ def local_settings(
         "GOOGLE_CLIENT_ID": google_client[0] if google_client else LOCAL_GOOGLE_CLIENT_ID,
         "GOOGLE_CLIENT_SECRET": google_client[1] if google_client else LOCAL_GOOGLE_CLIENT_SECRET,
         "GOOGLE_REDIRECT_URI": urls.google_redirect,
-        # /mcp's resource URL and issuer: the emulator's mounts, which the handlers cannot see
+        # /mcp's resource URL, the issuer and the token URL in its metadata: the emulator's mounts,
+        # which the handlers cannot see
         "ACTION_URL": urls.test_endpoint.rstrip("/"),
         "AUTHORIZATION_SERVER_URL": urls.authorization.rstrip("/"),
+        "TOKEN_URL": urls.token,
         **({"GOOGLE_API_BASE": api_base} if api_base else {}),
         "GOOGLE_SCOPES": env.get("GOOGLE_SCOPES", "").strip() or LOCAL_GOOGLE_SCOPES,
         "TOKEN_ENCRYPTION_KEYS": env.get("TOKEN_ENCRYPTION_KEYS", "").strip() or LOCAL_TOKEN_ENCRYPTION_KEYS,

@@ -1,14 +1,16 @@
-"""googleAuthorization: the OAuth authorize URL (``GET /``), Google's callback (``GET /callback``)
-and the privacy policy page (``GET /privacy``).
+"""googleAuthorization: the OAuth authorize URL (``GET /``), Google's callback (``GET /callback``),
+the privacy policy page (``GET /privacy``) and the authorization server metadata (RFC 8414, at
+both well-known names).
 
-A browser visits both routes, so every error here is an HTML page (``Router(error_page_title=...)``).
+A browser visits the first two routes, so every error here is an HTML page
+(``Router(error_page_title=...)``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth.oauth import authorization, sign_in_cookie
+from gpt_auth.oauth import authorization, server_metadata, sign_in_cookie
 from gpt_auth.runtime import origin
 from gpt_auth.runtime.log import logger
 from gpt_auth.runtime.routing import Router
@@ -22,10 +24,10 @@ router = Router(error_page_title="Sign-in failed")
 
 @router.get("/")
 def authorize(request: Request) -> dict[str, Any]:
-    domain_name = (request.event.get("requestContext") or {}).get("domainName")
-    public_url = origin.public_url(request.headers, domain_name)
     browser = sign_in_cookie.value_for(request)
-    response = redirect(authorization.begin(request.query(), public_url=public_url, browser=browser))
+    response = redirect(
+        authorization.begin(request.query(), public_url=origin.request_public_url(request), browser=browser)
+    )
     response["cookies"] = [sign_in_cookie.set_cookie(browser, request)]
     return response
 
@@ -41,6 +43,12 @@ def privacy(request: Request) -> dict[str, Any]:
     from gpt_auth.runtime.settings import get_settings
 
     return privacy_page(get_settings())
+
+
+@router.get(server_metadata.OAUTH_WELL_KNOWN)
+@router.get(server_metadata.OPENID_WELL_KNOWN)
+def authorization_server_metadata(request: Request) -> dict[str, Any]:
+    return server_metadata.metadata_answer(origin.request_public_url(request))
 
 
 @logger.inject_lambda_context(clear_state=True)

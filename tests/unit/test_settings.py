@@ -42,6 +42,9 @@ def test_blank_required_setting_counts_as_missing():
         ("ALLOWED_REDIRECT_URIS", "https://ok\\.example/cb,(unclosed"),
         ("OIDC_ISSUER", "http://issuer.example"),
         ("GOOGLE_REDIRECT_URI", "not a url"),
+        ("AUTHORIZATION_SERVER_URL", "/auth orize"),
+        ("TOKEN_URL", "/token?x=1"),
+        ("TOKEN_URL", "http://token.example/"),
     ],
 )
 def test_malformed_setting_is_named(name, value):
@@ -52,6 +55,18 @@ def test_malformed_setting_is_named(name, value):
 def test_local_http_issuer_is_allowed_and_trailing_slash_dropped():
     config = load_settings({**BASE, "OIDC_ISSUER": "http://127.0.0.1:9000/"})
     assert config.oidc_issuer == "http://127.0.0.1:9000"
+
+
+def test_the_metadata_urls_are_absolute_or_a_path_and_only_the_issuer_loses_its_slash():
+    config = load_settings({**BASE, "AUTHORIZATION_SERVER_URL": "/authorize/", "TOKEN_URL": "/token/"})
+    assert (config.authorization_server_url, config.token_url) == ("/authorize", "/token/")
+    absolute = load_settings(
+        {**BASE, "AUTHORIZATION_SERVER_URL": "https://a.example/", "TOKEN_URL": "https://t.example/"}
+    )
+    assert (absolute.authorization_server_url, absolute.token_url) == (
+        "https://a.example",
+        "https://t.example/",
+    )
 
 
 def test_repr_hides_secrets():

@@ -27,13 +27,13 @@ def test_functions_get_the_secret_arn_and_no_credential(template):
         "Fn::If": ["CreateSecret", {"Ref": "AppSecret"}, {"Ref": "ExistingSecretArn"}]
     }
     assert not set(SECRET_KEYS) & set(variables)
-    # A function's own settings are only testEndpoint's URLs for /mcp, none of them a credential
+    # A function's own settings are only the public URLs of /mcp and the metadata, none a credential
     own = {
         name: set(template["Resources"][name]["Properties"].get("Environment", {}).get("Variables", {}))
         for name in FUNCTIONS
     }
     assert own == {
-        "GoogleAuthorizationFunction": set(),
+        "GoogleAuthorizationFunction": {"AUTHORIZATION_SERVER_URL", "TOKEN_URL"},
         "GoogleAuthenticationFunction": set(),
         "TestEndpointFunction": {"ACTION_URL", "AUTHORIZATION_SERVER_URL"},
     }

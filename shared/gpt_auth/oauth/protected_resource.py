@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from gpt_auth.mcp.mount import MCP_PATH, WELL_KNOWN
+from gpt_auth.oauth import server_metadata
 from gpt_auth.runtime import origin
 from gpt_auth.runtime.errors import ConfigError, HttpError, description_text
 from gpt_auth.runtime.web import Request
@@ -34,15 +34,13 @@ class ResourceUrls:
 
     def issuer(self) -> str:
         """Our authorization server's issuer; ``ConfigError`` when ``AUTHORIZATION_SERVER_URL`` is unset."""
-        from gpt_auth.runtime.settings import get_settings
-
-        configured = get_settings().authorization_server_url
-        if configured is None:
+        issuer = server_metadata.issuer_from(self.action_url)
+        if issuer is None:
             raise ConfigError(
                 "AUTHORIZATION_SERVER_URL is not set; testEndpoint needs it to name the authorization "
                 "server of /mcp (template.yaml sets it)."
             )
-        return urljoin(self.action_url + "/", configured).rstrip("/")
+        return issuer
 
 
 def resource_urls(request: Request) -> ResourceUrls:
@@ -51,14 +49,11 @@ def resource_urls(request: Request) -> ResourceUrls:
 
     base = get_settings().action_url
     if base is None:
-        domain = (request.event.get("requestContext") or {}).get("domainName")
-        base = origin.public_url(request.headers, str(domain) if domain else None)
+        base = origin.request_public_url(request)
     if base is None:
         raise ConfigError("testEndpoint's public URL is unknown: set ACTION_URL.")
     resource = base + MCP_PATH
-    parts = urlsplit(resource)
-    metadata = f"{parts.scheme}://{parts.netloc}{WELL_KNOWN}{parts.path}"
-    return ResourceUrls(resource, metadata, base)
+    return ResourceUrls(resource, server_metadata.well_known_url(resource, WELL_KNOWN), base)
 
 
 def metadata_document(urls: ResourceUrls, scopes: tuple[str, ...]) -> dict[str, Any]:

@@ -17,9 +17,12 @@ import hmac
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gpt_auth.runtime.errors import ConfigError, HttpError
+
+if TYPE_CHECKING:
+    from gpt_auth.runtime.web import Request
 
 ORIGIN_HEADER = "x-origin-verify"
 PUBLIC_URL_HEADER = "x-public-url"
@@ -96,6 +99,12 @@ def public_url(headers: Mapping[str, Any], domain_name: str | None) -> str | Non
     require_cloudfront(headers)
     sent = _header(headers, PUBLIC_URL_HEADER)
     return sent if _PUBLIC_URL.fullmatch(sent) else None
+
+
+def request_public_url(request: Request) -> str | None:
+    """``public_url`` for the function ``request`` came to (its ``requestContext.domainName``)."""
+    domain = (request.event.get("requestContext") or {}).get("domainName")
+    return public_url(request.headers, str(domain) if domain else None)
 
 
 def _header(headers: Mapping[str, Any], name: str) -> str:

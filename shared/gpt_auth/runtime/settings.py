@@ -68,6 +68,7 @@ class Settings:
     token_encryption_keys: KeyRing | None = None
     action_url: str | None = None
     authorization_server_url: str | None = None
+    token_url: str | None = None
 
     def __repr__(self) -> str:  # never print secrets by accident
         return f"Settings(gpt_client_id={self.gpt_client_id!r}, mongodb_database={self.mongodb_database!r})"
@@ -122,18 +123,16 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
     return raw.rstrip("/") if name == "OIDC_ISSUER" else raw
 
 
-def _authorization_server_url(env: Mapping[str, str]) -> str | None:
-    """``AUTHORIZATION_SERVER_URL``: an absolute URL, or a path on testEndpoint's host (``/authorize``)."""
-    raw = env.get("AUTHORIZATION_SERVER_URL", "").strip()
+def _url_or_path(env: Mapping[str, str], name: str) -> str | None:
+    """An absolute URL, or a path on the host of the URL it is resolved against (``/authorize``)."""
+    raw = env.get(name, "").strip()
     if raw.startswith("/") and not raw.startswith("//"):
         if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+/?", raw):
             raise ConfigError(
-                "AUTHORIZATION_SERVER_URL must be an https:// URL or a path such as /authorize, "
-                f"got {raw[:100]!r}."
+                f"{name} must be an https:// URL or a path such as /authorize, got {raw[:100]!r}."
             )
-        return raw.rstrip("/")
-    url = _url(env, "AUTHORIZATION_SERVER_URL")
-    return url.rstrip("/") if url else None
+        return raw
+    return _url(env, name)
 
 
 def redirect_pattern_sources(raw: str, name: str = "ALLOWED_REDIRECT_URIS") -> list[str]:
@@ -291,7 +290,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         operator_contact=_operator_contact(env),
         token_encryption_keys=_key_ring(env),
         action_url=(_url(env, "ACTION_URL") or "").rstrip("/") or None,
-        authorization_server_url=_authorization_server_url(env),
+        authorization_server_url=(_url_or_path(env, "AUTHORIZATION_SERVER_URL") or "").rstrip("/") or None,
+        token_url=_url_or_path(env, "TOKEN_URL"),
         token_hash_keys=_hash_key_ring(env),
     )
 
