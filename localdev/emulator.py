@@ -6,7 +6,9 @@ googleAuthorization for ``/callback?code=x``: the prefix is not part of a real F
 the handler sees ``rawPath`` ``/callback``. A well-known URL at the root names the mount after
 its name: ``/.well-known/oauth-protected-resource/testEndpoint/mcp`` is testEndpoint's
 ``/.well-known/oauth-protected-resource/mcp`` (RFC 9728's place for ``/testEndpoint/mcp``'s
-metadata). The event follows AWS's payload format 2.0:
+metadata), and ``/.well-known/oauth-authorization-server/googleAuthorization`` (or
+``openid-configuration``) googleAuthorization's ``/.well-known/oauth-authorization-server``, the
+issuer's metadata (RFC 8414). The event follows AWS's payload format 2.0:
 
 - header names in lower case, a repeated header joined with commas, ``Cookie`` moved to
   ``cookies``, and ``x-forwarded-*`` and ``x-amzn-trace-id`` added as AWS adds them;

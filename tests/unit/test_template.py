@@ -12,6 +12,7 @@ import pytest
 
 from gpt_auth.actions.catalog import gpt_scope
 from gpt_auth.google.token_cipher import new_key_entry, parse_key_ring
+from gpt_auth.oauth import server_metadata
 from gpt_auth.runtime.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
 
 FUNCTIONS = ("GoogleAuthorizationFunction", "GoogleAuthenticationFunction", "TestEndpointFunction")
@@ -162,7 +163,10 @@ def test_each_path_pattern_reaches_its_function(template):
     assert routes == {
         "/authorize*": "GoogleAuthorizationFunctionUrl",
         "/token*": "GoogleAuthenticationFunctionUrl",
-        "*": "TestEndpointFunctionUrl",  # /hello; the path function answers 404 for the rest
+        # the issuer's metadata at the host's root, under both names (test_cloudfront_function)
+        server_metadata.OAUTH_WELL_KNOWN + "*": "GoogleAuthorizationFunctionUrl",
+        server_metadata.OPENID_WELL_KNOWN + "*": "GoogleAuthorizationFunctionUrl",
+        "*": "TestEndpointFunctionUrl",  # /hello, /mcp's metadata; the path function 404s the rest
     }
     for behavior in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
         assert (
