@@ -30,6 +30,7 @@ from gpt_auth.actions.declaration import PATTERN_RULES, Action, statuses_of
 from gpt_auth.actions.inputs import json_schema, rule_of
 
 QUERY, BODY = "query", "body"
+ARGUMENT = "argument"  # an MCP tool's: one object, sent as the body is
 # Form fields the simulator itself sends beside the declared ones (NULLS: the fields sent as null).
 NULLS = "null"
 CONTROL_FIELDS = frozenset({"csrf", "more", NULLS})
@@ -110,7 +111,7 @@ def _form_field(
         minimum=shown.get("minimum"),
         maximum=shown.get("maximum"),
         default="" if default is None else json.dumps(default) if kind in ("array", "json") else str(default),
-        nullable=part == BODY and any(s.get("type") == "null" for s in schema.get("anyOf", ())),
+        nullable=part != QUERY and any(s.get("type") == "null" for s in schema.get("anyOf", ())),
     )
 
 
@@ -161,18 +162,28 @@ def _continuation(query: Mapping[str, Any], answer: Mapping[str, Any] | None) ->
     return None
 
 
+def fields_of(
+    parts: Sequence[tuple[str, Mapping[str, Any], frozenset[str]]],
+) -> tuple[FormField, ...]:
+    """The fields of ``parts``: each (part, its schema's properties, the required names)."""
+    names = [set(properties) for _, properties, _ in parts]
+    clashes = set.intersection(*names) if len(names) > 1 else set()
+    fields = []
+    for part, properties, required in parts:
+        for name, schema in properties.items():
+            clash = name in clashes or name in CONTROL_FIELDS
+            input_name = f"{part}.{name}" if clash else name
+            fields.append(_form_field(name, schema, part, input_name, name in required))
+    return tuple(fields)
+
+
 def form_of(action: Action) -> ActionForm:
     """The form for ``action``, from its declared query and body types."""
     query, query_required = _properties(action.query)
     body, body_required = _properties(action.body)
-    clashes = (set(query) & set(body)) | CONTROL_FIELDS
-    fields = []
-    for part, properties, required in ((QUERY, query, query_required), (BODY, body, body_required)):
-        for name, schema in properties.items():
-            input_name = f"{part}.{name}" if name in clashes else name
-            fields.append(_form_field(name, schema, part, input_name, name in required))
+    fields = fields_of(((QUERY, query, query_required), (BODY, body, body_required)))
     answer = json_schema(action.returns) if action.returns is not str else None
-    return ActionForm(action, tuple(fields), _continuation(query, answer), answer)
+    return ActionForm(action, fields, _continuation(query, answer), answer)
 
 
 def forms_of(actions: Sequence[Action]) -> dict[str, ActionForm]:
@@ -211,9 +222,16 @@ class Submission:
 
 def submission_of(form: ActionForm, posted: Mapping[str, list[str]]) -> Submission:
     """The query and JSON body from the posted form (``posted``: each input's values)."""
-    sent = Submission(body={} if form.action.body is not None else None)
+    return fields_submission(form.fields, posted, has_body=form.action.body is not None)
+
+
+def fields_submission(
+    fields: Sequence[FormField], posted: Mapping[str, list[str]], *, has_body: bool = True
+) -> Submission:
+    """The query and JSON body ``fields`` make of the posted form (``posted``: each input's values)."""
+    sent = Submission(body={} if has_body else None)
     nulls = sent.values[NULLS] = list(posted.get(NULLS, []))
-    for spec in form.fields:
+    for spec in fields:
         values = posted.get(spec.input, [])
         sent.values[spec.input] = values
         if spec.nullable and spec.input in nulls and sent.body is not None:

@@ -22,9 +22,14 @@ timeline. The page is plain HTML forms and works without JavaScript. Each form c
 session's CSRF token, and a POST without it is refused (403); a request whose ``Host`` is not
 the server's loopback address is refused too (``localdev.loopback``, DNS rebinding).
 
+The page's MCP section plays an MCP client against testEndpoint's ``/mcp`` in the same timeline
+(``localdev.simulator_mcp``): discover, register, sign in, list and call the tools, refresh.
+
 Routes: ``GET /`` the page; ``POST /simulator/start``, ``GET /simulator/callback``,
 ``POST /simulator/actions/<operationId>``, ``POST /simulator/refresh``, ``POST /simulator/reset``;
-``GET /simulator/manifest.json`` the local action schema.
+``GET /simulator/manifest.json`` the local action schema; the MCP client's ``POST
+/simulator/mcp/discover``, ``register``, ``sign-in``, ``tools``, ``refresh``, ``tools/<name>`` and
+``GET /simulator/mcp/callback``.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +53,7 @@ import requests
 from werkzeug.wrappers import Request, Response
 
 from gpt_auth.actions.declaration import Action
+from gpt_auth.mcp.mount import MCP_PATH
 from localdev.action_forms import (
     NULLS,
     ActionForm,
@@ -60,6 +66,7 @@ from localdev.action_forms import (
 )
 from localdev.loopback import host_refusal
 from localdev.manifest import ActionUrls, build_manifest, render, scopes
+from localdev.simulator_mcp import CALLBACK_PATH, MCP_ROUTES, TOOLS_PATH, McpClient, McpState
 
 COOKIE = "gpt_simulator"
 MAX_SESSIONS = 200
@@ -72,13 +79,17 @@ ACTIONS_PATH = "/simulator/actions/"
 HTTP_TIMEOUT = 10.0
 SHOWN_PREFIX = 8
 # Field and header values that are never shown in clear.
-SECRET_FIELDS = frozenset({"code", "client_secret", "access_token", "refresh_token", "id_token"})
+SECRET_FIELDS = frozenset(
+    {"code", "code_verifier", "client_secret", "access_token", "refresh_token", "id_token"}
+)
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie"})
 TOKEN_AUTH_METHODS = {
     "client_secret_post": "Default (POST request): client id and secret in the form body",
     "client_secret_basic": "Basic authorization header",
 }
 USER_AGENT = "gpt-google-auth-simulator (plays ChatGPT)"
+# A page or form target: the request and the browser's session in, the answer out.
+Route = Callable[[Request, "BrowserSession"], Response]
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -177,6 +188,15 @@ class SimulatorConfig:
         parts = urlsplit(self.callback_url)
         return f"{parts.scheme}://{parts.netloc}"
 
+    @property
+    def mcp_url(self) -> str:
+        return self.urls.action.rstrip("/") + MCP_PATH
+
+    @property
+    def mcp_callback_url(self) -> str:
+        """The MCP client's redirect URI: loopback http, which MCP clients may register on any port."""
+        return self.origin + CALLBACK_PATH
+
 
 @dataclass
 class Step:
@@ -220,6 +240,8 @@ class BrowserSession:
     sent: dict[str, Submission] = field(default_factory=dict)
     notice: str | None = None
     notice_is_error: bool = False
+    # The page's MCP client: its own registration, sign-in, tokens and tools.
+    mcp: McpState = field(default_factory=McpState)
 
     def add(self, step: Step) -> None:
         self.steps.append(step)
@@ -254,13 +276,19 @@ class Simulator:
 
     def handle(self, request: Request) -> Response:
         """Answer one request to the simulator's routes."""
-        routes = {
+        routes: dict[tuple[str, str], Route] = {
             ("GET", "/"): self.page,
             ("POST", "/simulator/start"): self.start,
             ("GET", "/simulator/callback"): self.callback,
             ("POST", "/simulator/refresh"): self.refresh,
             ("POST", "/simulator/reset"): self.reset,
             ("GET", "/simulator/manifest.json"): self.manifest,
+            ("POST", MCP_ROUTES + "discover"): functools.partial(self.mcp_step, step="discover"),
+            ("POST", MCP_ROUTES + "register"): functools.partial(self.mcp_step, step="register"),
+            ("POST", MCP_ROUTES + "sign-in"): self.mcp_sign_in,
+            ("GET", CALLBACK_PATH): self.mcp_callback,
+            ("POST", MCP_ROUTES + "tools"): functools.partial(self.mcp_step, step="list_tools"),
+            ("POST", MCP_ROUTES + "refresh"): functools.partial(self.mcp_step, step="refresh"),
         }
         path = request.path.rstrip("/") or "/"
         if path.startswith(ACTIONS_PATH):
@@ -268,6 +296,8 @@ class Simulator:
             if name not in self.forms:
                 return _plain(404, f"No declared action is named {name[:100]!r}; the page lists them at /.")
             routes[("POST", path)] = functools.partial(self.call_action, form=self.forms[name])
+        if path.startswith(TOOLS_PATH):
+            routes[("POST", path)] = functools.partial(self.mcp_call_tool, name=path[len(TOOLS_PATH) :])
         route = routes.get((request.method, path))
         if route is None:
             allowed = sorted(method for method, p in routes if p == path)
@@ -435,8 +465,68 @@ class Simulator:
         else:
             session.answers[name] = refusal_of(form, response.status_code, response.text, response.headers)
         # An action may end the sign-in (an erasure): the page then says the token names no one.
-        session.user = signed_in_user(session.access_token, self.config.client_id)
+        session.user = signed_in_user(session.access_token, client_id=self.config.client_id)
         return back
+
+    # -- the MCP client ------------------------------------------------------------------------
+
+    def _mcp(self, session: BrowserSession) -> McpClient:
+        send = functools.partial(self._send, session)
+        return McpClient(session, send, self.config.mcp_url, self.config.mcp_callback_url)
+
+    def mcp_step(self, request: Request, session: BrowserSession, *, step: str) -> Response:
+        """One of the MCP client's steps: discover, register, list the tools, refresh."""
+        getattr(self._mcp(session), step)()
+        self._mcp_user(session)
+        return _redirect("/#mcp")
+
+    def mcp_sign_in(self, request: Request, session: BrowserSession) -> Response:
+        """Send the browser to the authorization URL as an MCP client (PKCE S256, ``resource``)."""
+        location = self._mcp(session).sign_in_location()
+        if location is None:
+            return _redirect("/#mcp")
+        session.add(
+            Step(
+                "MCP sign in: the browser opens the authorization URL",
+                "GET",
+                mask_url(location),
+                note="The browser follows it to the consent page, then the Google stand-in, then back to "
+                "the simulator's MCP callback; the simulator does not see those responses.",
+            )
+        )
+        session.say("Signing in as an MCP client: allow the client, then choose a user at the stand-in.")
+        return _redirect(location)
+
+    def mcp_callback(self, request: Request, session: BrowserSession) -> Response:
+        """The MCP client's redirect URI: ``state`` and ``iss`` checked, then the token exchange."""
+        session.add(
+            Step(
+                "MCP callback: the authorization server redirects the browser back",
+                "GET",
+                mask_url(request.url),
+                status=303,
+                reason="See Other",
+                note="The MCP client checks state and iss (RFC 9207), then exchanges the code.",
+            )
+        )
+        self._mcp(session).callback(request.args)
+        self._mcp_user(session)
+        return _redirect("/#mcp")
+
+    def mcp_call_tool(self, request: Request, session: BrowserSession, *, name: str) -> Response:
+        tool = session.mcp.tools.get(name)
+        if tool is None:
+            return _plain(404, f"No listed tool is named {name[:100]!r}; list the tools on the page at /.")
+        self._mcp(session).call_tool(tool, request.form.to_dict(flat=False))
+        return _redirect(f"/#tool-{name}")
+
+    @staticmethod
+    def _mcp_user(session: BrowserSession) -> None:
+        state = session.mcp
+        token = state.access_token
+        state.user = None
+        if token:
+            state.user = signed_in_user(token, client_id=state.client_id, resource=state.resource)
 
     def reset(self, request: Request, session: BrowserSession) -> Response:
         """Forget this browser's tokens and timeline (as disconnecting the GPT would)."""
@@ -482,7 +572,7 @@ class Simulator:
             session.refresh_token = str(payload["refresh_token"])
         expires_in = payload.get("expires_in")
         session.expires_at = time.time() + expires_in if isinstance(expires_in, int | float) else None
-        session.user = signed_in_user(session.access_token, self.config.client_id)
+        session.user = signed_in_user(session.access_token, client_id=self.config.client_id)
         return True
 
     def _send(
@@ -558,6 +648,12 @@ class Simulator:
             open_body_chars=OPEN_BODY_CHARS,
             settings=settings,
             manifest=render(build_manifest(config.urls)),
+            mcp=session.mcp,
+            mcp_tokens=_mcp_tokens(session.mcp),
+            mcp_routes=MCP_ROUTES,
+            tools_path=TOOLS_PATH,
+            mcp_url=config.mcp_url,
+            mcp_callback=config.mcp_callback_url,
         )
         return Response(html, 200, {"Content-Type": "text/html; charset=utf-8", **PAGE_HEADERS})
 
@@ -574,8 +670,13 @@ def _template() -> jinja2.Template:
     return environment.get_template("simulator.html")
 
 
-def signed_in_user(access_token: str, client_id: str) -> str | None:
+def signed_in_user(
+    access_token: str, *, client_id: str | None = None, resource: str | None = None
+) -> str | None:
     """Who ``access_token`` signs in, as the page names them: their e-mail, else their user id.
+
+    ``client_id`` and ``resource`` as ``sessions.session_for_access_token`` takes them: the GPT's
+    token has no resource, the MCP client's is bound to ``/mcp``.
 
     make dev's functions run in this process, on this store. None when the token has no live
     session, or the store does not answer (the page then says it does not know).
@@ -587,7 +688,7 @@ def signed_in_user(access_token: str, client_id: str) -> str | None:
     from gpt_auth.runtime.errors import ConfigError, HttpError
 
     try:
-        session = sessions.session_for_access_token(access_token, client_id=client_id)
+        session = sessions.session_for_access_token(access_token, client_id=client_id, resource=resource)
         if session is None:
             return None
         user = db.collection(users.COLLECTION, read_only=True).find_one(
@@ -596,6 +697,23 @@ def signed_in_user(access_token: str, client_id: str) -> str | None:
     except (PyMongoError, HttpError, ConfigError):
         return None
     return str((user or {}).get("email") or session["user_id"])
+
+
+def _mcp_tokens(state: McpState) -> list[tuple[str, str, str]]:
+    """What the MCP client holds, as the page shows it (tokens masked)."""
+    server = state.server or {}
+    rows = [
+        ("mcp-resource", "Resource (/mcp)", state.resource or "not discovered yet"),
+        ("mcp-issuer", "Authorization server", state.issuer or "not discovered yet"),
+        ("mcp-registration", "Registration endpoint", server.get("registration_endpoint") or "none known"),
+        ("mcp-client", "Client ID", state.client_id or "not registered yet"),
+    ]
+    if state.access_token:
+        left = f", expires in {max(0, round(state.expires_at - time.time()))} s" if state.expires_at else ""
+        rows.append(("mcp-access", "Access token", mask(state.access_token) + left))
+    if state.refresh_token:
+        rows.append(("mcp-refresh", "Refresh token", mask(state.refresh_token)))
+    return rows
 
 
 def _same_token(sent: str, expected: str) -> bool:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from gpt_auth.runtime import settings
 from localdev.dev import LocalUrls, local_settings
+from localdev.emulator import FunctionUrlEmulator, serve_in_thread
+from localdev.simulator import LocalSite
 from localdev.stand_in import StandIn
 from tests.integration.chatgpt import ChatGpt
+from tests.support.make_dev import Local, local_simulator
 
 
 @pytest.fixture
@@ -28,3 +31,14 @@ def mcp_url(emulator: str, configure: Callable[..., None]) -> str:
         ACTION_URL=f"{emulator}/testEndpoint", AUTHORIZATION_SERVER_URL=f"{emulator}/googleAuthorization"
     )
     return f"{emulator}/testEndpoint/mcp"
+
+
+@pytest.fixture
+def local(stand_in: StandIn, configure: Callable[..., None]) -> Iterator[Local]:
+    """The functions and the simulator on one free port, with make dev's settings."""
+    site = LocalSite(FunctionUrlEmulator())
+    with serve_in_thread(site) as server:
+        urls = LocalUrls(f"http://127.0.0.1:{server.server_port}")
+        configure(**local_settings(os.environ, urls, stand_in.issuer))
+        site.simulator = local_simulator(urls)
+        yield Local(urls.base, site.simulator)

@@ -7,53 +7,16 @@ browser test (tests/e2e) does the same clicking in Chromium; these cover the fai
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import pytest
 import requests
 
 from gpt_auth.actions import hello
 from gpt_auth.oauth import sessions
-from localdev.dev import LocalUrls, local_settings
-from localdev.emulator import FunctionUrlEmulator, serve_in_thread
-from localdev.simulator import BrowserSession, LocalSite, Simulator
-from localdev.stand_in import StandIn
-from tests.support.make_dev import local_simulator
+from tests.support.make_dev import TIMEOUT, Local, press
 
-TIMEOUT = 10
 HELLO = hello.ACTION.operation_id
-
-
-@dataclass
-class Local:
-    base: str
-    simulator: Simulator
-
-    def browser_session(self, browser: requests.Session) -> BrowserSession:
-        """What the simulator's server holds for this browser (the test may look; the page may not)."""
-        return self.simulator._sessions[browser.cookies["gpt_simulator"]]
-
-
-@pytest.fixture
-def local(stand_in: StandIn, configure: Callable[..., None]) -> Iterator[Local]:
-    """The functions and the simulator on one free port, with make dev's settings."""
-    site = LocalSite(FunctionUrlEmulator())
-    with serve_in_thread(site) as server:
-        urls = LocalUrls(f"http://127.0.0.1:{server.server_port}")
-        configure(**local_settings(os.environ, urls, stand_in.issuer))
-        site.simulator = local_simulator(urls)
-        yield Local(urls.base, site.simulator)
-
-
-def press(local: Local, browser: requests.Session, path: str, **fields: str) -> requests.Response:
-    """Submit one of the page's forms as a browser does: load the page, send the form and its CSRF token."""
-    page = browser.get(f"{local.base}/", timeout=TIMEOUT).text
-    token = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert token, page[:500]
-    return browser.post(f"{local.base}{path}", data={"csrf": token.group(1), **fields}, timeout=TIMEOUT)
 
 
 def sign_in(local: Local, browser: requests.Session, token_auth: str = "client_secret_post") -> str:

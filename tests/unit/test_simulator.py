@@ -208,7 +208,7 @@ def test_every_declared_action_has_a_form_with_each_declared_field(client, actio
 
 
 def test_no_operation_id_or_path_is_written_in_the_simulator():
-    sources = [ROOT / "localdev" / name for name in ("simulator.py", "action_forms.py")]
+    sources = [ROOT / "localdev" / name for name in ("simulator.py", "simulator_mcp.py", "action_forms.py")]
     sources.append(ROOT / "localdev" / "templates" / "simulator.html")
     for source in sources:
         text = source.read_text()

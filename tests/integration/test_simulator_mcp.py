@@ -1,0 +1,146 @@
+"""The simulator's MCP side against the real functions, as ``make dev`` serves them, over HTTP.
+
+A ``requests.Session`` plays the browser; the simulator's server side plays the MCP client:
+discovery, registration, sign-in, the tools, each request in the page's timeline.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import requests
+
+from gpt_auth.actions import hello
+from gpt_auth.actions.catalog import ACTIONS
+from localdev.simulator_mcp import McpState, server_metadata_urls
+from tests.support.make_dev import TIMEOUT, Local, press
+from tests.support.mcp_clients import bound_token
+
+HELLO = hello.ACTION.operation_id
+CLEAR_TOKEN = re.compile(r"g(at|rt|ac)_[A-Za-z0-9_-]{20,}")
+
+
+def timeline(page: str) -> list[tuple[str, str]]:
+    """(title, "METHOD url") of each timeline entry, oldest first."""
+    entries = re.findall(
+        r'<span class="title">([^<]*)</span>.*?<code class="url">([^<]*)</code>', page, flags=re.S
+    )
+    return [(html.unescape(title), html.unescape(url)) for title, url in entries]
+
+
+def notice(page: str) -> str:
+    found = re.search(r'<p id="notice"[^>]*>([^<]*)</p>', page)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def signed_in_with_a_seeded_token(local: Local, browser: requests.Session) -> McpState:
+    """The browser's MCP client holding a real /mcp token of a seeded session (no sign-in)."""
+    press(local, browser, "/simulator/mcp/discover")
+    state = local.browser_session(browser).mcp
+    state.access_token = bound_token(local.simulator.config.mcp_url)
+    return state
+
+
+def test_discover_follows_the_challenge_to_the_resource_metadata_and_the_issuer_s_urls(local):
+    browser = requests.Session()
+    mcp_url = f"{local.base}/testEndpoint/mcp"
+    issuer = f"{local.base}/googleAuthorization"
+    # WHEN the user presses Discover
+    page = press(local, browser, "/simulator/mcp/discover").text
+    # THEN the MCP client sent /mcp an initialize without a token and read the 401's challenge
+    steps = timeline(page)
+    assert steps[0] == ("MCP discover: POST /mcp without a token", f"POST {mcp_url}")
+    metadata_url = f"{local.base}/.well-known/oauth-protected-resource/testEndpoint/mcp"
+    assert f"resource_metadata=&#34;{metadata_url}&#34;" in page
+    # AND read the resource metadata there, then the issuer's metadata URLs in the MCP spec's order
+    assert steps[1] == ("MCP discover: the protected resource metadata (RFC 9728)", f"GET {metadata_url}")
+    tried = [url for title, url in steps[2:] if title == "MCP discover: the authorization server metadata"]
+    assert tried == [f"GET {url}" for url in server_metadata_urls(issuer)]
+    state = local.browser_session(browser).mcp
+    assert (state.resource, state.issuer) == (mcp_url, issuer)
+    # AND, none of them answering, the page says what is missing and stops there
+    assert state.server is None
+    assert notice(page).startswith(f"The authorization server {issuer} publishes no metadata (RFC 8414)")
+    assert '<tr id="mcp-issuer"><th scope="row">Authorization server</th><td>' + issuer in page
+
+
+def test_the_steps_after_discovery_say_what_they_need(local):
+    browser = requests.Session()
+    # register, sign in, list the tools and refresh, before anything was discovered
+    expected = {
+        "register": "Discover first: registration needs the authorization server's metadata.",
+        "sign-in": "Discover and register first: signing in needs a client id and the authorization URL.",
+        "tools": "Sign in as an MCP client first: /mcp needs an access token.",
+        "refresh": "The MCP client holds no refresh token yet: sign in first.",
+    }
+    for step, said in expected.items():
+        page = press(local, browser, f"/simulator/mcp/{step}").text
+        assert notice(page) == said, step
+    # AND none of them sent a request
+    assert "No requests yet" in page
+
+
+def test_list_tools_and_call_get_hello_with_a_token_bound_to_mcp(local):
+    browser = requests.Session()
+    state = signed_in_with_a_seeded_token(local, browser)
+    # WHEN the user lists the tools
+    page = press(local, browser, "/simulator/mcp/tools").text
+    # THEN initialize, the initialized notification and tools/list went to /mcp with the token
+    titles = [title for title, _ in timeline(page)[-3:]]
+    assert titles == ["MCP initialize", "MCP notifications/initialized", "MCP tools/list"]
+    assert notice(page) == f"/mcp lists {len(ACTIONS)} tools: each has a form below."
+    # AND each tool has a form written from its inputSchema, collapsed until called
+    for action in ACTIONS:
+        assert f'<details class="action" id="tool-{action.operation_id}">' in page
+    assert f'id="tool-{HELLO}-argument-name"' in page
+    # WHEN getHello is called with a name
+    page = press(local, browser, f"/simulator/mcp/tools/{HELLO}", name="Ada").text
+    # THEN its answer is under its form, which is open
+    assert f'<output id="tool-answer-{HELLO}">Hello Ada</output>' in page
+    assert f'<details class="action" id="tool-{HELLO}" open>' in page
+    assert timeline(page)[-1] == (f"MCP tools/call {HELLO}", f"POST {state.resource}")
+    # AND a refused input is the tool's error, under the form
+    page = press(local, browser, f"/simulator/mcp/tools/{HELLO}", name="   ").text
+    assert f"{HELLO} refused (isError): " in html.unescape(page)
+    # AND no token is ever on the page in clear
+    assert state.access_token not in page and not CLEAR_TOKEN.search(page)
+
+
+def test_a_token_mcp_refuses_is_said_under_the_tool(local):
+    browser = requests.Session()
+    state = signed_in_with_a_seeded_token(local, browser)
+    press(local, browser, "/simulator/mcp/tools")
+    # WHEN the token is one of the GPT's (not bound to /mcp)
+    state.access_token = bound_token(None)
+    page = press(local, browser, f"/simulator/mcp/tools/{HELLO}", name="Ada").text
+    # THEN the 401 and its challenge are shown under the tool's form
+    result = html.unescape(page[page.index(f'id="tool-{HELLO}-result"') :])
+    assert result.startswith(f'id="tool-{HELLO}-result">\n<p class="refusal" role="alert">/mcp refused')
+    assert "resource_metadata=" in result.split("</p>")[0]
+
+
+def test_the_callback_checks_state_then_iss_before_any_exchange(local):
+    browser = requests.Session()
+    press(local, browser, "/simulator/mcp/discover")
+    state = local.browser_session(browser).mcp
+    callback = f"{local.base}/simulator/mcp/callback"
+    before = len(local.browser_session(browser).steps)
+    # a state this browser did not start
+    state.pending_state, state.verifier = "started-here", "v" * 43
+    page = browser.get(callback, params={"state": "other", "code": "x", "iss": state.issuer}, timeout=TIMEOUT)
+    assert notice(page.text).startswith("The MCP callback's state matches no sign-in started here")
+    # the right state from another issuer (RFC 9207: a mix-up)
+    state.pending_state, state.verifier = "started-here", "v" * 43
+    page = browser.get(
+        callback,
+        params={"state": "started-here", "code": "x", "iss": "http://127.0.0.1:1/other"},
+        timeout=TIMEOUT,
+    )
+    assert notice(page.text).startswith("The MCP callback's iss http://127.0.0.1:1/other is not the issuer")
+    # AND no code was exchanged: the only new entries are the two callbacks
+    added = local.browser_session(browser).steps[before:]
+    assert [step.title for step in added] == [
+        "MCP callback: the authorization server redirects the browser back"
+    ] * 2
+    assert "code=x" not in page.text  # the code is masked in the callback's URL
