@@ -42,7 +42,7 @@ def signed_in_with_a_seeded_token(local: Local, browser: requests.Session) -> Mc
     return state
 
 
-def test_discover_follows_the_challenge_to_the_resource_metadata_and_the_issuer_s_urls(local):
+def test_discover_follows_the_challenge_to_the_resource_metadata_and_the_issuer_s_metadata(local):
     browser = requests.Session()
     mcp_url = f"{local.base}/testEndpoint/mcp"
     issuer = f"{local.base}/googleAuthorization"
@@ -53,16 +53,36 @@ def test_discover_follows_the_challenge_to_the_resource_metadata_and_the_issuer_
     assert steps[0] == ("MCP discover: POST /mcp without a token", f"POST {mcp_url}")
     metadata_url = f"{local.base}/.well-known/oauth-protected-resource/testEndpoint/mcp"
     assert f"resource_metadata=&#34;{metadata_url}&#34;" in page
-    # AND read the resource metadata there, then the issuer's metadata URLs in the MCP spec's order
-    assert steps[1] == ("MCP discover: the protected resource metadata (RFC 9728)", f"GET {metadata_url}")
-    tried = [url for title, url in steps[2:] if title == "MCP discover: the authorization server metadata"]
-    assert tried == [f"GET {url}" for url in server_metadata_urls(issuer)]
+    # AND read the resource metadata there, then the issuer's metadata at its first well-known URL
+    assert steps[1:] == [
+        ("MCP discover: the protected resource metadata (RFC 9728)", f"GET {metadata_url}"),
+        ("MCP discover: the authorization server metadata", f"GET {server_metadata_urls(issuer)[0]}"),
+    ]
     state = local.browser_session(browser).mcp
     assert (state.resource, state.issuer) == (mcp_url, issuer)
-    # AND, none of them answering, the page says what is missing and stops there
-    assert state.server is None
-    assert notice(page).startswith(f"The authorization server {issuer} publishes no metadata (RFC 8414)")
+    assert state.server and state.server["issuer"] == issuer
+    assert notice(page) == f"Discovered /mcp's authorization server {issuer}; next: register."
     assert '<tr id="mcp-issuer"><th scope="row">Authorization server</th><td>' + issuer in page
+    # AND registering says plainly when the server offers no registration
+    if "registration_endpoint" not in state.server:
+        page = press(local, browser, "/simulator/mcp/register").text
+        assert notice(page).startswith("The authorization server's metadata has no registration_endpoint")
+
+
+def test_an_issuer_without_metadata_is_tried_at_each_well_known_url_and_said(local, configure):
+    # GIVEN /mcp naming an authorization server that publishes no metadata (testEndpoint's base)
+    browser = requests.Session()
+    issuer = f"{local.base}/testEndpoint"
+    configure(AUTHORIZATION_SERVER_URL=issuer)
+    # WHEN the user presses Discover
+    page = press(local, browser, "/simulator/mcp/discover").text
+    # THEN each of the issuer's URLs was tried in the MCP spec's order, and the page says so
+    tried = [
+        url for title, url in timeline(page) if title == "MCP discover: the authorization server metadata"
+    ]
+    assert tried == [f"GET {url}" for url in server_metadata_urls(issuer)]
+    assert notice(page).startswith(f"The authorization server {issuer} publishes no metadata (RFC 8414)")
+    assert local.browser_session(browser).mcp.server is None
 
 
 def test_the_steps_after_discovery_say_what_they_need(local):
