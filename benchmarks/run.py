@@ -9,6 +9,8 @@ For each function (as ``sam build`` leaves it: the code in ``task/``, its layers
   moto's Secrets Manager behind the Parameters and Secrets extension stand-in, beside a Node
   reference that reads the same secret through the AWS SDK v3 before its query;
 - the Python floor the same way: only pymongo and one ``find_one``, in the same layout;
+- FastMCP the same way (``fastmcp_server.py``): a stateless server with our ``getHello`` tool
+  answering the ``tools/call`` our ``/mcp`` answers, beside it and ``POST /``;
 - warm in-process latency of the handler, on the embedded store and on nx-27017;
 - the deployment size: each function's and each layer's zip, and each function with its layers;
 - with ``--baseline REF``: REF built by ``sam build`` in a temporary git worktree, each
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.metadata
 import json
 import os
 import shutil
@@ -40,9 +43,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from benchmarks.provider_stub import ProviderStub
-from benchmarks.scenarios import CONTEXT, SCENARIOS, SETTINGS, Scenario
+from benchmarks.scenarios import CONTEXT, MCP_ACTION, SCENARIOS, SETTINGS, Scenario
 from gpt_auth.runtime.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS
 from localdev.doc_block import markers, write_block
+from localdev.lambda_env import ACTION
 from localdev.nx_server import NxServer
 from localdev.secrets_extension import (
     FAKE_CREDENTIALS,
@@ -86,7 +90,8 @@ context = type("Context", (), json.loads(os.environ["BENCH_CONTEXT"]))()
 import app
 response = app.lambda_handler(event, context)
 sys.stdout.flush()
-result = {"status": response["statusCode"], "peak_rss_kb": PEAK_RSS}
+body = str(response.get("body", ""))[:2000]  # for the harness's check of what it says
+result = {"status": response["statusCode"], "body": body, "peak_rss_kb": PEAK_RSS}
 os.write(1, ("BENCH_RESULT " + json.dumps(result) + "\\n").encode())
 os._exit(0)
 """.replace("PEAK_RSS", PEAK_RSS_PYTHON)
@@ -102,6 +107,13 @@ client[os.environ["MONGODB_DATABASE"]].sessions.find_one({"access_token_hash": "
 os.write(1, ('BENCH_RESULT {"status": 200, "peak_rss_kb": %d}\\n' % PEAK_RSS).encode())
 os._exit(0)
 """.replace("PEAK_RSS", PEAK_RSS_PYTHON)
+
+
+# The MCP endpoint's cold tools/call (scenarios.MCP_ACTION), read against testEndpoint's POST / (the
+# same greeting as an action) and against FastMCP answering the same tool: its targets.
+MCP_OVER_POST_TARGET, MCP_OVER_FASTMCP_TARGET = 1.1, 0.3
+FASTMCP = "fastmcp"  # the FastMCP subject's key; benchmarks/fastmcp_server.py, in the harness's venv
+FASTMCP_SERVER = BENCH / "fastmcp_server.py"
 
 
 @dataclass
@@ -272,6 +284,9 @@ class Subject:
         status: int = result["status"]
         if status != self.scenario.expected_status and status != NOT_BUILT:
             raise RuntimeError(f"{self.key}: status {status}, expected {self.scenario.expected_status}")
+        says = self.scenario.answer_says
+        if status != NOT_BUILT and says and says not in result.get("body", ""):
+            raise RuntimeError(f"{self.key}: the answer lacks {says!r}: {result.get('body', '')[:500]}")
         if record:
             self.measured.seconds.append(done.seconds)
             self.measured.cpu_seconds.append(done.cpu_seconds)
@@ -338,6 +353,8 @@ def cold_subjects(
         )
         if scenario is SCENARIOS[0]:  # the floor needs only the base layer, which every function has
             subjects.append(Subject(FLOOR, scenario, [python, "-c", FLOOR_PYTHON], env, root))
+        if scenario.function == MCP_ACTION:
+            subjects.append(fastmcp_subject(scenario, store_uri, base))
         for ref in scenario.references:
             ref_env = base_env(store_uri, {**stub_env, "NODE_ENV": "production"})
             subjects.append(Subject(f"node:{ref}", scenario, [node, f"{ref}.js"], ref_env, NODE_DIR))
@@ -358,6 +375,13 @@ def cold_subjects(
         argv = [node, "with-secret.js", ref]
         subjects.append(Subject(f"node:{ref}{SECRET}", scenario, argv, node_secret_env, NODE_DIR))
     return subjects
+
+
+def fastmcp_subject(scenario: Scenario, store_uri: str, cwd: Path) -> Subject:
+    """FastMCP answering ``scenario``'s event cold: the harness's interpreter and venv (FastMCP is
+    in no layer), no bytecode written, ``-P`` so no folder of ours is on its path."""
+    env = base_env(store_uri, {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"})
+    return Subject(FASTMCP, scenario, [sys.executable, "-P", str(FASTMCP_SERVER)], env, cwd)
 
 
 def chosen(subjects: list[Subject], only: list[str] | None) -> tuple[list[Subject], set[str]]:
@@ -685,6 +709,71 @@ def render_secret_path(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def mcp_ratios(report: dict[str, Any]) -> dict[str, Any]:
+    """The MCP endpoint's cold ``tools/call`` over testEndpoint's ``POST /`` and over FastMCP's cold
+    call, each of the medians and per round, in wall and CPU time; {} unless it was measured."""
+    cold, samples = report["cold"], report.get("cold_samples_s", {})
+    cpu_samples = report.get("cold_cpu_samples_s", {})
+    if MCP_ACTION not in cold:
+        return {}
+    ours = cold[MCP_ACTION]
+    ratios: dict[str, Any] = {}
+    for name, other in (("post_root", ACTION), ("fastmcp", FASTMCP)):
+        if other not in cold:  # --only left it out
+            continue
+        ratios[f"mcp_over_{name}"] = ratio(ours["median_s"], cold[other]["median_s"])
+        ratios[f"paired_mcp_over_{name}"] = paired(samples.get(MCP_ACTION, []), samples.get(other, []))
+        if "cpu_median_s" in ours and "cpu_median_s" in cold[other]:
+            ratios[f"cpu_mcp_over_{name}"] = ratio(ours["cpu_median_s"], cold[other]["cpu_median_s"])
+            cpu_by_round = paired(cpu_samples.get(MCP_ACTION, []), cpu_samples.get(other, []))
+            ratios[f"paired_cpu_mcp_over_{name}"] = cpu_by_round
+    return ratios
+
+
+def render_mcp(report: dict[str, Any]) -> list[str]:
+    """The MCP table: ``tools/call getHello`` cold beside ``POST /`` and FastMCP, with their ratios."""
+    ratios = mcp_ratios(report)
+    if not ratios:
+        return []
+    cold = report["cold"]
+    version = report.get("fastmcp_version", "")
+    lines = [
+        "",
+        f"MCP: `tools/call getHello` at `/mcp` cold (no `initialize` before it: stateless), in the same "
+        f"rounds as testEndpoint's `POST /` (the same greeting as a GPT action) and FastMCP {version} "
+        "(a stateless server with JSON answers and the same tool, driven in process through its ASGI "
+        "app; it checks no token and reads no store, which ours does); wall time, and CPU time",
+        "",
+        "| subject | cold | CPU | peak RSS | `/mcp` over it (per round) | CPU, `/mcp` over it (per round) "
+        "| target |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    subjects = (
+        (ACTION, "testEndpoint `POST /`", "post_root", MCP_OVER_POST_TARGET),
+        (MCP_ACTION, "testEndpoint `POST /mcp` `tools/call getHello`", None, None),
+        (FASTMCP, f"FastMCP {version} `POST /mcp` `tools/call getHello`", "fastmcp", MCP_OVER_FASTMCP_TARGET),
+    )
+    for key, label, name, target in subjects:
+        if key not in cold:
+            continue
+        stats = cold[key]
+        cpu = f"{stats['cpu_median_s']:.3f} s" if "cpu_median_s" in stats else "-"
+        over = cpu_over = goal = "-"
+        if name is not None and target is not None:
+            value = ratios[f"mcp_over_{name}"]
+            over = f"**{value:.2f} x** ({ratios[f'paired_mcp_over_{name}']:.2f} x)"
+            goal = f"{target:.2f} x ({met(value, target)})"
+            if f"cpu_mcp_over_{name}" in ratios:
+                cpu_over = (
+                    f"{ratios[f'cpu_mcp_over_{name}']:.2f} x ({ratios[f'paired_cpu_mcp_over_{name}']:.2f} x)"
+                )
+        lines.append(
+            f"| {label} | {timing(stats)} | {cpu} | {stats['peak_rss_mb']:.0f} MB | {over} | {cpu_over} "
+            f"| {goal} |"
+        )
+    return lines
+
+
 def render_alone(report: dict[str, Any]) -> list[str]:
     """Routes measured without a Node reference (the Google-backed action): cold and warm rows."""
     alone = [s for s in report["scenarios"] if not s["references"] and s["function"] in report["cold"]]
@@ -788,6 +877,7 @@ def render(report: dict[str, Any]) -> str:
             )
     lines += render_baseline(report)
     lines += render_secret_path(report)
+    lines += render_mcp(report)
     lines += render_alone(report)
     lines += ["", "Warm in-process latency of one invocation", ""]
     lines += ["| handler | store | median | p99 |", "|---|---|---|---|"]
@@ -844,6 +934,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     report: dict[str, Any] = {
         "runs": args.runs,
+        "fastmcp_version": importlib.metadata.version("fastmcp"),
         "calls": args.calls,
         "python": subprocess.run(
             [args.python, "-c", "import sys; print(sys.version.split()[0])"],
@@ -916,6 +1007,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report["function_layers"] = {f: list(function_layers(f)) for f in report["deployed_sizes"]}
     report["ratios"] = ratios(report)
     report["secret_ratios"] = secret_ratios(report)
+    report["mcp_ratios"] = mcp_ratios(report)
     if baseline:
         report["baseline_ratios"] = baseline_ratios(report)
 

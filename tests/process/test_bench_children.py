@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 import urllib.request
 from dataclasses import replace
@@ -238,3 +239,108 @@ def test_events_scenario_passes_the_real_handler_through_the_provider_stub(confi
     # THEN the session's scope let it through: the grant was refreshed and Calendar answered
     assert answer["statusCode"] == 200, answer["body"][:300]
     assert stub.refreshes == 1
+
+
+@pytest.fixture
+def mcp_event(configure):
+    """The bench's ``tools/call getHello`` event, its session seeded on a running nx-27017 server."""
+    from benchmarks.scenarios import mcp_tools_call_events
+    from localdev.nx_server import NxServer
+
+    with NxServer() as nx:
+        configure(**SETTINGS, MONGODB_URI=nx.uri)
+        yield nx.uri, mcp_tools_call_events(1)[0]
+
+
+def tool_text(result):
+    """The text content of the JSON-RPC result a child reported, which must not be a tool error."""
+    answer = json.loads(result["body"])
+    assert answer["jsonrpc"] == "2.0" and answer["result"]["isError"] is False, answer
+    return answer["result"]["content"][0]["text"]
+
+
+def greeting_asked(event):
+    return f"Hello {json.loads(event['body'])['params']['arguments']['name']}"
+
+
+def test_mcp_cold_child_answers_the_tool_with_the_seeded_session(mcp_event, tmp_path):
+    # GIVEN the bench's MCP event and the cold child's program, with testEndpoint from this tree
+    uri, event = mcp_event
+    env = run.base_env(
+        uri,
+        {
+            "PYTHONPATH": f"{run.ROOT / 'functions' / 'test_endpoint'}:{run.ROOT / 'shared'}",
+            "BENCH_CONTEXT": json.dumps(run.CONTEXT.attributes()),
+            "BENCH_EVENT": json.dumps(event),
+        },
+    )
+    # WHEN it runs as its own process
+    done = run.run_measured([sys.executable, "-c", run.COLD_PYTHON], env, tmp_path)
+    # THEN the token check let it through and getHello answered the name the event asked for
+    result = run.bench_result(done.stdout)
+    assert result["status"] == 200, result
+    assert tool_text(result) == greeting_asked(event)
+
+
+def test_fastmcp_child_answers_the_same_tool_call(mcp_event, tmp_path):
+    # GIVEN the same event and the FastMCP subject the harness measures beside our /mcp
+    from benchmarks.scenarios import SCENARIOS
+
+    uri, event = mcp_event
+    scenario = next(s for s in SCENARIOS if s.function == run.MCP_ACTION)
+    subject = run.fastmcp_subject(scenario, uri, tmp_path)
+    # WHEN it runs once as the harness runs it
+    done = run.run_measured(subject.argv, {**subject.env, "BENCH_EVENT": json.dumps(event)}, subject.cwd)
+    # THEN FastMCP, stateless, answered the tools/call with the same greeting
+    result = run.bench_result(done.stdout)
+    assert result["status"] == 200, result
+    assert tool_text(result) == greeting_asked(event)
+    # AND the harness's own check of a cold answer passes on it
+    assert subject.run_once(record=True) == 200 and len(subject.measured.seconds) == 1
+
+
+def test_a_cold_answer_without_what_the_scenario_expects_stops_the_bench(tmp_path):
+    from benchmarks.scenarios import SCENARIOS
+
+    # GIVEN the MCP scenario and a child that answers 200 with a tool error (JSON-RPC keeps 200)
+    scenario = replace(
+        next(s for s in SCENARIOS if s.function == run.MCP_ACTION), events=lambda count: [{}] * count
+    )
+    failed = json.dumps({"status": 200, "body": '{"result": {"isError": true}}', "peak_rss_kb": 1024})
+    child = [sys.executable, "-c", f"print('BENCH_RESULT ' + {failed!r})"]
+    # WHEN the harness runs it, THEN it stops with what the answer said
+    with pytest.raises(RuntimeError, match="the answer lacks"):
+        run.Subject(run.MCP_ACTION, scenario, child, {}, tmp_path).run_once()
+
+
+def cold_stats(seconds, cpu):
+    return {"median_s": seconds, "cpu_median_s": cpu, "p25_s": seconds, "p75_s": seconds, "peak_rss_mb": 30}
+
+
+def test_mcp_ratios_are_read_against_post_root_and_fastmcp_in_the_same_rounds():
+    # GIVEN three rounds of POST /, /mcp and FastMCP (CPU time half of each wall time)
+    samples = {run.ACTION: [0.2, 0.25, 0.4], run.MCP_ACTION: [0.22, 0.2, 0.44], run.FASTMCP: [2.2, 2.0, 4.4]}
+    medians = {key: statistics.median(v) for key, v in samples.items()}
+    report = {
+        "fastmcp_version": "4.1.6",
+        "cold": {key: cold_stats(median, median / 2) for key, median in medians.items()},
+        "cold_samples_s": samples,
+        "cold_cpu_samples_s": {key: [s / 2 for s in v] for key, v in samples.items()},
+    }
+    # WHEN the harness reads them
+    ratios = run.mcp_ratios(report)
+    # THEN each ratio is /mcp over the other, of the medians (0.22 / 0.25) and of each round's own
+    # pair (1.1, 0.8, 1.1)
+    assert ratios["mcp_over_post_root"] == 0.88 and ratios["paired_mcp_over_post_root"] == 1.1
+    assert ratios["mcp_over_fastmcp"] == 0.1 and ratios["paired_mcp_over_fastmcp"] == 0.1
+    assert ratios["cpu_mcp_over_post_root"] == 0.88 and ratios["paired_cpu_mcp_over_fastmcp"] == 0.1
+    # AND the table names each target and whether it is met
+    table = "\n".join(run.render_mcp(report))
+    assert "1.10 x (met)" in table and "0.30 x (met)" in table and "FastMCP 4.1.6" in table
+    report["cold"][run.MCP_ACTION] = cold_stats(0.3, 0.15)  # 1.2 x POST /
+    assert "1.10 x (not met)" in "\n".join(run.render_mcp(report))
+
+
+def test_no_mcp_table_when_the_run_left_mcp_out():
+    report = {"cold": {run.ACTION: cold_stats(0.2, 0.1)}}
+    assert run.mcp_ratios(report) == {} and run.render_mcp(report) == []
