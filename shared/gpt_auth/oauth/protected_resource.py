@@ -12,8 +12,9 @@ client finds the authorization server from any refusal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from gpt_auth.mcp.mount import MCP_PATH, WELL_KNOWN
 from gpt_auth.oauth import server_metadata
@@ -24,9 +25,11 @@ from gpt_auth.runtime.web import Request
 RESOURCE_NAME = "gpt-google-auth MCP tools"
 
 
-@dataclass(frozen=True)
-class ResourceUrls:
-    """``/mcp`` as clients reach it (the resource a token must be bound to) and its metadata URL."""
+class ResourceUrls(msgspec.Struct, frozen=True):
+    """``/mcp`` as clients reach it (the resource a token must be bound to) and its metadata URL.
+
+    A frozen Struct, not a dataclass, for the cold start (as :mod:`gpt_auth.mcp.jsonrpc`'s Message).
+    """
 
     resource: str
     metadata: str
