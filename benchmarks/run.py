@@ -730,6 +730,10 @@ def mcp_ratios(report: dict[str, Any]) -> dict[str, Any]:
     return ratios
 
 
+def per_round(value: float | None) -> str:
+    return f" ({value:.2f} x)" if value is not None else ""
+
+
 def render_mcp(report: dict[str, Any]) -> list[str]:
     """The MCP table: ``tools/call getHello`` cold beside ``POST /`` and FastMCP, with their ratios."""
     ratios = mcp_ratios(report)
@@ -761,12 +765,11 @@ def render_mcp(report: dict[str, Any]) -> list[str]:
         over = cpu_over = goal = "-"
         if name is not None and target is not None:
             value = ratios[f"mcp_over_{name}"]
-            over = f"**{value:.2f} x** ({ratios[f'paired_mcp_over_{name}']:.2f} x)"
+            over = f"**{value:.2f} x**{per_round(ratios.get(f'paired_mcp_over_{name}'))}"
             goal = f"{target:.2f} x ({met(value, target)})"
             if f"cpu_mcp_over_{name}" in ratios:
-                cpu_over = (
-                    f"{ratios[f'cpu_mcp_over_{name}']:.2f} x ({ratios[f'paired_cpu_mcp_over_{name}']:.2f} x)"
-                )
+                cpu_ratio = ratios[f"cpu_mcp_over_{name}"]
+                cpu_over = f"{cpu_ratio:.2f} x{per_round(ratios.get(f'paired_cpu_mcp_over_{name}'))}"
         lines.append(
             f"| {label} | {timing(stats)} | {cpu} | {stats['peak_rss_mb']:.0f} MB | {over} | {cpu_over} "
             f"| {goal} |"

@@ -337,6 +337,8 @@ def test_mcp_ratios_are_read_against_post_root_and_fastmcp_in_the_same_rounds():
     # AND the table names each target and whether it is met
     table = "\n".join(run.render_mcp(report))
     assert "1.10 x (met)" in table and "0.30 x (met)" in table and "FastMCP 4.1.6" in table
+    fastmcp_row = next(line for line in table.splitlines() if line.startswith("| FastMCP"))
+    assert "| 1.100 s | 30 MB | **0.10 x** (0.10 x) | 0.10 x (0.10 x) |" in fastmcp_row
     report["cold"][run.MCP_ACTION] = cold_stats(0.3, 0.15)  # 1.2 x POST /
     assert "1.10 x (not met)" in "\n".join(run.render_mcp(report))
 
