@@ -25,12 +25,11 @@ def chatgpt(emulator: str, stand_in: StandIn, configure: Callable[..., None]) ->
 
 
 @pytest.fixture
-def mcp_url(emulator: str, configure: Callable[..., None]) -> str:
-    """The emulator's /mcp, with the settings make dev gives it."""
-    configure(
-        ACTION_URL=f"{emulator}/testEndpoint", AUTHORIZATION_SERVER_URL=f"{emulator}/googleAuthorization"
-    )
-    return f"{emulator}/testEndpoint/mcp"
+def mcp_url(emulator: str, stand_in: StandIn, configure: Callable[..., None]) -> str:
+    """The emulator's /mcp, with the settings make dev gives the handlers."""
+    urls = LocalUrls(emulator)
+    configure(**local_settings(os.environ, urls, stand_in.issuer))
+    return urls.mcp
 
 
 @pytest.fixture

@@ -1,19 +1,22 @@
 """The official MCP conformance suite (``@modelcontextprotocol/conformance``, pinned in tests/node,
-run with its Node 22) against testEndpoint's /mcp on the Function URL emulator: the server
+run with its Node 22) on the Function URL emulator. Against testEndpoint's /mcp: the server
 scenarios that apply to a tools-only, stateless server (0.1.16), and 0.2.0-alpha's tools-list,
 which also checks every message /mcp sent against the spec's JSON schema. The suite's client
 cannot send a token, so a loopback proxy puts a seeded /mcp token in front of it
-(``tests.support.mcp_clients``)."""
+(``tests.support.mcp_clients``). Against our authorization server: 0.2.0-alpha's metadata
+scenario."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from localdev.emulator import serve_in_thread
 from tests.support.mcp_clients import CONFORMANCE, CONFORMANCE_NEXT, bearer_proxy, bound_token, node22
@@ -49,11 +52,11 @@ def proxied_mcp(mcp_url: str, emulator: str) -> Iterator[str]:
 
 
 def run_scenario(
-    url: str, scenario: str, output: Path, suite: Path = CONFORMANCE
+    url: str, scenario: str, output: Path, suite: Path = CONFORMANCE, role: str = "server"
 ) -> tuple[subprocess.CompletedProcess[str], Any]:
     """The suite's exit, output and checks (its checks.json) for one scenario against ``url``."""
     ran = subprocess.run(
-        [str(node22()), str(suite), "server", "--url", url, "--scenario", scenario, "-o", str(output)],
+        [str(node22()), str(suite), role, "--url", url, "--scenario", scenario, "-o", str(output)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -80,3 +83,23 @@ def test_without_the_token_the_suite_fails_to_initialize(mcp_url, tmp_path):
     assert [check["status"] for check in checks] == ["FAILURE"]
     assert "invalid_token" in checks[0]["errorMessage"]
     assert ran.returncode == 1
+
+
+def test_the_authorization_server_metadata_scenario_passes(mcp_url, tmp_path):
+    # GIVEN the issuer as an MCP client learns it: /mcp's resource metadata names it
+    challenge = requests.post(mcp_url, json={}, timeout=10).headers["WWW-Authenticate"]
+    metadata_url = re.search(r'resource_metadata="([^"]+)"', challenge)
+    assert metadata_url, challenge
+    issuer = requests.get(metadata_url[1], timeout=10).json()["authorization_servers"][0]
+    # WHEN the suite looks up the issuer's metadata (RFC 8414, path-inserted URL first)
+    ran, checks = run_scenario(
+        issuer, "authorization-server-metadata-endpoint", tmp_path, CONFORMANCE_NEXT, "authorization"
+    )
+    statuses = {check["id"]: check["status"] for check in checks}
+    # THEN the document passed: issuer equal to the URL, endpoints, code, S256
+    assert statuses.pop("authorization-server-metadata") == "SUCCESS", f"{ran.stdout}\n{ran.stderr}"
+    # AND Client ID Metadata Documents only warn, as long as the document does not advertise them
+    served = checks[0]["details"]["body"]
+    advertised = served.get("client_id_metadata_document_supported") is True
+    assert statuses == {"authorization-server-metadata-cimd": "SUCCESS" if advertised else "WARNING"}
+    assert ran.returncode == 0, f"{ran.stdout}\n{ran.stderr}"
