@@ -14,7 +14,7 @@ from gpt_auth.oauth import authorization, server_metadata, sign_in_cookie
 from gpt_auth.runtime import origin
 from gpt_auth.runtime.log import logger
 from gpt_auth.runtime.routing import Router
-from gpt_auth.runtime.web import Request, redirect
+from gpt_auth.runtime.web import Request, cors_preflight, redirect
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -49,6 +49,12 @@ def privacy(request: Request) -> dict[str, Any]:
 @router.get(server_metadata.OPENID_WELL_KNOWN)
 def authorization_server_metadata(request: Request) -> dict[str, Any]:
     return server_metadata.metadata_answer(origin.request_public_url(request))
+
+
+@router.route("OPTIONS", server_metadata.OAUTH_WELL_KNOWN)
+@router.route("OPTIONS", server_metadata.OPENID_WELL_KNOWN)
+def metadata_preflight(request: Request) -> dict[str, Any]:
+    return cors_preflight()
 
 
 @logger.inject_lambda_context(clear_state=True)

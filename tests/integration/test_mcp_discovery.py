@@ -124,3 +124,28 @@ def test_a_well_known_url_of_another_mount_is_not_the_issuers(local: LocalUrls):
     for path in ("", "/testEndpoint", "/googleAuthentication"):
         url = f"{local.base}{server_metadata.OAUTH_WELL_KNOWN}{path}"
         assert requests.get(url, timeout=10).status_code == 404, url
+
+
+def test_a_browser_page_may_fetch_both_metadata_documents(local: LocalUrls):
+    # GIVEN a browser-based MCP client's page (the MCP Inspector's origin), which sends MCP's
+    # header with each metadata fetch, so the browser asks first
+    page = {"Origin": "http://localhost:6274"}
+    preflight = {
+        **page,
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "mcp-protocol-version",
+    }
+    for url in (
+        f"{local.base}/.well-known/oauth-protected-resource/testEndpoint/mcp",
+        f"{local.base}/.well-known/oauth-authorization-server/googleAuthorization",
+    ):
+        # WHEN it asks, then fetches
+        asked = requests.options(url, headers=preflight, timeout=10)
+        fetched = requests.get(url, headers={**page, "MCP-Protocol-Version": "2025-11-25"}, timeout=10)
+        # THEN the preflight allows the GET and its header, and the answer is readable by the page
+        assert asked.status_code == 204, url
+        assert asked.headers["Access-Control-Allow-Origin"] == "*"
+        assert "GET" in asked.headers["Access-Control-Allow-Methods"]
+        assert asked.headers["Access-Control-Allow-Headers"] == "*"
+        assert fetched.status_code == 200
+        assert fetched.headers["Access-Control-Allow-Origin"] == "*"

@@ -74,6 +74,24 @@ def test_the_answer_is_cacheable_json_any_web_origin_may_read(three_hosts, lambd
     assert headers["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.parametrize("path", WELL_KNOWN_PATHS)
+def test_a_browsers_preflight_is_allowed_from_any_origin(lambda_context, path):
+    # GIVEN a page's fetch with MCP's header, which makes the browser ask first (no settings needed)
+    event = load_event("google_authorization_privacy")
+    event["rawPath"] = path
+    event["requestContext"]["http"]["method"] = "OPTIONS"
+    event["headers"].update(
+        {"origin": "http://localhost:6274", "access-control-request-headers": "mcp-protocol-version"}
+    )
+    # WHEN googleAuthorization answers the preflight
+    response = authorization_app.lambda_handler(event, lambda_context)
+    # THEN the GET may follow from any origin, with any header
+    assert (response["statusCode"], response["body"]) == (204, "")
+    assert response["headers"]["Access-Control-Allow-Origin"] == "*"
+    assert response["headers"]["Access-Control-Allow-Methods"] == "GET"
+    assert response["headers"]["Access-Control-Allow-Headers"] == "*"
+
+
 @pytest.mark.parametrize(("dynamic", "cimd"), [(True, False), (False, True), (True, True)])
 def test_registration_is_advertised_as_the_clients_module_says(monkeypatch, dynamic, cimd):
     monkeypatch.setattr(clients, "DYNAMIC_REGISTRATION", dynamic)

@@ -28,7 +28,7 @@ from gpt_auth.oauth.protected_resource import (
     resource_urls,
 )
 from gpt_auth.runtime.errors import HttpError, InsufficientScope, InvalidToken, shown
-from gpt_auth.runtime.web import Request, json_response, response
+from gpt_auth.runtime.web import PUBLIC_READ, Request, json_response, response
 
 # Newest first: answered to a client asking for another version.
 PROTOCOL_VERSIONS = ("2025-11-25", "2025-06-18")
@@ -141,4 +141,4 @@ def answer(request: Request, actions: dict[str, Action]) -> dict[str, Any]:
 def metadata_answer(request: Request) -> dict[str, Any]:
     """The protected resource metadata document (RFC 9728) for the host ``request`` came to."""
     document = metadata_document(resource_urls(request), gpt_scope())
-    return json_response(200, document, {"Access-Control-Allow-Origin": "*"})
+    return json_response(200, document, PUBLIC_READ)

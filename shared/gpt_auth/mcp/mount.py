@@ -11,7 +11,7 @@ from typing import Any
 
 from gpt_auth.actions.declaration import Action
 from gpt_auth.runtime.routing import Router
-from gpt_auth.runtime.web import Request
+from gpt_auth.runtime.web import Request, cors_preflight
 
 MCP_PATH = "/mcp"
 WELL_KNOWN = "/.well-known/oauth-protected-resource"
@@ -20,7 +20,7 @@ METADATA_PATH = WELL_KNOWN + MCP_PATH
 
 
 def register(router: Router, actions: Iterable[Action]) -> None:
-    """Serve ``/mcp`` (POST) and its protected resource metadata (GET) on ``router``."""
+    """Serve ``/mcp`` (POST) and its protected resource metadata (GET, a browser's preflight)."""
     by_name = {action.operation_id: action for action in actions}
 
     @router.post(MCP_PATH)
@@ -34,3 +34,7 @@ def register(router: Router, actions: Iterable[Action]) -> None:
         from gpt_auth.mcp import endpoint
 
         return endpoint.metadata_answer(request)
+
+    @router.route("OPTIONS", METADATA_PATH)
+    def protected_resource_metadata_preflight(request: Request) -> dict[str, Any]:
+        return cors_preflight()

@@ -23,8 +23,8 @@ OPENID_WELL_KNOWN = "/.well-known/openid-configuration"  # OpenID Connect Discov
 REGISTRATION_PATH = "/register"
 TOKEN_AUTH_METHODS = ("none", "client_secret_post", "client_secret_basic")
 # Public, the same for every caller of one URL, changed only by a deploy: clients may keep it an
-# hour. Any origin may read it (browser-based MCP clients fetch it from their page).
-ANSWER_HEADERS = {"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"}
+# hour.
+CACHE_CONTROL = "public, max-age=3600"
 
 
 def issuer_from(public_url: str | None) -> str | None:
@@ -101,12 +101,11 @@ def metadata_document(issuer: str, token_url: str, scopes: tuple[str, ...]) -> d
 def metadata_answer(public_url: str | None) -> dict[str, Any]:
     """The metadata document as googleAuthorization answers it, for its public URL ``public_url``."""
     from gpt_auth.actions.catalog import gpt_scope
-    from gpt_auth.runtime.web import json_response
+    from gpt_auth.runtime.web import PUBLIC_READ, json_response
 
     issuer = own_issuer(public_url)
-    answer = json_response(
-        200, metadata_document(issuer, token_endpoint(issuer), gpt_scope()), ANSWER_HEADERS
-    )
+    document = metadata_document(issuer, token_endpoint(issuer), gpt_scope())
+    answer = json_response(200, document, {"Cache-Control": CACHE_CONTROL, **PUBLIC_READ})
     del answer["headers"]["Pragma"]  # the no-cache default would contradict Cache-Control
     return answer
 

@@ -26,6 +26,9 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# A public document any web page may read: browser-based MCP clients (the MCP Inspector) fetch
+# metadata from theirs, with an MCP-Protocol-Version header, so after a CORS preflight.
+PUBLIC_READ = {"Access-Control-Allow-Origin": "*"}
 HTML_HEADERS = {
     "Content-Type": "text/html; charset=utf-8",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
@@ -174,6 +177,17 @@ def html_response(status: int, title: str, body_html: str) -> dict[str, Any]:
         f"<body><main><h1>{html.escape(title)}</h1>{body_html}</main></body></html>"
     )
     return response(status, page, HTML_HEADERS["Content-Type"], HTML_HEADERS)
+
+
+def cors_preflight() -> dict[str, Any]:
+    """204 to a browser's CORS preflight (``OPTIONS``) before a GET of a ``PUBLIC_READ`` document:
+    any origin, any request header (none carries a credential there), kept a day."""
+    allow = {
+        "Access-Control-Allow-Methods": "GET",
+        "Access-Control-Allow-Headers": "*",
+        "Access-Control-Max-Age": "86400",
+    }
+    return response(204, "", "text/plain; charset=utf-8", {**PUBLIC_READ, **allow})
 
 
 def redirect(location: str) -> dict[str, Any]:
