@@ -58,7 +58,7 @@ LOCAL_TOKEN_ENCRYPTION_KEYS = "local:bG9jYWwtbWFrZS1kZXYta2V5LW5vdC1mb3ItYXdzLTA
 LOCAL_TOKEN_HASH_KEYS = "local:bG9jYWwtbWFrZS1kZXYtaGFzaC1rZXktbm90LWF3czA="
 SAMPLE_GPT_CALLBACK = "https://chatgpt.com/aip/g-local0000/oauth/callback"
 # The banner's last line: what to open first stays in view (the schema is served, not printed).
-SIMULATOR_LINE = "GPT simulator (plays ChatGPT in your browser): "
+SIMULATOR_LINE = "GPT simulator (plays ChatGPT, and an MCP client, in your browser): "
 
 
 REMOTE_STORE_OPT_IN = "DEV_ALLOW_REMOTE_MONGODB"

@@ -494,7 +494,7 @@ class Simulator:
                 "the simulator's MCP callback; the simulator does not see those responses.",
             )
         )
-        session.say("Signing in as an MCP client: allow the client, then choose a user at the stand-in.")
+        session.mcp.say("Signing in as an MCP client: allow the client, then choose a user at the stand-in.")
         return _redirect(location)
 
     def mcp_callback(self, request: Request, session: BrowserSession) -> Response:

@@ -100,6 +100,12 @@ class McpState:
     tools: dict[str, ToolForm] = field(default_factory=dict)
     answers: dict[str, ToolAnswer] = field(default_factory=dict)
     sent: dict[str, Submission] = field(default_factory=dict)
+    # What the last step said: shown in the MCP section, where the browser lands.
+    notice: str | None = None
+    notice_is_error: bool = False
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        self.notice, self.notice_is_error = message, error
 
     @property
     def started(self) -> bool:
@@ -170,7 +176,7 @@ class McpClient:
         self.problem = ""  # why the last JSON-RPC request has no result
 
     def fail(self, message: str) -> None:
-        self.session.say(message, error=True)
+        self.state.say(message, error=True)
 
     # -- discovery -------------------------------------------------------------------------------
 
@@ -218,7 +224,7 @@ class McpClient:
             self.fail(f"The metadata's issuer {shortened(server.get('issuer'))} is not {state.issuer}.")
             return
         state.server = server
-        self.session.say(f"Discovered /mcp's authorization server {state.issuer}; next: register.")
+        self.state.say(f"Discovered /mcp's authorization server {state.issuer}; next: register.")
 
     def _first_json(self, title: str, urls: list[str]) -> dict[str, Any] | None:
         """The first of ``urls`` that answers 200 with a JSON object, each try in the timeline."""
@@ -270,7 +276,7 @@ class McpClient:
             self.fail(f"Registration answered {response.status_code}: see the timeline.")
             return
         self.state.client_id = str(answer["client_id"])
-        self.session.say(f"Registered as client {self.state.client_id}; next: sign in.")
+        self.state.say(f"Registered as client {self.state.client_id}; next: sign in.")
 
     def sign_in_location(self) -> str | None:
         """The authorization URL the browser goes to (PKCE S256, ``resource``), or None and why not."""
@@ -330,7 +336,7 @@ class McpClient:
             state.tools.clear()
             state.answers.clear()
             state.sent.clear()
-            self.session.say("Signed in as an MCP client: next, list the tools.")
+            self.state.say("Signed in as an MCP client: next, list the tools.")
 
     def refresh(self) -> None:
         if not self.state.refresh_token:
@@ -338,7 +344,7 @@ class McpClient:
             return
         fields = {"grant_type": "refresh_token", "refresh_token": self.state.refresh_token}
         if self._token_request(fields, "MCP refresh: the refresh token for a new access token"):
-            self.session.say("Refreshed the MCP client's access token.")
+            self.state.say("Refreshed the MCP client's access token.")
 
     def _token_request(self, fields: dict[str, str], title: str) -> bool:
         """POST to the token endpoint as a public client; keep the tokens on success."""
@@ -390,14 +396,14 @@ class McpClient:
             return
         tools = [tool_form(tool) for tool in listed.get("tools") or () if isinstance(tool, dict)]
         state.tools = {tool.name: tool for tool in tools}
-        self.session.say(f"/mcp lists {len(tools)} tools: each has a form below.")
+        self.state.say(f"/mcp lists {len(tools)} tools: each has a form below.")
 
     def call_tool(self, tool: ToolForm, posted: Mapping[str, list[str]]) -> None:
         """``tools/call`` with the arguments the tool's form holds; the answer goes under the form."""
         state = self.state
         sent = fields_submission(tool.fields, posted)
         state.sent[tool.name] = sent
-        self.session.notice = None
+        state.notice = None
         if not state.access_token:
             state.answers[tool.name] = ToolAnswer(False, "Sign in as an MCP client first.")
             return

@@ -103,7 +103,7 @@ def test_make_dev_serves_the_functions_and_stops_cleanly(sig):
         # AND the functions and the stand-in answer
         refused = requests.post(f"{base}/testEndpoint/", json={"name": "Ada"}, timeout=10)
         assert refused.status_code == 401
-        assert f"GPT simulator (plays ChatGPT in your browser): {base}/" in banner
+        assert f"{SIMULATOR_LINE}{base}/" in banner
         simulator = requests.get(f"{base}/", timeout=10)
         assert simulator.status_code == 200 and "<h1>GPT simulator</h1>" in simulator.text
         assert requests.get(f"{base}/nothing-here", timeout=10).status_code == 404

@@ -217,12 +217,13 @@ def test_the_command_exits_1_on_a_problem_and_0_when_all_is_well(dev, tmp_path, 
     ids=["healthy", "store-unreachable"],
 )
 def test_make_doctor_against_make_dev(mistake, status, reported):
+    from localdev.dev import SIMULATOR_LINE
     from tests.integration.test_dev import make_dev
 
     env = {name: value.format(port=free_port()) for name, value in mistake.items()}
     # GIVEN make dev running, as is or with the mistake
     with make_dev(PORT="0", **env) as (_proc, banner):
-        base = re.search(r"GPT simulator \(plays ChatGPT in your browser\): (\S+)/$", banner, re.M)
+        base = re.search(rf"{re.escape(SIMULATOR_LINE)}(\S+)/$", banner, re.M)
         assert base, banner
         # WHEN make doctor checks it as a separate process
         done = subprocess.run(

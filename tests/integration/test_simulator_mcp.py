@@ -30,7 +30,8 @@ def timeline(page: str) -> list[tuple[str, str]]:
 
 
 def notice(page: str) -> str:
-    found = re.search(r'<p id="notice"[^>]*>([^<]*)</p>', page)
+    """What the MCP section says about the last step."""
+    found = re.search(r'<p id="mcp-notice"[^>]*>([^<]*)</p>', page)
     return html.unescape(found.group(1)) if found else ""
 
 

@@ -93,7 +93,7 @@ def test_the_authorization_url_carries_pkce_s256_resource_and_the_loopback_callb
 def test_a_server_without_s256_or_a_client_id_is_not_signed_in_with():
     without_s256 = client_with({**SERVER, "code_challenge_methods_supported": ["plain"]})
     assert without_s256.sign_in_location() is None
-    assert without_s256.session.notice and "PKCE S256" in without_s256.session.notice
+    assert without_s256.state.notice and "PKCE S256" in without_s256.state.notice
     unregistered = client_with(SERVER, client_id=None)
     assert unregistered.sign_in_location() is None
     assert unregistered.state.verifier is None and unregistered.state.pending_state is None
