@@ -1,9 +1,10 @@
 """googleAuthorization: the OAuth authorize URL (``GET /``), Google's callback (``GET /callback``),
-the privacy policy page (``GET /privacy``) and the authorization server metadata (RFC 8414, at
-both well-known names).
+the privacy policy page (``GET /privacy``), the authorization server metadata (RFC 8414, at
+both well-known names) and MCP clients' registration (``POST /register``, RFC 7591).
 
-A browser visits the first two routes, so every error here is an HTML page
-(``Router(error_page_title=...)``).
+A browser visits the first two routes, so their errors are HTML pages
+(``Router(error_page_title=...)``); ``/register`` is an API for clients and answers its errors
+as RFC 7591 JSON.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from gpt_auth.oauth import authorization, server_metadata, sign_in_cookie
 from gpt_auth.runtime import origin
 from gpt_auth.runtime.log import logger
 from gpt_auth.runtime.routing import Router
-from gpt_auth.runtime.web import Request, cors_preflight, redirect
+from gpt_auth.runtime.web import Request, cors_preflight, json_response, redirect
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -55,6 +56,16 @@ def authorization_server_metadata(request: Request) -> dict[str, Any]:
 @router.route("OPTIONS", server_metadata.OPENID_WELL_KNOWN)
 def metadata_preflight(request: Request) -> dict[str, Any]:
     return cors_preflight()
+
+
+@router.post("/register", json_errors=True)
+def register(request: Request) -> dict[str, Any]:
+    from gpt_auth.oauth import registration
+    from gpt_auth.runtime.settings import get_settings
+
+    http = (request.event.get("requestContext") or {}).get("http") or {}
+    address = origin.client_address(request.headers, http.get("sourceIp"))
+    return json_response(201, registration.register(request, get_settings(), address))
 
 
 @logger.inject_lambda_context(clear_state=True)

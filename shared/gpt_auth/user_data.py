@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from gpt_auth.actions import preferences
 from gpt_auth.google import google_tokens
-from gpt_auth.oauth import clients, codes, pending, sessions, users
+from gpt_auth.oauth import clients, codes, pending, registration_counts, sessions, users
 from gpt_auth.runtime import db
 
 # In the order of erasure: sessions first, so no other request of the user's starts meanwhile,
@@ -22,6 +22,7 @@ COLLECTIONS: tuple[db.Stored, ...] = (
     preferences.COLLECTION,
     pending.COLLECTION,
     clients.COLLECTION,
+    registration_counts.COLLECTION,
 )
 
 

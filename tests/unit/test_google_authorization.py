@@ -35,6 +35,8 @@ def test_every_event_gets_its_documented_status(name, store, lambda_context):
     assert response["statusCode"] == meta["status"], response["body"]
     if meta["status"] == 302:
         assert response["headers"]["Location"].startswith(meta["location_starts_with"])
+    elif name.startswith("google_authorization_register"):  # an API for MCP clients: JSON
+        assert response["headers"]["Content-Type"] == "application/json"
     else:
         assert_page(response, meta["status"])
 

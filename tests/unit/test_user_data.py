@@ -29,8 +29,8 @@ def test_every_declared_collection_is_listed_once():
     assert set(declared) == {id(stored) for stored in listed}
 
 
-def test_every_collection_but_pending_sign_ins_and_clients_says_where_a_user_is():
-    # a sign-in in progress names nobody until Google answers, and a client is an app, not a
-    # person; every other collection names its user
+def test_every_collection_but_pending_sign_ins_clients_and_their_counts_says_where_a_user_is():
+    # a sign-in in progress names nobody until Google answers, a client is an app, not a person,
+    # and a registration count keeps a hashed address; every other collection names its user
     unnamed = {stored.name for stored in user_data.COLLECTIONS if stored.user_field is None}
-    assert unnamed == {"authorization_requests", "oauth_clients"}
+    assert unnamed == {"authorization_requests", "oauth_clients", "registration_counts"}

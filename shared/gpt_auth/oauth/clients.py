@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from gpt_auth.oauth import redirects
@@ -23,7 +23,7 @@ from gpt_auth.runtime import db
 from gpt_auth.runtime.settings import Settings
 
 # Advertised in the authorization server metadata only once each way of registering works.
-DYNAMIC_REGISTRATION = False
+DYNAMIC_REGISTRATION = True  # gpt_auth.oauth.registration
 CLIENT_ID_METADATA_DOCUMENTS = False
 
 REGISTERED = "registered"  # RFC 7591 dynamic registration
@@ -31,6 +31,8 @@ METADATA_DOCUMENT = "metadata_document"  # a client_id that is the https URL of 
 GPT = "gpt"  # the GPT's client, GPT_CLIENT_ID and GPT_CLIENT_SECRET
 
 UNUSED_CLIENT_DAYS = 30  # a registration nobody signed in with for this long is forgotten
+# A registration's expiry moves forward when it is found, at most once a day (not a write a sign-in).
+_EXTEND_AFTER = timedelta(days=1)
 MAX_CLIENT_NAME_CHARS = 100
 
 # Where MCP clients are sent back. ChatGPT: one callback per connector, and the older single one;
@@ -81,10 +83,25 @@ def find(client_id: str, settings: Settings, *, now: datetime | None = None) -> 
         return Client(client_id, "ChatGPT", (), GPT)
     if not client_id or len(client_id) > redirects.MAX_REDIRECT_URI_CHARS:
         return None
-    record = db.collection(COLLECTION, read_only=True).find_one(
-        {"_id": client_id, "expires_at": {"$gt": now or db.now()}}
-    )
-    return _from_record(record) if record is not None else None
+    when = now or db.now()
+    coll = db.collection(COLLECTION, read_only=True)
+    record = coll.find_one({"_id": client_id, "expires_at": {"$gt": when}})
+    if record is None:
+        return None
+    client = _from_record(record)
+    if client.kind == REGISTERED:
+        _keep_registration(coll, record, when)
+    return client
+
+
+def _keep_registration(coll: Any, record: dict[str, Any], now: datetime) -> None:
+    """A registration in use lives ``UNUSED_CLIENT_DAYS`` from now: written when a day has passed."""
+    expires_at = now + timedelta(days=UNUSED_CLIENT_DAYS)
+    if record["expires_at"] < expires_at - _EXTEND_AFTER:
+        # matched on the value read, so two sign-ins at once write once
+        coll.update_one(
+            {"_id": record["_id"], "expires_at": record["expires_at"]}, {"$set": {"expires_at": expires_at}}
+        )
 
 
 def save(client: Client, *, expires_at: datetime, now: datetime | None = None, **extra: Any) -> None:

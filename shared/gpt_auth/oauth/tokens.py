@@ -23,6 +23,7 @@ REFRESH_TOKEN = "grt_"
 AUTHORIZATION_CODE = "gac_"
 AUTHORIZATION_REQUEST = "gar_"  # our state at the provider: a pending sign-in
 SIGN_IN_COOKIE = "gsc_"  # binds a pending sign-in to the browser that started it
+REGISTERED_CLIENT = "gcl_"  # an RFC 7591 client_id: not a secret, just unguessable and ours
 
 # token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet; a family tag, 22.
 _BODY = re.compile(r"[A-Za-z0-9_-]{43}")

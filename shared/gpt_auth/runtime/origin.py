@@ -5,6 +5,11 @@ Function URL; a request that reaches a Function URL directly lacks it and is ref
 before routing, so the WAF rule and the one host cannot be walked around. Unset (``Hosts`` three,
 and local runs), every request passes.
 
+``client_address``: who is calling, for rate limits. Behind CloudFront a Function URL's peer is
+CloudFront itself; the viewer's address comes in ``VIEWER_ADDRESS_HEADER``, which CloudFront
+writes (the template's origin request policy, AllViewerExceptHostHeader, forwards CloudFront's
+headers) and which is believed only with the origin secret, like ``PUBLIC_URL_HEADER``.
+
 ``public_url``: where a function's ``/`` is as the GPT and Google see it. Behind CloudFront, the
 path function (template.yaml, ``PathRouter``) says so in ``PUBLIC_URL_HEADER``
 (``https://<distribution>.cloudfront.net/authorize``); the header is believed only on a request
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
 
 ORIGIN_HEADER = "x-origin-verify"
 PUBLIC_URL_HEADER = "x-public-url"
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"  # "<ip>:<port>", IPv6 unbracketed
 # What the path function sends: https, a host name, and the one path segment it stripped.
 _PUBLIC_URL = re.compile(r"https://[a-z0-9.-]+(/[a-z]+)?")
 MIN_SECRET_LENGTH = 32
@@ -105,6 +111,33 @@ def request_public_url(request: Request) -> str | None:
     """``public_url`` for the function ``request`` came to (its ``requestContext.domainName``)."""
     domain = (request.event.get("requestContext") or {}).get("domainName")
     return public_url(request.headers, str(domain) if domain else None)
+
+
+def client_address(headers: Mapping[str, Any], source_ip: str | None) -> str | None:
+    """The caller's IP address in its standard text form; None when unknown.
+
+    Behind CloudFront (``ORIGIN_SECRET`` set) it is the address in ``VIEWER_ADDRESS_HEADER``,
+    once the request's origin header is checked; otherwise ``source_ip``, the Function URL's TCP
+    peer (``requestContext.http.sourceIp``). ``X-Forwarded-For`` is never read: a caller writes it.
+
+    Raises
+    ------
+    NotThroughCloudFront
+        ``ORIGIN_SECRET`` is set and the request does not carry it.
+    """
+    if expected_secret() is None:
+        return _ip_address(source_ip or "")
+    require_cloudfront(headers)
+    return _ip_address(_header(headers, VIEWER_ADDRESS_HEADER).rpartition(":")[0].strip("[]"))
+
+
+def _ip_address(text: str) -> str | None:
+    import ipaddress  # only the routes that rate-limit by address pay for it
+
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def _header(headers: Mapping[str, Any], name: str) -> str:

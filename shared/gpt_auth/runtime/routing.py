@@ -45,20 +45,25 @@ def _secret_unavailable(exc: SecretUnavailable) -> HttpError:
 
 
 class Router:
-    """Routes of one function. With ``error_page_title``, errors are HTML pages (browser-facing routes)."""
+    """Routes of one function. With ``error_page_title``, errors are HTML pages (browser-facing
+    routes), except on the paths registered with ``json_errors=True`` (a client's API on the same
+    function, such as RFC 7591 registration)."""
 
     def __init__(self, error_page_title: str | None = None) -> None:
         self._routes: dict[str, dict[str, Route]] = {}
         self._error_page_title = error_page_title
+        self._json_error_paths: set[str] = set()
         self._exception_handlers: dict[type[Exception], ExceptionHandler] = {
             HttpError: lambda exc: exc,
             ConfigError: _misconfigured,
             SecretUnavailable: _secret_unavailable,
         }
 
-    def route(self, method: str, path: str) -> Callable[[Route], Route]:
+    def route(self, method: str, path: str, *, json_errors: bool = False) -> Callable[[Route], Route]:
         def register(func: Route) -> Route:
             self._routes.setdefault(path, {})[method.upper()] = func
+            if json_errors:
+                self._json_error_paths.add(path)
             return func
 
         return register
@@ -66,8 +71,8 @@ class Router:
     def get(self, path: str) -> Callable[[Route], Route]:
         return self.route("GET", path)
 
-    def post(self, path: str) -> Callable[[Route], Route]:
-        return self.route("POST", path)
+    def post(self, path: str, *, json_errors: bool = False) -> Callable[[Route], Route]:
+        return self.route("POST", path, json_errors=json_errors)
 
     def put(self, path: str) -> Callable[[Route], Route]:
         return self.route("PUT", path)
@@ -105,8 +110,8 @@ class Router:
         logger.exception("unhandled error")
         return ServerMisconfigured("Internal error; see the function's logs.")
 
-    def _error(self, error: HttpError) -> dict[str, Any]:
-        if self._error_page_title is None:
+    def _error(self, error: HttpError, path: str) -> dict[str, Any]:
+        if self._error_page_title is None or (path.rstrip("/") or "/") in self._json_error_paths:
             return error_response(error)
         return error_page(error, self._error_page_title)
 
@@ -122,7 +127,7 @@ class Router:
             request = Request.from_event(event)
             result = self._find(request)(request)
         except Exception as exc:
-            result = self._error(self._answer_for(exc))
+            result = self._error(self._answer_for(exc), path)
         logger.info(
             "request",
             extra={

@@ -40,6 +40,10 @@ DEFAULT_OPERATOR_NAME = "The operator of this GPT"
 TOKEN_HASH_KEYS = "TOKEN_HASH_KEYS"
 # ChatGPT refreshes about once an hour; a family may rotate this often before a 429.
 DEFAULT_REFRESH_ROTATIONS_PER_HOUR = 60
+# RFC 7591 registrations an hour from one address (an IPv6 /64), and from everyone: the second
+# bounds what the store keeps (docs/operate.md, "Client registration").
+DEFAULT_REGISTRATIONS_PER_IP_PER_HOUR = 10
+DEFAULT_REGISTRATIONS_PER_HOUR = 60
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Settings:
     refresh_token_grace: int = 120
     session_max_age: int = 7776000
     refresh_rotations_per_hour: int = DEFAULT_REFRESH_ROTATIONS_PER_HOUR
+    registrations_per_ip_per_hour: int = DEFAULT_REGISTRATIONS_PER_IP_PER_HOUR
+    registrations_per_hour: int = DEFAULT_REGISTRATIONS_PER_HOUR
     google_api_base: str = GOOGLE_API_BASE
     action_response_max_chars: int = DEFAULT_ACTION_RESPONSE_MAX_CHARS
     operator_name: str = DEFAULT_OPERATOR_NAME
@@ -284,6 +290,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         refresh_rotations_per_hour=positive_number(
             env, "REFRESH_ROTATIONS_PER_HOUR", Settings.refresh_rotations_per_hour
         ),
+        registrations_per_ip_per_hour=positive_number(
+            env, "REGISTRATIONS_PER_IP_PER_HOUR", DEFAULT_REGISTRATIONS_PER_IP_PER_HOUR
+        ),
+        registrations_per_hour=positive_number(env, "REGISTRATIONS_PER_HOUR", DEFAULT_REGISTRATIONS_PER_HOUR),
         google_api_base=(_url(env, "GOOGLE_API_BASE") or GOOGLE_API_BASE).rstrip("/"),
         action_response_max_chars=_action_response_max_chars(env),
         operator_name=_operator_name(env),
