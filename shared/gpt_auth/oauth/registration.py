@@ -161,5 +161,6 @@ def _auth_method(value: Any) -> None:
     if not isinstance(value, str) or value not in AUTH_METHODS:
         shown = _quoted(value) if isinstance(value, str) else "a non-string"
         raise InvalidClientMetadata(
-            f"token_endpoint_auth_method {shown} is not supported; this server registers public clients ('none')."
+            f"token_endpoint_auth_method {shown} is not supported; "
+            "this server registers public clients ('none')."
         )
