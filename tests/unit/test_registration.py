@@ -14,6 +14,7 @@ from gpt_auth.runtime import db
 from gpt_auth.runtime.errors import TooManyRequests
 from gpt_auth.runtime.origin import ORIGIN_HEADER, VIEWER_ADDRESS_HEADER
 from gpt_auth.runtime.settings import get_settings
+from tests.support import stores
 from tests.support.events import load_event
 
 CLAUDE = "https://claude.ai/api/mcp/auth_callback"
@@ -312,6 +313,7 @@ def test_what_one_caller_is_counted_as(address, network):
 
 
 def test_a_registration_in_use_lives_on_with_one_write_a_day(store):
+    stores.skip_on_nx(store, "$set of a datetime on an existing document stores it as a string")
     client = clients.Client("gcl_used", "Claude", (CLAUDE,), clients.REGISTERED)
     now = db.now().replace(microsecond=0)  # the store keeps milliseconds
     clients.save(client, expires_at=now + timedelta(days=3), now=now)

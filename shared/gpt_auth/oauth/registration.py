@@ -62,18 +62,18 @@ def register(
         Over ``REGISTRATIONS_PER_IP_PER_HOUR`` or ``REGISTRATIONS_PER_HOUR`` (429).
     """
     metadata = _metadata(request)
-    redirect_uris = _redirect_uris(metadata.get("redirect_uris"), settings)
-    name = _client_name(metadata.get("client_name"))
-    grant_types = _subset(metadata, "grant_types", GRANT_TYPES, default=GRANT_TYPES)
+    uris = redirect_uris(metadata.get("redirect_uris"), settings)
+    name = client_name(metadata.get("client_name"))
+    grant_types = subset(metadata, "grant_types", GRANT_TYPES, default=GRANT_TYPES)
     if "authorization_code" not in grant_types:
         raise InvalidClientMetadata(
             "grant_types must include 'authorization_code': it is the only way to sign in here."
         )
-    response_types = _subset(metadata, "response_types", RESPONSE_TYPES, default=RESPONSE_TYPES)
+    response_types = subset(metadata, "response_types", RESPONSE_TYPES, default=RESPONSE_TYPES)
     _auth_method(metadata.get("token_endpoint_auth_method", PUBLIC))
     when = now or db.now()
     registration_counts.spend(address, settings, now=when)  # only a valid registration counts
-    client = clients.Client(tokens.mint(tokens.REGISTERED_CLIENT), name, redirect_uris, clients.REGISTERED)
+    client = clients.Client(tokens.mint(tokens.REGISTERED_CLIENT), name, uris, clients.REGISTERED)
     clients.save(
         client,
         expires_at=when + timedelta(days=clients.UNUSED_CLIENT_DAYS),
@@ -83,7 +83,7 @@ def register(
     answer: dict[str, Any] = {
         "client_id": client.client_id,
         "client_id_issued_at": int(when.timestamp()),
-        "redirect_uris": list(redirect_uris),
+        "redirect_uris": list(uris),
         "token_endpoint_auth_method": PUBLIC,
         "grant_types": list(grant_types),
         "response_types": list(response_types),
@@ -105,7 +105,7 @@ def _metadata(request: Request) -> dict[str, Any]:
     return metadata
 
 
-def _redirect_uris(value: Any, settings: Settings) -> tuple[str, ...]:
+def redirect_uris(value: Any, settings: Settings) -> tuple[str, ...]:
     if value is None:
         raise InvalidRedirectUri("redirect_uris is required: the URIs this client's sign-ins return to.")
     if not isinstance(value, list) or not value or not all(isinstance(uri, str) for uri in value):
@@ -127,7 +127,7 @@ def _quoted(value: str) -> str:
     return f"'{printable}{'...' if len(value) > 100 else ''}'"
 
 
-def _client_name(value: Any) -> str:
+def client_name(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -142,7 +142,7 @@ def _client_name(value: Any) -> str:
     return name
 
 
-def _subset(
+def subset(
     metadata: dict[str, Any], field: str, allowed: tuple[str, ...], *, default: tuple[str, ...]
 ) -> tuple[str, ...]:
     value = metadata.get(field)
