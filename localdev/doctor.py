@@ -13,6 +13,8 @@ look at by hand). The exit status is 1 when anything failed. What it checks (doc
   report it; the URI never leaves the secret);
 - the secret holds every key, none a placeholder, and the settings accept them (read with boto3
   and your credentials; values are never printed);
+- an MCP client's discovery: ``/mcp``'s 401 -> its metadata -> the issuer's metadata, whose issuer
+  and token URL are the ones ``/mcp`` names and the outputs give;
 - ``manifest.json`` points at this stack's URLs;
 - a GPT's callback (``CALLBACK=``) passes the allowlist.
 
@@ -314,6 +316,59 @@ def check_privacy(target: Target, get: Callable[..., requests.Response]) -> Find
     return _failed_answer("the privacy page", response)
 
 
+def check_mcp_discovery(
+    target: Target, get: Callable[..., requests.Response], post: Callable[..., requests.Response]
+) -> Finding:
+    """An MCP client's discovery: ``/mcp``'s 401 names its metadata (RFC 9728), which names the
+    issuer, whose metadata (RFC 8414, at the path-inserted URL) must state that issuer, byte for
+    byte, and the token URL: the ``AuthorizationUrl`` (without its slash) and ``TokenUrl`` outputs."""
+    from gpt_auth.oauth.server_metadata import OAUTH_WELL_KNOWN, well_known_url
+
+    outputs = (target.urls.authorization.rstrip("/"), target.urls.token)
+    redeploy = "the stack predates it: make deploy with this template"
+    differs = (
+        "MCP clients refuse any difference: the functions' AUTHORIZATION_SERVER_URL or TOKEN_URL are "
+        "not the template's (docs/reference.md, 'Settings'); make deploy with this template"
+    )
+    url = target.urls.action.rstrip("/") + "/mcp"
+    try:
+        challenge = post(url, json={})
+        named = re.search(r'resource_metadata="([^"]+)"', challenge.headers.get("WWW-Authenticate", ""))
+        if challenge.status_code != 401 or named is None:
+            return Finding(
+                False, f"MCP: {url} answered {challenge.status_code} without resource_metadata", redeploy
+            )
+        url = named.group(1)
+        resource = get(url)
+        if resource.status_code != 200:
+            return _failed_answer("/mcp's metadata", resource)
+        issuer = str(resource.json()["authorization_servers"][0])
+        if issuer != outputs[0]:
+            return Finding(False, f"MCP: /mcp names the issuer {issuer}, the outputs {outputs[0]}", differs)
+        url = well_known_url(issuer, OAUTH_WELL_KNOWN)
+        answer = get(url)
+        if answer.status_code == 404:
+            return Finding(False, f"MCP: the issuer's metadata {url} is not found", redeploy)
+        if answer.status_code != 200:
+            return _failed_answer("the issuer's metadata", answer)
+        document = answer.json()
+        stated = (str(document["issuer"]), str(document["token_endpoint"]))
+    except requests.RequestException as exc:
+        return _unreachable("MCP discovery's", url, exc)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return Finding(False, f"MCP: {url} answered something other than its metadata", redeploy)
+    if stated != outputs:
+        return Finding(
+            False,
+            f"MCP: the issuer's metadata states issuer {stated[0]} and token URL {stated[1]}, "
+            f"the outputs {outputs[0]} and {outputs[1]}",
+            differs,
+        )
+    return Finding(
+        True, f"MCP discovery: /mcp's 401 -> its metadata -> {url}: issuer and token URL as the outputs"
+    )
+
+
 def secret_findings(secret_string: str) -> list[Finding]:
     """The secret's keys and values as the functions will read them; no value is ever shown."""
     from gpt_auth.runtime.app_secret import OPTIONAL_SECRET_KEYS, SECRET_KEYS, environment_from
@@ -424,6 +479,7 @@ def run_checks(
         findings.append(check_google(google_url, target.google_redirect_uri, get))
     findings.append(check_token(target, post))
     findings += check_action(target, post)
+    findings.append(check_mcp_discovery(target, get, post))
     findings.append(check_privacy(target, get))
     findings += check_secret(target)
     findings.append(check_manifest(target, manifest_text, manifest_source))

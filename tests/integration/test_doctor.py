@@ -63,6 +63,8 @@ def test_a_healthy_system_passes_every_check(dev):
     for part in (
         "action URL: 401 with WWW-Authenticate: Bearer",
         "store: answers",
+        "MCP discovery: /mcp's 401 -> its metadata -> "
+        f"{dev.base}/.well-known/oauth-authorization-server/googleAuthorization",
         "privacy page: 200",
         "manifest:",
     ):
@@ -91,6 +93,22 @@ def test_functions_sending_another_redirect_uri_than_the_stack_s_is_a_problem(de
     (problem,) = failed(checks(dev))
     assert "send Google the redirect URI 'http://127.0.0.1:1/old/callback'" in problem
     assert repr(dev.google_redirect) in problem
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [{"TOKEN_URL": "http://127.0.0.1:1/token"}, {"AUTHORIZATION_SERVER_URL": "http://127.0.0.1:1/elsewhere"}],
+    ids=["token URL", "issuer"],
+)
+def test_metadata_that_differs_from_the_outputs_is_a_problem_mcp_clients_would_meet(dev, configure, setting):
+    # GIVEN the functions' metadata settings differing from the URLs the outputs give
+    configure(**setting)
+    # WHEN make doctor runs, THEN only MCP's discovery fails, naming what it met and what is expected
+    (problem,) = [f for f in checks(dev) if f.ok is False]
+    assert problem.what.startswith("MCP: ")
+    assert next(iter(setting.values())) in problem.what
+    assert f"the outputs {dev.authorization.rstrip('/')}" in problem.what
+    assert "AUTHORIZATION_SERVER_URL or TOKEN_URL" in problem.fix
 
 
 def test_a_gpt_callback_outside_the_allowlist_is_a_problem_and_inside_it_passes(dev, configure):
