@@ -7,12 +7,15 @@ discovery, registration, sign-in, the tools, each request in the page's timeline
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import requests
 
 from gpt_auth.actions import hello
 from gpt_auth.actions.catalog import ACTIONS
+from gpt_auth.oauth import clients
+from gpt_auth.runtime.settings import get_settings
 from localdev.simulator_mcp import McpState, server_metadata_urls
 from tests.support.make_dev import TIMEOUT, Local, press
 from tests.support.mcp_clients import bound_token
@@ -64,10 +67,37 @@ def test_discover_follows_the_challenge_to_the_resource_metadata_and_the_issuer_
     assert state.server and state.server["issuer"] == issuer
     assert notice(page) == f"Discovered /mcp's authorization server {issuer}; next: register."
     assert '<tr id="mcp-issuer"><th scope="row">Authorization server</th><td>' + issuer in page
-    # AND registering says plainly when the server offers no registration
-    if "registration_endpoint" not in state.server:
-        page = press(local, browser, "/simulator/mcp/register").text
-        assert notice(page).startswith("The authorization server's metadata has no registration_endpoint")
+
+
+def test_register_sends_the_loopback_callback_as_a_public_client(local):
+    browser = requests.Session()
+    press(local, browser, "/simulator/mcp/discover")
+    # WHEN the user presses Register
+    page = press(local, browser, "/simulator/mcp/register").text
+    # THEN the registration endpoint of the metadata got the loopback callback and no secret
+    state = local.browser_session(browser).mcp
+    registered = local.browser_session(browser).steps[-1]
+    assert (registered.method, registered.url) == ("POST", f"{state.issuer}/register")
+    sent = json.loads(registered.request_body)
+    assert sent["redirect_uris"] == [f"{local.base}/simulator/mcp/callback"]
+    assert sent["token_endpoint_auth_method"] == "none"
+    assert registered.status == 201 and "client_secret" not in registered.response_body
+    # AND the client id it got is the one the authorization server now knows, with that callback
+    assert state.client_id and notice(page) == f"Registered as client {state.client_id}; next: sign in."
+    known = clients.find(state.client_id, get_settings())
+    assert known is not None and known.redirect_uris == (f"{local.base}/simulator/mcp/callback",)
+    assert f'<tr id="mcp-client"><th scope="row">Client ID</th><td>{state.client_id}</td>' in page
+
+
+def test_an_authorization_server_without_registration_is_said(local):
+    browser = requests.Session()
+    press(local, browser, "/simulator/mcp/discover")
+    state = local.browser_session(browser).mcp
+    assert state.server is not None
+    del state.server["registration_endpoint"]  # as a server that offers none would publish it
+    page = press(local, browser, "/simulator/mcp/register").text
+    assert notice(page).startswith("The authorization server's metadata has no registration_endpoint")
+    assert local.browser_session(browser).steps[-1].method == "GET"  # nothing was posted
 
 
 def test_an_issuer_without_metadata_is_tried_at_each_well_known_url_and_said(local, configure):
