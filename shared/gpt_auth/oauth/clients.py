@@ -20,11 +20,12 @@ from typing import Any, NamedTuple
 
 from gpt_auth.oauth import redirects
 from gpt_auth.runtime import db
+from gpt_auth.runtime.errors import RequestRefused
 from gpt_auth.runtime.settings import Settings
 
 # Advertised in the authorization server metadata only once each way of registering works.
 DYNAMIC_REGISTRATION = True  # gpt_auth.oauth.registration
-CLIENT_ID_METADATA_DOCUMENTS = False
+CLIENT_ID_METADATA_DOCUMENTS = True  # gpt_auth.oauth.metadata_documents
 
 REGISTERED = "registered"  # RFC 7591 dynamic registration
 METADATA_DOCUMENT = "metadata_document"  # a client_id that is the https URL of its metadata
@@ -59,6 +60,19 @@ COLLECTION = db.Stored(
 )
 
 
+class MetadataDocumentRefused(RequestRefused):
+    """A ``client_id`` naming a metadata document that could not be fetched or used: a 400 page
+    that says why (never a redirect: where to is what the document did not tell), or
+    ``invalid_client`` as JSON."""
+
+    code = "invalid_client"
+
+    def __init__(self, client_id: str, reason: str):
+        super().__init__(
+            f"This client's metadata document could not be used: {reason}", {"client_id": client_id}
+        )
+
+
 class Client(NamedTuple):
     """A client that may ask for a sign-in.
 
@@ -78,7 +92,16 @@ class Client(NamedTuple):
 
 
 def find(client_id: str, settings: Settings, *, now: datetime | None = None) -> Client | None:
-    """The client ``client_id`` names, or None when it is unknown (or its registration expired)."""
+    """The client ``client_id`` names, or None when it is unknown (or its registration expired).
+
+    An ``https://`` ``client_id`` is a Client ID Metadata Document's URL: the kept copy while it
+    may be cached, else the document fetched now (``metadata_documents.load``).
+
+    Raises
+    ------
+    MetadataDocumentRefused
+        The document at an ``https://`` ``client_id`` could not be fetched or used.
+    """
     if client_id == settings.gpt_client_id:
         return Client(client_id, "ChatGPT", (), GPT)
     if not client_id or len(client_id) > redirects.MAX_REDIRECT_URI_CHARS:
@@ -87,11 +110,22 @@ def find(client_id: str, settings: Settings, *, now: datetime | None = None) -> 
     coll = db.collection(COLLECTION, read_only=True)
     record = coll.find_one({"_id": client_id, "expires_at": {"$gt": when}})
     if record is None:
+        if CLIENT_ID_METADATA_DOCUMENTS and client_id.startswith("https://"):
+            return _fetched_document(client_id, settings, when)
         return None
     client = _from_record(record)
     if client.kind == REGISTERED:
         _keep_registration(coll, record, when)
     return client
+
+
+def _fetched_document(url: str, settings: Settings, now: datetime) -> Client:
+    from gpt_auth.oauth import metadata_documents  # fetching is for the requests that need it
+
+    try:
+        return metadata_documents.load(url, settings, now=now)
+    except metadata_documents.DocumentRefused as exc:
+        raise MetadataDocumentRefused(url, str(exc)) from None
 
 
 def _keep_registration(coll: Any, record: dict[str, Any], now: datetime) -> None:
