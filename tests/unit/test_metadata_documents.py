@@ -48,19 +48,16 @@ class StubFetch:
         return self.answer
 
 
-@pytest.fixture
-def served(monkeypatch):
-    def serve(body=None, status=200, headers=JSON):
-        payload = json.dumps(document() if body is None else body).encode()
-        stub = StubFetch(Fetched(status, dict(headers), payload))
-        monkeypatch.setattr(metadata_documents, "fetch", stub)
-        return stub
-
-    return serve
+def served(monkeypatch, body=None, status=200, headers=JSON):
+    """The document (or ``body``) as metadata_documents.fetch answers it for this test."""
+    payload = json.dumps(document() if body is None else body).encode()
+    stub = StubFetch(Fetched(status, dict(headers), payload))
+    monkeypatch.setattr(metadata_documents, "fetch", stub)
+    return stub
 
 
-def test_an_https_client_id_is_its_documents_client(served, store):
-    stub = served()
+def test_an_https_client_id_is_its_documents_client(monkeypatch, store):
+    stub = served(monkeypatch)
     client = clients.find(URL, get_settings())
     assert client == clients.Client(
         URL, "Example MCP client", (CLAUDE, "http://127.0.0.1:33418/callback"), clients.METADATA_DOCUMENT
@@ -69,8 +66,8 @@ def test_an_https_client_id_is_its_documents_client(served, store):
     assert clients.CLIENT_ID_METADATA_DOCUMENTS
 
 
-def test_the_document_is_kept_for_its_cache_lifetime_then_fetched_again(served, store):
-    stub = served(headers={**JSON, "cache-control": "public, max-age=7200"})
+def test_the_document_is_kept_for_its_cache_lifetime_then_fetched_again(monkeypatch, store):
+    stub = served(monkeypatch, headers={**JSON, "cache-control": "public, max-age=7200"})
     now = db.now()
     clients.find(URL, get_settings(), now=now)
     stored = db.collection(clients.COLLECTION).find_one({"_id": URL})
@@ -99,8 +96,8 @@ def test_the_cache_lifetime_is_bounded(cache_control, seconds):
     assert metadata_documents.cache_seconds(cache_control) == seconds
 
 
-def test_a_gpt_or_registered_client_id_is_never_fetched(served):
-    stub = served()
+def test_a_gpt_or_registered_client_id_is_never_fetched(monkeypatch):
+    stub = served(monkeypatch)
     assert clients.find("https-not-a-url", get_settings()) is None
     assert clients.find(get_settings().gpt_client_id, get_settings()) is not None
     assert stub.urls == []
@@ -125,8 +122,8 @@ DOCUMENT_REFUSALS = [
 
 
 @pytest.mark.parametrize(("body", "status", "headers", "reason"), DOCUMENT_REFUSALS)
-def test_a_document_that_cannot_be_used_is_a_clear_refusal(body, status, headers, reason, served, store):
-    served(body, status, headers)
+def test_a_document_that_cannot_be_used_is_a_clear_refusal(body, status, headers, reason, monkeypatch, store):
+    served(monkeypatch, body, status, headers)
     with pytest.raises(clients.MetadataDocumentRefused) as refused:
         clients.find(URL, get_settings())
     assert refused.value.status == 400 and refused.value.code == "invalid_client"
@@ -152,8 +149,8 @@ def test_a_document_that_cannot_be_used_is_a_clear_refusal(body, status, headers
         ("https://[::1/x", "not a valid URL"),
     ],
 )
-def test_a_url_of_the_wrong_shape_is_refused_before_any_fetch(url, reason, served):
-    stub = served()
+def test_a_url_of_the_wrong_shape_is_refused_before_any_fetch(url, reason, monkeypatch):
+    stub = served(monkeypatch)
     with pytest.raises(clients.MetadataDocumentRefused) as refused:
         clients.find(url, get_settings())
     assert reason in refused.value.description
@@ -277,7 +274,7 @@ def test_a_certificate_for_another_name_is_refused():
         fetch_from(server, url="https://mcp.example.com/oauth/client.json")
 
 
-def test_a_redirect_is_not_followed(served):
+def test_a_redirect_is_not_followed():
     with local_https(answer(302, headers=(("Location", "https://localhost/elsewhere"),))) as server:
         fetched, _ = fetch_from(server)
     assert fetched.status == 302 and server.requests == ["/oauth/client.json"]
