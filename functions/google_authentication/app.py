@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth.oauth import token_grants
-from gpt_auth.oauth.client_auth import authenticate_client
-from gpt_auth.runtime import metrics
-from gpt_auth.runtime.errors import BadRequest, UnsupportedMediaType
-from gpt_auth.runtime.log import logger
-from gpt_auth.runtime.routing import Router
-from gpt_auth.runtime.settings import get_settings
-from gpt_auth.runtime.web import Request, json_response
+from gpt_auth.runtime import cold_start
+
+with cold_start.loading():  # the imports, without the garbage collector
+    from gpt_auth.oauth import token_grants
+    from gpt_auth.oauth.client_auth import authenticate_client
+    from gpt_auth.runtime import metrics
+    from gpt_auth.runtime.errors import BadRequest, UnsupportedMediaType
+    from gpt_auth.runtime.log import logger
+    from gpt_auth.runtime.routing import Router
+    from gpt_auth.runtime.settings import get_settings
+    from gpt_auth.runtime.web import Request, json_response
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

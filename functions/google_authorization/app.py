@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth.oauth import authorization, server_metadata, sign_in_cookie
-from gpt_auth.runtime import origin
-from gpt_auth.runtime.log import logger
-from gpt_auth.runtime.routing import Router
-from gpt_auth.runtime.web import Request, cors_preflight, json_response, redirect
+from gpt_auth.runtime import cold_start
+
+with cold_start.loading():  # the imports, without the garbage collector
+    from gpt_auth.oauth import authorization, server_metadata, sign_in_cookie
+    from gpt_auth.runtime import origin
+    from gpt_auth.runtime.log import logger
+    from gpt_auth.runtime.routing import Router
+    from gpt_auth.runtime.web import Request, cors_preflight, json_response, redirect
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gpt_auth.actions import serve
-from gpt_auth.actions.catalog import ACTIONS
-from gpt_auth.mcp import mount as mcp
-from gpt_auth.runtime.log import logger
-from gpt_auth.runtime.routing import Router
+from gpt_auth.runtime import cold_start
+
+with cold_start.loading():  # the imports, without the garbage collector
+    from gpt_auth.actions import serve
+    from gpt_auth.actions.catalog import ACTIONS
+    from gpt_auth.mcp import mount as mcp
+    from gpt_auth.runtime.log import logger
+    from gpt_auth.runtime.routing import Router
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
