@@ -1,8 +1,9 @@
-"""googleAuthorization: the OAuth authorize URL (``GET /``), Google's callback (``GET /callback``),
-the privacy policy page (``GET /privacy``), the authorization server metadata (RFC 8414, at
-both well-known names) and MCP clients' registration (``POST /register``, RFC 7591).
+"""googleAuthorization: the OAuth authorize URL (``GET /``), an MCP client's consent form
+(``POST /consent``), Google's callback (``GET /callback``), the privacy policy page
+(``GET /privacy``), the authorization server metadata (RFC 8414, at both well-known names) and
+MCP clients' registration (``POST /register``, RFC 7591).
 
-A browser visits the first two routes, so their errors are HTML pages
+A browser visits the first three routes, so their errors are HTML pages
 (``Router(error_page_title=...)``); ``/register`` is an API for clients and answers its errors
 as RFC 7591 JSON.
 """
@@ -29,16 +30,26 @@ router = Router(error_page_title="Sign-in failed")
 @router.get("/")
 def authorize(request: Request) -> dict[str, Any]:
     browser = sign_in_cookie.value_for(request)
-    response = redirect(
-        authorization.begin(request.query(), public_url=origin.request_public_url(request), browser=browser)
-    )
+    public_url = origin.request_public_url(request)
+    answer = authorization.begin(request.query(), public_url=public_url, browser=browser)
+    response = redirect(answer) if isinstance(answer, str) else answer  # an MCP client's consent page
     response["cookies"] = [sign_in_cookie.set_cookie(browser, request)]
     return response
 
 
+@router.post("/consent")
+def consent(request: Request) -> dict[str, Any]:
+    from gpt_auth.oauth import consent
+
+    browser = sign_in_cookie.presented(request)
+    return consent.decide(request.form(), public_url=origin.request_public_url(request), browser=browser)
+
+
 @router.get("/callback")
 def callback(request: Request) -> dict[str, Any]:
-    return redirect(authorization.finish(request.query(), browser=sign_in_cookie.presented(request)))
+    browser = sign_in_cookie.presented(request)
+    public_url = origin.request_public_url(request)
+    return redirect(authorization.finish(request.query(), browser=browser, public_url=public_url))
 
 
 @router.get("/privacy")

@@ -17,6 +17,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from gpt_auth.google import google_tokens, provider
 from gpt_auth.oauth import codes, pending, pkce, redirects, scopes, users
@@ -45,7 +46,7 @@ NO_COOKIE = (
 )
 
 
-def begin(params: Mapping[str, str], *, public_url: str | None, browser: str) -> str:
+def begin(params: Mapping[str, str], *, public_url: str | None, browser: str) -> str | dict[str, Any]:
     """Check the GPT's authorization request, store it, and return where to send the browser.
 
     Parameters
@@ -72,55 +73,67 @@ def begin(params: Mapping[str, str], *, public_url: str | None, browser: str) ->
         The provider's configuration could not be read (``OIDC_ISSUER`` only).
     """
     config = get_settings()
+    client_id = params.get("client_id", "")
+    if client_id and client_id != config.gpt_client_id:
+        from gpt_auth.oauth import consent  # only MCP clients need it
+
+        return consent.ask(params, public_url=public_url, browser=browser)
     redirect_uri = _checked_client(params, config.gpt_client_id, config.allowed_redirect_uris)
+    callback = callback_uri(public_url)
+    iss = issuer(public_url)
     state = params.get("state", "")
-    error = _request_error(params)
+    error = request_error(params)
     if error is not None:
         code, description = error
-        return _error_back(redirect_uri, state, code, description)
+        return error_back(redirect_uri, state, code, description, iss)
     granted = scopes.granted_scope(params.get("scope", ""), config.google_scopes)
     if granted is None:
-        offered = " ".join(config.google_scopes)
-        return _error_back(
-            redirect_uri,
-            state,
-            "invalid_scope",
-            f"None of the requested scopes is granted here; ask for some of: {offered}.",
-        )
-    idp = provider.current()
-    callback_uri = config.google_redirect_uri or _default_callback(public_url)
-    verifier, nonce = pkce.new_verifier(), secrets.token_urlsafe(32)
-    request_id = pending.create(
-        pending.PendingRequest(
-            client_id=config.gpt_client_id,
-            redirect_uri=redirect_uri,
-            state=state,
-            scope=granted,
-            nonce=nonce,
-            code_verifier=verifier,
-            callback_uri=callback_uri,
-            code_challenge=_given(params, "code_challenge"),
-        ),
-        browser=browser,
+        return error_back(redirect_uri, state, *scope_refusal(config.google_scopes), iss)
+    request = pending.PendingRequest(
+        client_id=config.gpt_client_id,
+        redirect_uri=redirect_uri,
+        state=state,
+        scope=granted,
+        nonce="",  # nonce and code_verifier: minted by to_provider
+        code_verifier="",
+        callback_uri=callback,
+        code_challenge=_given(params, "code_challenge"),
     )
-    logger.info("sign-in started", extra={"gpt_id": redirects.gpt_id(redirect_uri), "provider": idp.name})
+    logger.info("sign-in started", extra={"gpt_id": redirects.gpt_id(redirect_uri)})
+    return to_provider(request, browser=browser)
+
+
+def to_provider(request: pending.PendingRequest, *, browser: str, login_hint: str | None = None) -> str:
+    """Store ``request`` with fresh secrets for our own request to the provider; the provider's URL.
+
+    ``login_hint`` asks for the provider's consent screen (the only way to a refresh token).
+    """
+    config = get_settings()
+    idp = provider.current()
+    verifier, nonce = pkce.new_verifier(), secrets.token_urlsafe(32)
+    prompted = request.consent_prompted or login_hint is not None
+    stored = replace(request, nonce=nonce, code_verifier=verifier, consent_prompted=prompted, stage=None)
+    request_id = pending.create(stored, browser=browser)
     return idp.authorization_url(
         client_id=config.google_client_id,
-        callback_uri=callback_uri,
+        callback_uri=request.callback_uri,
         state=request_id,
         nonce=nonce,
         code_challenge=pkce.s256_challenge(verifier),
         scope=" ".join(config.google_scopes),
+        prompt_consent=login_hint is not None,
+        login_hint=login_hint,
     )
 
 
-def finish(params: Mapping[str, str], *, browser: str | None) -> str:
-    """Complete a sign-in at the provider's callback; returns the GPT's callback URL.
+def finish(params: Mapping[str, str], *, browser: str | None, public_url: str | None) -> str:
+    """Complete a sign-in at the provider's callback; returns the client's callback URL.
 
-    On success that URL carries our one-time ``code`` and the GPT's ``state``; when the provider
-    answered ``error``, it carries ``error=access_denied`` and the GPT's ``state``. ``browser`` is
-    the sign-in cookie the browser presented (None: none); without the one the pending request is
-    bound to, nothing is consumed and the provider is not called.
+    On success that URL carries our one-time ``code`` and the client's ``state``; when the provider
+    answered ``error``, it carries ``error=access_denied`` and the client's ``state``; both carry
+    ``iss`` (RFC 9207). ``browser`` is the sign-in cookie the browser presented (None: none);
+    without the one the pending request is bound to, nothing is consumed and the provider is not
+    called. ``public_url`` is as for ``begin``, for the issuer.
 
     Raises
     ------
@@ -142,13 +155,12 @@ def finish(params: Mapping[str, str], *, browser: str | None) -> str:
                 "The sign-in was cancelled or refused at the sign-in provider. " + UNKNOWN_REQUEST,
                 {"provider error": provider_error[:200]},
             )
-        return redirects.with_query(
+        return error_back(
             request.redirect_uri,
-            {
-                "error": "access_denied",
-                "error_description": "The sign-in was cancelled or refused.",
-                "state": request.state,
-            },
+            request.state,
+            "access_denied",
+            "The sign-in was cancelled or refused.",
+            issuer(public_url),
         )
     if request is None:
         raise RequestRefused(UNKNOWN_REQUEST)
@@ -180,7 +192,8 @@ def finish(params: Mapping[str, str], *, browser: str | None) -> str:
     ):
         email = claims.get("email")
         hint = email if isinstance(email, str) and email else claims["sub"]
-        return _ask_consent(request, idp, login_hint=hint, browser=browser)
+        logger.info("no refresh token from the provider; asking for consent", extra={"provider": idp.name})
+        return to_provider(request, browser=browser, login_hint=hint)
     google_tokens.save_from_callback(user_id, tokens, requested_scopes=config.google_scopes)
     our_code = codes.issue_code(
         client_id=request.client_id,
@@ -188,46 +201,19 @@ def finish(params: Mapping[str, str], *, browser: str | None) -> str:
         user_id=user_id,
         scope=request.scope,
         code_challenge=request.code_challenge,
+        resource=request.resource,
     )
     logger.info("sign-in completed", extra={"gpt_id": redirects.gpt_id(request.redirect_uri)})
     metrics.count(metrics.SIGN_INS)
-    return redirects.with_query(request.redirect_uri, {"code": our_code, "state": request.state})
-
-
-def _ask_consent(
-    request: pending.PendingRequest, idp: provider.Provider, *, login_hint: str, browser: str
-) -> str:
-    """Send the browser back to the provider with its consent screen, the only way to a refresh token.
-
-    The new pending request stays bound to the same browser: its sign-in cookie is unchanged.
-    """
-    config = get_settings()
-    verifier, nonce = pkce.new_verifier(), secrets.token_urlsafe(32)
-    renewed = replace(request, nonce=nonce, code_verifier=verifier, consent_prompted=True)
-    request_id = pending.create(renewed, browser=browser)
-    logger.info("no refresh token from the provider; asking for consent", extra={"provider": idp.name})
-    return idp.authorization_url(
-        client_id=config.google_client_id,
-        callback_uri=request.callback_uri,
-        state=request_id,
-        nonce=nonce,
-        code_challenge=pkce.s256_challenge(verifier),
-        scope=" ".join(config.google_scopes),
-        prompt_consent=True,
-        login_hint=login_hint,
+    return redirects.with_query(
+        request.redirect_uri, {"code": our_code, "state": request.state, "iss": issuer(public_url)}
     )
 
 
 def _checked_client(params: Mapping[str, str], client_id: str, patterns: Iterable[re.Pattern[str]]) -> str:
     """The redirect URI, once client and redirect URI are known good; else ``RequestRefused``."""
-    received = params.get("client_id", "")
-    if received != client_id:
-        raise RequestRefused(
-            "The client_id is unknown. Set the GPT's OAuth 'Client ID' to this server's GPT_CLIENT_ID."
-            if received
-            else "The request has no client_id. Open this page through the GPT's sign-in button.",
-            {"client_id received": received[:SHOWN_CHARS]} if received else {},
-        )
+    if params.get("client_id", "") != client_id:  # an MCP client's goes to gpt_auth.oauth.consent
+        raise RequestRefused("The request has no client_id. Open this page through the GPT's sign-in button.")
     redirect_uri = params.get("redirect_uri", "")
     if not redirect_uri:
         raise RequestRefused(
@@ -249,7 +235,7 @@ def _checked_client(params: Mapping[str, str], client_id: str, patterns: Iterabl
     return redirect_uri
 
 
-def _request_error(params: Mapping[str, str]) -> tuple[str, str] | None:
+def request_error(params: Mapping[str, str]) -> tuple[str, str] | None:
     """The RFC 6749 4.1.2.1 error code and description for the rest of the request, if any."""
     response_type = params.get("response_type", "")
     if not response_type:
@@ -270,13 +256,35 @@ def _given(params: Mapping[str, str], name: str) -> str | None:
     return params.get(name) or None
 
 
-def _error_back(redirect_uri: str, state: str, code: str, description: str) -> str:
-    """The GPT's callback with an RFC 6749 4.1.2.1 error, and its state when it is within bounds."""
+def scope_refusal(offered: Iterable[str]) -> tuple[str, str]:
+    """The error for a request asking for none of the scopes we grant."""
+    return (
+        "invalid_scope",
+        f"None of the requested scopes is granted here; ask for some of: {' '.join(offered)}.",
+    )
+
+
+def error_back(redirect_uri: str, state: str, code: str, description: str, iss: str) -> str:
+    """The client's callback with an RFC 6749 4.1.2.1 error, its state when it is within bounds, and
+    the issuer (RFC 9207)."""
     echoed = {"state": state} if 0 < len(state) <= MAX_STATE_CHARS else {}
-    return redirects.with_query(redirect_uri, {"error": code, "error_description": description, **echoed})
+    return redirects.with_query(
+        redirect_uri, {"error": code, "error_description": description, **echoed, "iss": iss}
+    )
 
 
-def _default_callback(public_url: str | None) -> str:
+def issuer(public_url: str | None) -> str:
+    """Our issuer, as the metadata states it: the ``iss`` of every redirect back (RFC 9207)."""
+    from gpt_auth.oauth import server_metadata
+
+    return server_metadata.own_issuer(public_url)
+
+
+def callback_uri(public_url: str | None) -> str:
+    """Our callback at the provider: ``GOOGLE_REDIRECT_URI``, or ``<public_url>/callback``."""
+    configured = get_settings().google_redirect_uri
+    if configured:
+        return configured
     if not public_url:
         raise ConfigError(
             "GOOGLE_REDIRECT_URI is not set and the request names no public URL to build it from "

@@ -1,7 +1,8 @@
 """Our one-time authorization codes: minted at Google's callback, redeemed at the token endpoint.
 
 A code lives about two minutes (ChatGPT sends no PKCE), is bound to the client, the redirect
-URI, the user and the scope, and works once. Presenting it again is refused (RFC 6749 section
+URI, the user, the scope and, for an MCP client, its PKCE challenge and resource, and works
+once. Presenting it again is refused (RFC 6749 section
 4.1.2). A duplicate (the same client, the same redirect_uri, within
 ``DUPLICATE_WINDOW_SECONDS`` of the first use: ChatGPT has been seen sending one exchange twice
 within a second) is only refused, and counted (``DuplicateCodeExchanges``); any other second
@@ -46,7 +47,8 @@ class CodeGrant:
     user_id: str
     scope: str
     code_hash: str
-    code_challenge: str | None = None  # the GPT's PKCE S256 challenge, if its request had one
+    code_challenge: str | None = None  # the client's PKCE S256 challenge (an MCP client's always)
+    resource: str | None = None  # an MCP client's binding (gpt_auth.oauth.resources); None: the GPT's
 
 
 def issue_code(
@@ -58,6 +60,7 @@ def issue_code(
     now: datetime | None = None,
     code: str | None = None,
     code_challenge: str | None = None,
+    resource: str | None = None,
 ) -> str:
     """Mint and store a new code; returns the code itself (only its hash is stored).
 
@@ -73,6 +76,7 @@ def issue_code(
             "user_id": user_id,
             "scope": scope,
             "code_challenge": code_challenge,
+            "resource": resource,
             "created_at": when,
             "expires_at": when + timedelta(seconds=CODE_TTL_SECONDS),
             "used_at": None,
@@ -121,6 +125,7 @@ def redeem_code(
         record["scope"],
         record["_id"],
         record.get("code_challenge"),
+        record.get("resource"),
     )
 
 

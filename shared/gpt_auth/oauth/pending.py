@@ -5,6 +5,11 @@ a replayed callback finds nothing. It is stored under the SHA-256 of its id; the
 travels as our ``state`` through the provider. It is bound to the browser that started it: only
 the SHA-256 of that browser's sign-in cookie is stored (``browser_hash``), and only a callback
 presenting that cookie consumes it (``gpt_auth.oauth.sign_in_cookie``).
+
+An MCP client's request is first stored at the ``CONSENT`` stage, while its consent page is shown:
+only the page's form (``gpt_auth.oauth.consent``) consumes it, never a callback, and the form's
+answer stores a new request at the provider stage. So its id, which the page carries as the
+form's CSRF token, never travels to the provider.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from gpt_auth.oauth.tokens import AUTHORIZATION_REQUEST, hash_token, is_well_for
 from gpt_auth.runtime import db
 
 REQUEST_TTL_SECONDS = 600
+CONSENT = "consent"  # the stage of a request whose consent page is shown (None: at the provider)
 
 COLLECTION = db.Stored(
     "authorization_requests",
@@ -42,6 +48,8 @@ class PendingRequest:
     code_challenge: str | None = None  # the GPT's own PKCE S256 challenge, when it sent one
     # Set on the second trip to the provider, when the first gave no refresh token: never a third.
     consent_prompted: bool = False
+    resource: str | None = None  # an MCP client's binding (gpt_auth.oauth.resources); None: the GPT's
+    stage: str | None = None  # CONSENT, or None once the browser is sent to the provider
 
 
 def create(
@@ -65,11 +73,13 @@ def create(
     return request_id
 
 
-def consume(request_id: str, *, browser: str, now: datetime | None = None) -> PendingRequest | None:
-    """Take the pending request out of the store.
+def consume(
+    request_id: str, *, browser: str, stage: str | None = None, now: datetime | None = None
+) -> PendingRequest | None:
+    """Take the pending request at ``stage`` out of the store.
 
-    None when malformed, unknown, expired, used, or bound to another browser's cookie; a request
-    presented with the wrong cookie stays in the store for the browser that started it.
+    None when malformed, unknown, expired, used, at another stage, or bound to another browser's
+    cookie; a request presented with the wrong cookie or at the wrong stage stays in the store.
     """
     if not is_well_formed(request_id, AUTHORIZATION_REQUEST):
         return None
@@ -77,6 +87,7 @@ def consume(request_id: str, *, browser: str, now: datetime | None = None) -> Pe
         {
             "_id": lookup(request_id),
             "browser_hash": lookup(browser),
+            "stage": stage,  # None also matches requests stored before stages existed
             "expires_at": {"$gt": now or db.now()},
         }
     )

@@ -132,6 +132,13 @@ class InvalidScope(HttpError):
     code = "invalid_scope"
 
 
+class InvalidTarget(HttpError):
+    """RFC 8707 2: the ``resource`` asked for is not one this server issues tokens for."""
+
+    status = 400
+    code = "invalid_target"
+
+
 class NotFound(HttpError):
     status = 404
     code = "not_found"

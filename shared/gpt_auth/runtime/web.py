@@ -190,8 +190,9 @@ def cors_preflight() -> dict[str, Any]:
     return response(204, "", "text/plain; charset=utf-8", {**PUBLIC_READ, **allow})
 
 
-def redirect(location: str) -> dict[str, Any]:
-    return response(302, "", "text/plain; charset=utf-8", {"Location": location})
+def redirect(location: str, status: int = 302) -> dict[str, Any]:
+    """302 for a GET; 303 answers a form's POST (the browser then GETs ``location``)."""
+    return response(status, "", "text/plain; charset=utf-8", {"Location": location})
 
 
 def error_response(error: HttpError) -> dict[str, Any]:
