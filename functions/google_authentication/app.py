@@ -36,7 +36,9 @@ def token(request: Request) -> dict[str, Any]:
     params = token_parameters(request)
     settings = get_settings()
     client = authenticate_client(request.headers.get("authorization"), params, settings)
-    issued = token_grants.issue_tokens(params, client_id=client.client_id, settings=settings)
+    issued = token_grants.issue_tokens(
+        params, client_id=client.client_id, settings=settings, mcp=client.is_mcp
+    )
     metrics.count(metrics.TOKEN_GRANTS)
     return json_response(200, issued.as_response())
 

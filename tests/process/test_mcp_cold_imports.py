@@ -9,9 +9,14 @@ SAMPLE_TOKEN = "gat_Ex4mpleAccessT0kenForTheSampleEventsOnly000"  # events/test_
 DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"  # the sample event's
 # What an MCP SDK server would bring (the `mcp` package, FastMCP and what they stand on).
 SDK_MODULES = ("mcp", "fastmcp", "pydantic", "pydantic_core", "starlette", "anyio", "httpx", "jsonschema")
-# Our MCP code (and the issuer's resolution it shares with the authorization server's metadata):
-# the mount (its routes) is all that POST / may load of it.
-OUR_MCP_MODULES = ("gpt_auth.mcp", "gpt_auth.oauth.protected_resource", "gpt_auth.oauth.server_metadata")
+# Our MCP code (the issuer's resolution it shares with the authorization server's metadata, the
+# resource bindings it accepts): the mount (its routes) is all that POST / may load of it.
+OUR_MCP_MODULES = (
+    "gpt_auth.mcp",
+    "gpt_auth.oauth.protected_resource",
+    "gpt_auth.oauth.server_metadata",
+    "gpt_auth.oauth.resources",
+)
 MOUNT = {"gpt_auth.mcp", "gpt_auth.mcp.mount"}
 
 

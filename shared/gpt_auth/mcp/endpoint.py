@@ -3,7 +3,8 @@
 Stateless, JSON answers, no session id: each POST carries one JSON-RPC message and its bearer
 token. The order is fixed: an ``Origin`` that is neither loopback nor this host's is 403 (a web
 page cannot drive a user's tools, DNS rebinding included; server-side clients send none); no
-token, or one whose sign-in is not bound to this ``/mcp`` (a GPT's, revoked, expired) is 401 with
+token, or one whose sign-in is not bound to this ``/mcp`` (its URL, or the marker of a client that
+named no resource: ``gpt_auth.oauth.resources``; a GPT's, revoked, expired) is 401 with
 the challenge naming the metadata (:mod:`gpt_auth.oauth.protected_resource`); an unsupported
 ``MCP-Protocol-Version`` header is 400; then the message. A notification or a client's response is
 202 without a body; a request gets its JSON-RPC answer. Only ``initialize``, ``ping``,
@@ -65,8 +66,11 @@ def origin_allowed(value: str, urls: ResourceUrls) -> bool:
 
 def signed_in_session(request: Request, urls: ResourceUrls) -> dict[str, Any]:
     """The live session of the bearer token, bound to this ``/mcp``; the challenged 401 otherwise."""
+    from gpt_auth.oauth import resources
+
     try:
-        session = sessions.session_for_access_token(bearer_token(request), resource=urls.resource)
+        accepted = resources.accepted_at(urls.resource)
+        session = sessions.session_for_access_token(bearer_token(request), resource=accepted)
         if session is None:
             raise InvalidToken()
     except InvalidToken as exc:

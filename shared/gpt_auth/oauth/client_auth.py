@@ -1,9 +1,13 @@
-"""Client authentication at the token endpoint: ``client_secret_basic`` or ``client_secret_post``.
+"""Client authentication at the token endpoint: ``client_secret_basic``, ``client_secret_post`` or ``none``.
 
 RFC 6749 section 2.3.1: the GPT sends its id and secret either in an HTTP Basic header (each
 form-urlencoded, then joined by ``:`` and base64-encoded) or as ``client_id`` and
 ``client_secret`` body parameters, never both. Many HTTP clients skip the form-urlencoding step,
 so a Basic credential is also accepted exactly as sent; either reading needs the real secret.
+
+An MCP client is public (``gpt_auth.oauth.clients``): it sends its ``client_id`` in the body and
+no secret (``none``). Its PKCE verifier proves a code's exchange, and its refresh tokens are bound
+to its ``client_id``. The GPT's client never authenticates with ``none``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from gpt_auth.runtime.settings import Settings
 
 CLIENT_SECRET_BASIC = "client_secret_basic"
 CLIENT_SECRET_POST = "client_secret_post"
+NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -28,11 +33,17 @@ class AuthenticatedClient:
     client_id: str
     method: str
 
+    @property
+    def is_mcp(self) -> bool:
+        """A public MCP client (only they authenticate with ``none``)."""
+        return self.method == NONE
+
 
 def authenticate_client(
     authorization: str | None, params: Mapping[str, str], settings: Settings
 ) -> AuthenticatedClient:
-    """Check the client's credentials against ``GPT_CLIENT_ID`` and ``GPT_CLIENT_SECRET``.
+    """Check the GPT's credentials against ``GPT_CLIENT_ID`` and ``GPT_CLIENT_SECRET``, or that a
+    ``client_id`` sent alone names a live MCP client.
 
     Parameters
     ----------
@@ -69,10 +80,23 @@ def authenticate_client(
         if not _credentials_match(params["client_id"], params["client_secret"], settings):
             raise InvalidClient("The client_id or client_secret is wrong.")
         return AuthenticatedClient(params["client_id"], CLIENT_SECRET_POST)
+    if "client_id" in params and params["client_id"] != settings.gpt_client_id:
+        return _public_client(params["client_id"], settings)
     raise InvalidClient(
         "Client authentication is missing: send HTTP Basic credentials, "
         "or client_id and client_secret in the body."
     )
+
+
+def _public_client(client_id: str, settings: Settings) -> AuthenticatedClient:
+    from gpt_auth.oauth import clients  # only an MCP client's request needs the registry
+
+    client = clients.find(client_id, settings)
+    if client is None or not client.is_mcp:
+        raise InvalidClient(
+            "The client_id is unknown, or its registration expired; register the client again."
+        )
+    return AuthenticatedClient(client.client_id, NONE)
 
 
 def _check_basic(authorization: str, settings: Settings) -> tuple[str, bool]:

@@ -188,13 +188,17 @@ def create_session(
 
 
 def session_for_access_token(
-    token: str, *, client_id: str | None = None, resource: str | None = None, now: datetime | None = None
+    token: str,
+    *,
+    client_id: str | None = None,
+    resource: str | tuple[str, ...] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any] | None:
     """The live session an access token belongs to, or None. Malformed tokens cost no query.
 
-    Only sessions bound to ``resource`` count (None: the GPT's actions, whose sessions have none),
-    and of ``client_id`` (default without ``resource``: the GPT client, ``GPT_CLIENT_ID``; with
-    it, any client).
+    Only sessions bound to ``resource`` (or to one of several) count (None: the GPT's actions,
+    whose sessions have none), and of ``client_id`` (default without ``resource``: the GPT
+    client, ``GPT_CLIENT_ID``; with it, any client).
     """
     if not is_well_formed(token, ACCESS_TOKEN):
         return None
@@ -206,7 +210,8 @@ def session_for_access_token(
     presented = lookup(token)
     sessions = db.collection(COLLECTION, read_only=True)
     # {"resource": None} also matches families stored before the field existed (the GPT's).
-    live = {"resource": resource, **({"client_id": client_id} if client_id else {}), **_live(when)}
+    bound = {"$in": list(resource)} if isinstance(resource, tuple) else resource
+    live = {"resource": bound, **({"client_id": client_id} if client_id else {}), **_live(when)}
     # Two lookups, no $or: the common case (the current pair) costs one.
     for field, expires, scope in _ACCESS_TOKEN_SLOTS:
         found = sessions.find_one(
@@ -221,8 +226,10 @@ def session_for_access_token(
     return None
 
 
-def scope_of_refresh_token(token: str, *, client_id: str, now: datetime | None = None) -> str | None:
-    """The scope granted to the live family for which this refresh token is still accepted."""
+def grant_of_refresh_token(
+    token: str, *, client_id: str, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """The ``scope`` and ``resource`` of the live family for which this refresh token is still accepted."""
     if not is_well_formed(token, REFRESH_TOKEN):
         return None
     when = now or db.now()
@@ -230,9 +237,9 @@ def scope_of_refresh_token(token: str, *, client_id: str, now: datetime | None =
     sessions = db.collection(COLLECTION)
     live = {"client_id": client_id, **_live(when)}
     for accepted in ({_CURRENT: presented}, {_RETRY: presented}, _inside_window(presented, when)):
-        found = sessions.find_one({**accepted, **live}, {"scope": 1})
+        found = sessions.find_one({**accepted, **live}, {"scope": 1, "resource": 1})
         if found is not None:
-            return str(found["scope"])
+            return found
     return None
 
 
@@ -258,7 +265,7 @@ def rotate_refresh_token(
     ----------
     scope
         A narrower scope for the new access token (checked by the caller against
-        ``scope_of_refresh_token``); None gives it the family's whole scope. The family keeps
+        ``grant_of_refresh_token``); None gives it the family's whole scope. The family keeps
         its scope either way (RFC 6749 section 6).
 
     Raises

@@ -1,7 +1,9 @@
 """The token endpoint's grants: ``authorization_code`` (RFC 6749 4.1.3) and ``refresh_token`` (6).
 
 The client is already authenticated (``gpt_auth.oauth.client_auth``). Each grant returns a new token
-pair or raises the RFC 6749 5.2 error to answer.
+pair or raises the RFC 6749 5.2 error to answer. For an MCP client, a ``resource`` sent (RFC 8707)
+must be the one its code or token family is bound to (``invalid_target`` otherwise); the GPT's
+requests are bound to no resource, and a ``resource`` it sends is ignored, as it always was.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ AUTHORIZATION_CODE_GRANT = "authorization_code"
 REFRESH_TOKEN_GRANT = "refresh_token"
 
 
-def issue_tokens(params: Mapping[str, str], *, client_id: str, settings: Settings) -> sessions.IssuedTokens:
+def issue_tokens(
+    params: Mapping[str, str], *, client_id: str, settings: Settings, mcp: bool = False
+) -> sessions.IssuedTokens:
     """Run the grant named by ``grant_type`` for an authenticated client.
 
     Parameters
@@ -27,6 +31,8 @@ def issue_tokens(params: Mapping[str, str], *, client_id: str, settings: Setting
         The token request's parameters; blank values count as absent (RFC 6749 3.1).
     client_id
         The authenticated client.
+    mcp
+        It is a public MCP client (``none``): the ``resource`` it sends is checked.
     settings
         Token lifetimes.
 
@@ -36,8 +42,11 @@ def issue_tokens(params: Mapping[str, str], *, client_id: str, settings: Setting
         A required parameter is missing (``invalid_request``).
     UnsupportedGrantType, InvalidGrant, InvalidScope
         As RFC 6749 section 5.2 describes them.
+    InvalidTarget
+        As RFC 8707 section 2 does.
     """
     lifetimes = sessions.Lifetimes.from_settings(settings)
+    resource = params.get("resource") if mcp else None
     grant_type = _required(params, "grant_type")
     if grant_type == AUTHORIZATION_CODE_GRANT:
         return exchange_code(
@@ -46,6 +55,7 @@ def issue_tokens(params: Mapping[str, str], *, client_id: str, settings: Setting
             client_id=client_id,
             lifetimes=lifetimes,
             code_verifier=params.get("code_verifier"),
+            resource=resource,
         )
     if grant_type == REFRESH_TOKEN_GRANT:
         return refresh(
@@ -53,6 +63,7 @@ def issue_tokens(params: Mapping[str, str], *, client_id: str, settings: Setting
             scope=params.get("scope"),
             client_id=client_id,
             lifetimes=lifetimes,
+            resource=resource,
         )
     raise UnsupportedGrantType(
         f"This grant_type is not supported; use {AUTHORIZATION_CODE_GRANT} or {REFRESH_TOKEN_GRANT}."
@@ -66,8 +77,9 @@ def exchange_code(
     client_id: str,
     lifetimes: sessions.Lifetimes,
     code_verifier: str | None = None,
+    resource: str | None = None,
 ) -> sessions.IssuedTokens:
-    """Redeem an authorization code once and start a token family from it.
+    """Redeem an authorization code once and start a token family from it, bound to the code's resource.
 
     A code presented again is refused. A replay (anything but a duplicate of the first exchange,
     see ``codes.redeem_code``) also revokes every session issued from it, including the one a
@@ -90,12 +102,17 @@ def exchange_code(
     if grant.redirect_uri != redirect_uri:
         raise InvalidGrant("The redirect_uri does not match the one the authorization code was issued for.")
     pkce.check_verifier(grant.code_challenge, code_verifier)
+    if resource is not None:
+        from gpt_auth.oauth import resources
+
+        resources.check_requested(resource, grant.resource)
     issued = sessions.create_session(
         user_id=grant.user_id,
         client_id=client_id,
         scope=grant.scope,
         lifetimes=lifetimes,
         code_hash=grant.code_hash,
+        resource=grant.resource,
     )
     # A replay that ran while we were creating the session found nothing to revoke yet.
     if codes.was_replayed(grant.code_hash):
@@ -105,17 +122,28 @@ def exchange_code(
 
 
 def refresh(
-    refresh_token: str, *, scope: str | None, client_id: str, lifetimes: sessions.Lifetimes
+    refresh_token: str,
+    *,
+    scope: str | None,
+    client_id: str,
+    lifetimes: sessions.Lifetimes,
+    resource: str | None = None,
 ) -> sessions.IssuedTokens:
-    """Rotate a refresh token (see ``sessions.rotate_refresh_token``), optionally narrowing scope."""
+    """Rotate a refresh token (see ``sessions.rotate_refresh_token``), optionally narrowing scope;
+    a ``resource`` sent must be the family's."""
     if not is_well_formed(refresh_token, REFRESH_TOKEN):
         raise InvalidGrant("The refresh_token is not a refresh token of this server.")
     narrower = None
-    if scope is not None:
-        granted = sessions.scope_of_refresh_token(refresh_token, client_id=client_id)
+    if scope is not None or resource is not None:
+        granted = sessions.grant_of_refresh_token(refresh_token, client_id=client_id)
         # An unknown or retired token falls through to the rotation, which refuses it.
         if granted is not None:
-            narrower = narrowed_scope(scope, granted)
+            if resource is not None:
+                from gpt_auth.oauth import resources
+
+                resources.check_requested(resource, granted.get("resource"))
+            if scope is not None:
+                narrower = narrowed_scope(scope, str(granted["scope"]))
     issued = sessions.rotate_refresh_token(
         refresh_token, client_id=client_id, lifetimes=lifetimes, scope=narrower
     )
