@@ -210,15 +210,20 @@ def session_for_access_token(
     presented = lookup(token)
     sessions = db.collection(COLLECTION, read_only=True)
     # {"resource": None} also matches families stored before the field existed (the GPT's).
-    bound = {"$in": list(resource)} if isinstance(resource, tuple) else resource
-    live = {"resource": bound, **({"client_id": client_id} if client_id else {}), **_live(when)}
+    # Several resources are checked here, not with $in, which nx-27017 mis-evaluates beside a
+    # hash lookup; a token hash names one family, so this decides the same.
+    several = isinstance(resource, tuple)
+    live = {**({} if several else {"resource": resource}), **({"client_id": client_id} if client_id else {})}
+    live.update(_live(when))
     # Two lookups, no $or: the common case (the current pair) costs one.
     for field, expires, scope in _ACCESS_TOKEN_SLOTS:
         found = sessions.find_one(
             {field: presented, expires: {"$gt": when}, **live},
-            {"user_id": 1, "client_id": 1, "scope": 1, scope: 1},
+            {"user_id": 1, "client_id": 1, "scope": 1, scope: 1, "resource": 1},
         )
         if found is not None:
+            if isinstance(resource, tuple) and found.get("resource") not in resource:
+                return None
             narrower = found.pop(scope, None)  # issued for less than the family's grant
             if narrower is not None:
                 found["scope"] = narrower
