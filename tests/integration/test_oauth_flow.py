@@ -39,8 +39,9 @@ def test_chatgpt_signs_in_calls_the_action_and_refreshes(store: str, chatgpt: Ch
     assert (google["access_type"], google["include_granted_scopes"]) == ("offline", "true")
     assert google["code_challenge_method"] == "S256"
     assert sign_in.gpt_redirect.startswith(GPT_CALLBACK + "?")
-    assert set(sign_in.params) == {"code", "state"}
+    assert set(sign_in.params) == {"code", "state", "iss"}
     assert sign_in.params["state"] == "gpt-state-1234"
+    assert sign_in.params["iss"] == chatgpt.urls.authorization.rstrip("/")  # RFC 9207: our issuer
     assert sign_in.code.startswith("gac_")
 
     # WHEN ChatGPT exchanges the code at the token URL

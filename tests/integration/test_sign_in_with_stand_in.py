@@ -74,8 +74,8 @@ def test_sign_in_ends_at_the_gpt_with_a_code_that_redeems_once(store, lambda_con
     location = response["headers"]["Location"]
     assert location.startswith(GPT_CALLBACK + "?")
     back = query_of(location)
-    assert set(back) == {"code", "state"}
-    assert back["state"] == "gpt-state-8f2c"
+    assert set(back) == {"code", "state", "iss"}
+    assert (back["state"], back["iss"]) == ("gpt-state-8f2c", f"https://{DOMAIN}")
     # AND the code redeems once, bound to the GPT client, its callback, alice and, for the empty
     # scope asked, all of GOOGLE_SCOPES
     grant = codes.redeem_code(back["code"])

@@ -1,15 +1,17 @@
-"""The sign-in flow: the GPT's authorization request (``GET /``) and the provider's callback.
+"""The sign-in flow: an authorization request (``GET /``) and the provider's callback.
 
-Errors follow RFC 6749 4.1.2.1: a bad ``client_id`` or ``redirect_uri`` is shown to the person as
-a page (``RequestRefused``), never redirected; any other error in the GPT's request goes back to
-its callback as ``error`` with its ``state``. At the callback, as in Flask-Dance, the provider's
-``error`` comes first, then the pending request is consumed (once), then the code is exchanged.
-A provider that fails or sends an ID token we refuse gets a 502 page (``UpstreamError``).
+The GPT's request goes straight to the provider; an MCP client's is checked and shown its consent
+page first (``gpt_auth.oauth.consent``, imported for MCP clients only). Errors follow RFC 6749
+4.1.2.1: a bad ``client_id`` or ``redirect_uri`` is shown to the person as a page
+(``RequestRefused``), never redirected; any other error goes back to the client's callback as
+``error`` with its ``state``. Every redirect back carries ``iss`` (RFC 9207), the issuer as the
+metadata states it. At the callback, as in Flask-Dance, the provider's ``error`` comes first,
+then the pending request is consumed (once), then the code is exchanged. A provider that fails
+or sends an ID token we refuse gets a 502 page (``UpstreamError``).
 
 Google's tokens are stored as the user's grant (``gpt_auth.google.google_tokens``). Google sends a
 refresh token only with its consent screen, so when the exchange brings none and we hold no live
-one for that user, the browser goes back to Google once more with ``prompt=consent``.
-"""
+one for that user, the browser goes back to Google once more with ``prompt=consent``."""
 
 from __future__ import annotations
 

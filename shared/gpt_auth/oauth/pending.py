@@ -1,4 +1,4 @@
-"""Pending authorization requests: what the GPT asked for, kept while the person is at the provider.
+"""Pending authorization requests: what a client asked for, kept while the person is at the provider.
 
 Each one lives ten minutes and is used once: the provider's callback consumes it atomically, so
 a replayed callback finds nothing. It is stored under the SHA-256 of its id; the id itself only
@@ -27,8 +27,8 @@ COLLECTION = db.Stored(
     "authorization_requests",
     about="A sign-in in progress",
     holds=(
-        "what the GPT asked for, kept while you are at Google: nothing that names you. Deleted when "
-        f"Google sends you back, or after {REQUEST_TTL_SECONDS // 60} minutes."
+        "what the GPT or an MCP app asked for, kept while you are at Google: nothing that names "
+        f"you. Deleted when Google sends you back, or after {REQUEST_TTL_SECONDS // 60} minutes."
     ),
     indexes=(db.expiring(),),
 )
