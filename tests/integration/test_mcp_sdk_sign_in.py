@@ -3,8 +3,8 @@ end to end on the Function URL emulator with make dev's settings and the Google 
 401 -> the resource and issuer metadata -> our authorize URL (its redirect handler plays the
 person: the consent page's Allow, then the stand-in) -> its callback handler (``code``, ``state``
 and RFC 9207's ``iss``, which the SDK checks) -> the token endpoint with ``none``, PKCE and the
-resource -> ``tools/call getHello``. The client is pre-registered (``clients.save``; the SDK
-skips registration when its storage holds the client's information)."""
+resource -> ``tools/call getHello``. With empty storage the SDK registers first (RFC 7591, our
+``/register``); with the client's information stored it skips that step."""
 
 from __future__ import annotations
 
@@ -27,18 +27,15 @@ mcp_client = pytest.importorskip("mcp.client.streamable_http")
 from mcp import ClientSession  # noqa: E402
 from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken  # noqa: E402
 
-CLIENT_ID = "sdk-client-1"
 CALLBACK = "http://127.0.0.1:33418/callback"  # the SDK client's loopback callback, never contacted
 
 
 class Storage:
-    """The SDK's token storage: the pre-registered client's information, then its tokens."""
+    """The SDK's token storage: the client's information (None: not registered), then its tokens."""
 
-    def __init__(self) -> None:
+    def __init__(self, client: OAuthClientInformationFull | None = None) -> None:
         self.tokens: OAuthToken | None = None
-        self.client = OAuthClientInformationFull(
-            client_id=CLIENT_ID, redirect_uris=[CALLBACK], token_endpoint_auth_method="none"
-        )
+        self.client = client
 
     async def get_tokens(self) -> OAuthToken | None:
         return self.tokens
@@ -46,7 +43,7 @@ class Storage:
     async def set_tokens(self, tokens: OAuthToken) -> None:
         self.tokens = tokens
 
-    async def get_client_info(self) -> OAuthClientInformationFull:
+    async def get_client_info(self) -> OAuthClientInformationFull | None:
         return self.client
 
     async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
@@ -82,15 +79,13 @@ class Person:
         )
 
 
-def test_the_sdk_client_signs_in_through_consent_and_calls_get_hello(chatgpt: ChatGpt, store: str):
-    # GIVEN a pre-registered MCP client, and the handlers as make dev sets them up
-    client = clients.Client(CLIENT_ID, "SDK test client", (CALLBACK,), clients.REGISTERED)
-    clients.save(client, expires_at=db.now() + timedelta(days=clients.UNUSED_CLIENT_DAYS))
-    mcp_url = chatgpt.urls.mcp
-    person, storage = Person(), Storage()
+def sign_in_and_greet(mcp_url: str, storage: Storage, person: Person) -> Any:
+    """Connect the SDK's OAuth client to ``mcp_url`` with no token and call getHello."""
     provider = auth.OAuthClientProvider(
         server_url=mcp_url,
-        client_metadata=OAuthClientMetadata(redirect_uris=[CALLBACK], token_endpoint_auth_method="none"),
+        client_metadata=OAuthClientMetadata(
+            redirect_uris=[CALLBACK], token_endpoint_auth_method="none", client_name="SDK test client"
+        ),
         storage=storage,
         redirect_handler=person.redirect_handler,
         callback_handler=person.callback_handler,
@@ -105,14 +100,33 @@ def test_the_sdk_client_signs_in_through_consent_and_calls_get_hello(chatgpt: Ch
             await session.initialize()
             return await session.call_tool("getHello", {"name": "Ada"})
 
-    # WHEN the SDK connects to /mcp with no token
-    greeting = asyncio.run(run())
-    # THEN it walked discovery, the consent page and the sign-in, and the tool answered
+    return asyncio.run(run())
+
+
+def test_the_sdk_client_registers_signs_in_through_consent_and_calls_get_hello(chatgpt: ChatGpt, store: str):
+    # GIVEN the handlers as make dev sets them up, and the SDK's client with nothing stored
+    person, storage = Person(), Storage()
+    # WHEN it connects to /mcp
+    greeting = sign_in_and_greet(chatgpt.urls.mcp, storage, person)
+    # THEN it registered, walked the consent page and the sign-in, and the tool answered
     assert not greeting.is_error
     assert greeting.content[0].text == "Hello Ada"
+    assert storage.client is not None and storage.client.client_id.startswith("gcl_")
     assert "SDK test client" in person.page
     # AND the redirect back named our issuer (the SDK checked it against the metadata)
     assert person.landed["iss"] == chatgpt.urls.authorization.rstrip("/")
     # AND it holds a token pair for /mcp, which the GPT's actions refuse
     assert storage.tokens is not None and storage.tokens.refresh_token
     assert chatgpt.call_action(storage.tokens.access_token).status_code == 401
+
+
+def test_a_client_stored_with_clients_save_signs_in_without_registering(chatgpt: ChatGpt, store: str):
+    client = clients.Client("sdk-client-1", "Stored client", (CALLBACK,), clients.REGISTERED)
+    clients.save(client, expires_at=db.now() + timedelta(days=clients.UNUSED_CLIENT_DAYS))
+    info = OAuthClientInformationFull(
+        client_id="sdk-client-1", redirect_uris=[CALLBACK], token_endpoint_auth_method="none"
+    )
+    person = Person()
+    greeting = sign_in_and_greet(chatgpt.urls.mcp, Storage(info), person)
+    assert greeting.content[0].text == "Hello Ada"
+    assert "Stored client" in person.page
