@@ -19,7 +19,7 @@ with cold_start.loading():  # the imports, without the garbage collector
     from gpt_auth.runtime import origin
     from gpt_auth.runtime.log import logger
     from gpt_auth.runtime.routing import Router
-    from gpt_auth.runtime.web import Request, cors_preflight, json_response, redirect
+    from gpt_auth.runtime.web import PUBLIC_READ, Request, cors_preflight, json_response, redirect
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -72,14 +72,20 @@ def metadata_preflight(request: Request) -> dict[str, Any]:
     return cors_preflight()
 
 
-@router.post("/register", json_errors=True)
+# Browser-based MCP clients (the MCP Inspector) register from their own origin: CORS, no credential.
+@router.post("/register", json_errors=True, error_headers=PUBLIC_READ)
 def register(request: Request) -> dict[str, Any]:
     from gpt_auth.oauth import registration
     from gpt_auth.runtime.settings import get_settings
 
     http = (request.event.get("requestContext") or {}).get("http") or {}
     address = origin.client_address(request.headers, http.get("sourceIp"))
-    return json_response(201, registration.register(request, get_settings(), address))
+    return json_response(201, registration.register(request, get_settings(), address), PUBLIC_READ)
+
+
+@router.route("OPTIONS", "/register")
+def register_preflight(request: Request) -> dict[str, Any]:
+    return cors_preflight("POST")
 
 
 @logger.inject_lambda_context(clear_state=True)

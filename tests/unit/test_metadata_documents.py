@@ -134,6 +134,16 @@ def test_a_document_that_cannot_be_used_is_a_clear_refusal(body, status, headers
     assert db.collection(clients.COLLECTION).count_documents({}) == 0
 
 
+def test_a_refusal_is_logged_with_its_reason(monkeypatch, read_logs):
+    served(monkeypatch, status=404)
+    with pytest.raises(clients.MetadataDocumentRefused):
+        clients.find(URL, get_settings())
+    logged = [line for line in read_logs() if line.get("message") == "client metadata document refused"]
+    assert [(line["client_id"], line["reason"]) for line in logged] == [
+        (URL, "Its URL answered HTTP 404, not 200.")
+    ]
+
+
 @pytest.mark.parametrize(
     ("url", "reason"),
     [

@@ -75,6 +75,14 @@ def test_claudes_registration_gets_a_public_client_id_that_signs_in(store, lambd
     )
 
 
+def test_a_registration_is_logged_for_the_operator(lambda_context, read_logs):
+    _, answer, _ = post(lambda_context)
+    logged = [line for line in read_logs() if line.get("message") == "client registered"]
+    assert [(line["client_id"], line["redirect_uris"]) for line in logged] == [
+        (answer["client_id"], [CLAUDE])
+    ]
+
+
 def test_each_registration_is_a_new_client(lambda_context):
     first, second = post(lambda_context)[1], post(lambda_context)[1]
     assert first["client_id"] != second["client_id"]
@@ -198,8 +206,26 @@ def test_other_methods_are_405_json(lambda_context):
     event = register_event()
     event["requestContext"]["http"]["method"] = "GET"
     response = app.lambda_handler(event, lambda_context)
-    assert response["statusCode"] == 405 and response["headers"]["Allow"] == "POST"
+    assert response["statusCode"] == 405 and response["headers"]["Allow"] == "OPTIONS, POST"
     assert json.loads(response["body"])["error"] == "method_not_allowed"
+
+
+def test_a_browser_may_register_from_any_origin(lambda_context):
+    # GIVEN a browser-based client (the MCP Inspector) on its own origin: it asks first
+    event = register_event(origin="http://localhost:6274")
+    event["requestContext"]["http"]["method"] = "OPTIONS"
+    preflight = app.lambda_handler(event, lambda_context)
+    assert preflight["statusCode"] == 204
+    assert preflight["headers"]["Access-Control-Allow-Origin"] == "*"
+    assert preflight["headers"]["Access-Control-Allow-Methods"] == "POST"
+    # THEN its registration and a refusal are both readable there
+    status, _, headers = post(lambda_context, origin="http://localhost:6274")
+    assert status == 201 and headers["Access-Control-Allow-Origin"] == "*"
+    status, _, headers = post(lambda_context, {"client_name": "x"})
+    assert status == 400 and headers["Access-Control-Allow-Origin"] == "*"
+    # AND the browser routes' pages stay same-origin
+    privacy = app.lambda_handler(load_event("google_authorization_privacy"), lambda_context)
+    assert "Access-Control-Allow-Origin" not in privacy["headers"]
 
 
 def test_the_browser_routes_still_answer_pages(lambda_context):

@@ -125,6 +125,9 @@ def _fetched_document(url: str, settings: Settings, now: datetime) -> Client:
     try:
         return metadata_documents.load(url, settings, now=now)
     except metadata_documents.DocumentRefused as exc:
+        from gpt_auth.runtime.log import logger
+
+        logger.info("client metadata document refused", extra={"client_id": url, "reason": str(exc)})
         raise MetadataDocumentRefused(url, str(exc)) from None
 
 

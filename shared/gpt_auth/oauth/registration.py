@@ -22,6 +22,7 @@ from typing import Any
 from gpt_auth.oauth import clients, registration_counts, tokens
 from gpt_auth.runtime import db
 from gpt_auth.runtime.errors import BadRequest, HttpError, PayloadTooLarge
+from gpt_auth.runtime.log import logger
 from gpt_auth.runtime.settings import Settings
 from gpt_auth.runtime.web import Request
 
@@ -80,6 +81,8 @@ def register(
         now=when,
         grant_types=list(grant_types),
     )
+    # who registered what, for an operator; a client_id is no credential
+    logger.info("client registered", extra={"client_id": client.client_id, "redirect_uris": list(uris)})
     answer: dict[str, Any] = {
         "client_id": client.client_id,
         "client_id_issued_at": int(when.timestamp()),

@@ -52,18 +52,28 @@ class Router:
     def __init__(self, error_page_title: str | None = None) -> None:
         self._routes: dict[str, dict[str, Route]] = {}
         self._error_page_title = error_page_title
-        self._json_error_paths: set[str] = set()
+        self._json_error_paths: dict[str, dict[str, str]] = {}  # path -> headers its errors carry
         self._exception_handlers: dict[type[Exception], ExceptionHandler] = {
             HttpError: lambda exc: exc,
             ConfigError: _misconfigured,
             SecretUnavailable: _secret_unavailable,
         }
 
-    def route(self, method: str, path: str, *, json_errors: bool = False) -> Callable[[Route], Route]:
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_errors: bool = False,
+        error_headers: dict[str, str] | None = None,
+    ) -> Callable[[Route], Route]:
+        """Register ``func`` for ``method`` and ``path``; with ``json_errors`` its errors are JSON
+        even on a router of pages, carrying ``error_headers`` (e.g. ``web.PUBLIC_READ``)."""
+
         def register(func: Route) -> Route:
             self._routes.setdefault(path, {})[method.upper()] = func
             if json_errors:
-                self._json_error_paths.add(path)
+                self._json_error_paths[path] = dict(error_headers or {})
             return func
 
         return register
@@ -71,8 +81,10 @@ class Router:
     def get(self, path: str) -> Callable[[Route], Route]:
         return self.route("GET", path)
 
-    def post(self, path: str, *, json_errors: bool = False) -> Callable[[Route], Route]:
-        return self.route("POST", path, json_errors=json_errors)
+    def post(
+        self, path: str, *, json_errors: bool = False, error_headers: dict[str, str] | None = None
+    ) -> Callable[[Route], Route]:
+        return self.route("POST", path, json_errors=json_errors, error_headers=error_headers)
 
     def put(self, path: str) -> Callable[[Route], Route]:
         return self.route("PUT", path)
@@ -111,7 +123,12 @@ class Router:
         return ServerMisconfigured("Internal error; see the function's logs.")
 
     def _error(self, error: HttpError, path: str) -> dict[str, Any]:
-        if self._error_page_title is None or (path.rstrip("/") or "/") in self._json_error_paths:
+        extra = self._json_error_paths.get(path.rstrip("/") or "/")
+        if extra is not None:
+            answer = error_response(error)
+            answer["headers"].update(extra)
+            return answer
+        if self._error_page_title is None:
             return error_response(error)
         return error_page(error, self._error_page_title)
 

@@ -179,11 +179,11 @@ def html_response(status: int, title: str, body_html: str) -> dict[str, Any]:
     return response(status, page, HTML_HEADERS["Content-Type"], HTML_HEADERS)
 
 
-def cors_preflight() -> dict[str, Any]:
-    """204 to a browser's CORS preflight (``OPTIONS``) before a GET of a ``PUBLIC_READ`` document:
-    any origin, any request header (none carries a credential there), kept a day."""
+def cors_preflight(methods: str = "GET") -> dict[str, Any]:
+    """204 to a browser's CORS preflight (``OPTIONS``) before a ``methods`` request of a
+    ``PUBLIC_READ`` route: any origin, any request header (none carries a credential there), kept a day."""
     allow = {
-        "Access-Control-Allow-Methods": "GET",
+        "Access-Control-Allow-Methods": methods,
         "Access-Control-Allow-Headers": "*",
         "Access-Control-Max-Age": "86400",
     }
