@@ -34,7 +34,7 @@ def test_functions_get_the_secret_arn_and_no_credential(template):
         for name in FUNCTIONS
     }
     assert own == {
-        "GoogleAuthorizationFunction": {"AUTHORIZATION_SERVER_URL", "TOKEN_URL"},
+        "GoogleAuthorizationFunction": {"ACTION_URL", "AUTHORIZATION_SERVER_URL", "TOKEN_URL"},
         "GoogleAuthenticationFunction": set(),
         "TestEndpointFunction": {"ACTION_URL", "AUTHORIZATION_SERVER_URL"},
     }
