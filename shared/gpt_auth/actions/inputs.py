@@ -19,10 +19,12 @@ from gpt_auth.actions.declaration import PATTERN_RULES
 from gpt_auth.runtime.errors import BadRequest, shown
 from gpt_auth.runtime.setting_values import ascii_int
 
-_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
-_UNKNOWN = re.compile(r"^Object contains unknown field `(?P<name>[^`]*)`")
-_MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]*)`")
-_STEP = re.compile(r"\.(?P<key>[^.\[]+)|\[(?P<index>[0-9]+)\]")
+# msgspec's messages, read only to word a refusal: ``re`` compiles each on a refusal's first use
+# (its cache keeps it), not at every cold start of an accepted call.
+_AT = r" - at `\$(?P<path>[^`]*)`$"
+_UNKNOWN = r"^Object contains unknown field `(?P<name>[^`]*)`"
+_MISSING = r"^Object missing required field `(?P<name>[^`]*)`"
+_STEP = r"\.(?P<key>[^.\[]+)|\[(?P<index>[0-9]+)\]"
 
 
 @cache
@@ -100,7 +102,7 @@ def _not_null(schema: Mapping[str, Any]) -> Mapping[str, Any]:
 def _field(schema: Mapping[str, Any], path: str) -> tuple[str, Mapping[str, Any]]:
     """The field at msgspec's ``path`` (``.topics[2]``) as we name it, and its schema."""
     name, here = "", schema
-    for step in _STEP.finditer(path):
+    for step in re.finditer(_STEP, path):
         if step["key"] is not None:
             name = f"{name}.{step['key']}" if name else step["key"]
             here = _not_null(here.get("properties", {}).get(step["key"], {}))
@@ -120,10 +122,10 @@ def refusal(error: msgspec.ValidationError, kind: type, where: str) -> BadReques
     """The 400 for ``error`` from checking ``where`` (``"body"`` or ``"query"``) against ``kind``."""
     schema = json_schema(kind)
     message = str(error)
-    at = _AT.search(message)
+    at = re.search(_AT, message)
     path = at["path"] if at else ""
     message = message[: at.start()] if at else message
-    unknown, missing = _UNKNOWN.match(message), _MISSING.match(message)
+    unknown, missing = re.match(_UNKNOWN, message), re.match(_MISSING, message)
     parent_name, parent = _field(schema, path)
     owner = f"'{parent_name}'" if parent_name else f"the {where}"
     if unknown:

@@ -41,7 +41,8 @@ DESCRIPTION_MAX_CHARS = 300
 SUMMARY_MAX_CHARS = 200
 LOCATION_MAX_CHARS = 200
 LINK_MAX_CHARS = 500  # a cut link is a broken link: a longer one is left out
-_URL_TEXT = re.compile(rf"https?://[\x21-\x7e]{{1,{LINK_MAX_CHARS - 8}}}")
+# Compiled by ``re`` on its first use (an answer with events), not at every cold start.
+_URL_TEXT = rf"https?://[\x21-\x7e]{{1,{LINK_MAX_CHARS - 8}}}"
 # The smallest ACTION_RESPONSE_MAX_CHARS: it always fits one event (every field at its cap, JSON
 # escapes included) beside a cursor of MAX_CURSOR_CHARS; a test checks that bound.
 MIN_ANSWER_CHARS = MIN_ACTION_RESPONSE_CHARS
@@ -106,7 +107,7 @@ def compact_event(item: Mapping[str, Any]) -> dict[str, Any]:
     if location:
         event["location"] = location
     link = item.get("htmlLink")
-    event["link"] = link if isinstance(link, str) and _URL_TEXT.fullmatch(link) else None
+    event["link"] = link if isinstance(link, str) and re.fullmatch(_URL_TEXT, link) else None
     description = bounded.clean_text(item.get("description"), DESCRIPTION_MAX_CHARS)
     if description:
         event["description"] = description

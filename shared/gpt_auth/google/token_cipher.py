@@ -15,7 +15,7 @@ import base64
 import binascii
 import os
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gpt_auth.runtime.errors import ConfigError
 
@@ -26,9 +26,9 @@ _KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 MAX_SHOWN_ID_CHARS = 32
 
 
-@dataclass(frozen=True, repr=False)
-class KeyRing:
-    """Keys by id; ``keys[0]`` encrypts. Its repr never shows a key."""
+class KeyRing(NamedTuple):
+    """Keys by id; ``keys[0]`` encrypts. Its repr never shows a key. A NamedTuple, not a frozen
+    dataclass, whose methods would be compiled at every cold start (settings imports this module)."""
 
     keys: tuple[tuple[str, bytes], ...]
 

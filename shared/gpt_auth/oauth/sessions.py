@@ -14,9 +14,8 @@ family rotates at most ``REFRESH_ROTATIONS_PER_HOUR`` times per hour (then 429),
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pymongo import ReturnDocument
 
@@ -70,8 +69,9 @@ COLLECTION = db.Stored(
 )
 
 
-@dataclass(frozen=True)
-class IssuedTokens:
+# NamedTuples, not frozen dataclasses: a dataclass compiles its methods when this module is
+# imported, at every cold start.
+class IssuedTokens(NamedTuple):
     access_token: str
     refresh_token: str
     expires_in: int
@@ -89,8 +89,7 @@ class IssuedTokens:
         }
 
 
-@dataclass(frozen=True)
-class Lifetimes:
+class Lifetimes(NamedTuple):
     """Seconds: an access token, inactivity of a family, the retry window, a family's whole life;
     and the rotations a family may make per hour."""
 

@@ -12,7 +12,7 @@ import os
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from gpt_auth.google.token_cipher import KeyRing, parse_key_ring
@@ -40,14 +40,18 @@ DEFAULT_OPERATOR_NAME = "The operator of this GPT"
 TOKEN_HASH_KEYS = "TOKEN_HASH_KEYS"
 # ChatGPT refreshes about once an hour; a family may rotate this often before a 429.
 DEFAULT_REFRESH_ROTATIONS_PER_HOUR = 60
+DEFAULT_REFRESH_TOKEN_GRACE = 120
+DEFAULT_SESSION_MAX_AGE = 7776000  # 90 days
 # RFC 7591 registrations an hour from one address (an IPv6 /64), and from everyone: the second
 # bounds what the store keeps (docs/operate.md, "Client registration").
 DEFAULT_REGISTRATIONS_PER_IP_PER_HOUR = 10
 DEFAULT_REGISTRATIONS_PER_HOUR = 60
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
+    """The validated settings (:func:`get_settings`). A NamedTuple, not a frozen dataclass: every
+    function builds this class at a cold start, and a dataclass compiles its methods there."""
+
     google_client_id: str
     google_client_secret: str
     gpt_client_id: str
@@ -62,8 +66,8 @@ class Settings:
     oidc_issuer: str | None = None
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 2592000
-    refresh_token_grace: int = 120
-    session_max_age: int = 7776000
+    refresh_token_grace: int = DEFAULT_REFRESH_TOKEN_GRACE
+    session_max_age: int = DEFAULT_SESSION_MAX_AGE
     refresh_rotations_per_hour: int = DEFAULT_REFRESH_ROTATIONS_PER_HOUR
     registrations_per_ip_per_hour: int = DEFAULT_REGISTRATIONS_PER_IP_PER_HOUR
     registrations_per_hour: int = DEFAULT_REGISTRATIONS_PER_HOUR
@@ -285,10 +289,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         oidc_issuer=_url(env, "OIDC_ISSUER"),
         access_token_ttl=positive_seconds(env, "ACCESS_TOKEN_TTL", 3600),
         refresh_token_ttl=positive_seconds(env, "REFRESH_TOKEN_TTL", 2592000),
-        refresh_token_grace=positive_seconds(env, "REFRESH_TOKEN_GRACE", Settings.refresh_token_grace),
-        session_max_age=positive_seconds(env, "SESSION_MAX_AGE", Settings.session_max_age),
+        refresh_token_grace=positive_seconds(env, "REFRESH_TOKEN_GRACE", DEFAULT_REFRESH_TOKEN_GRACE),
+        session_max_age=positive_seconds(env, "SESSION_MAX_AGE", DEFAULT_SESSION_MAX_AGE),
         refresh_rotations_per_hour=positive_number(
-            env, "REFRESH_ROTATIONS_PER_HOUR", Settings.refresh_rotations_per_hour
+            env, "REFRESH_ROTATIONS_PER_HOUR", DEFAULT_REFRESH_ROTATIONS_PER_HOUR
         ),
         registrations_per_ip_per_hour=positive_number(
             env, "REGISTRATIONS_PER_IP_PER_HOUR", DEFAULT_REGISTRATIONS_PER_IP_PER_HOUR
