@@ -3,7 +3,9 @@
 Starts ``python -m localdev.dev`` (what ``make dev`` runs) on a free port, then drives headless
 Chromium (Debian's ``chromium``, through playwright) through sign-in, consent at the Google
 stand-in, the action calls, a refresh and the events; then the 1,000-event user, whose page must
-stay a few screens long. Screenshots go to ``test-output/e2e/``.
+stay a few screens long; then the MCP section, as an MCP client: discover, register, sign in
+through the consent page and the stand-in, list the tools, call getHello. Screenshots go to
+``test-output/e2e/``.
 """
 
 from __future__ import annotations
@@ -294,3 +296,50 @@ def test_the_busy_user_s_page_stays_short_and_a_new_user_starts_clean(local_syst
     assert "of 1000" not in html and "busy@example.com" not in html
     assert page.locator(f"#{EVENTS}-result").count() == 0
     shot(page, "new-user")
+
+
+def press_mcp(page, base: str, label: str) -> None:
+    page.get_by_role("button", name=label, exact=True).click()
+    page.wait_for_url(base + "/#mcp")
+
+
+@pytest.mark.parametrize("javascript", [False])
+def test_the_mcp_client_discovers_registers_signs_in_and_calls_a_tool(local_system, page, javascript):
+    # GIVEN the simulator page, its MCP section collapsed until opened
+    page.goto(local_system + "/")
+    assert not page.get_by_role("button", name="Discover", exact=True).is_visible()
+    page.locator("#mcp > details > summary").click()
+    # WHEN the MCP client discovers /mcp's authorization server and registers there
+    press_mcp(page, local_system, "Discover")
+    assert page.locator("#mcp-issuer td").inner_text() == f"{local_system}/googleAuthorization"
+    press_mcp(page, local_system, "Register")
+    client_id = page.locator("#mcp-client td").inner_text()
+    assert client_id != "not registered yet", page.locator("#mcp-notice").inner_text()
+    # AND signs in: our consent page names the client first, then the Google stand-in
+    page.get_by_role("button", name="Sign in as an MCP client").click()
+    page.wait_for_url(re.compile(rf"^{re.escape(local_system)}/googleAuthorization"))
+    assert "gpt-google-auth simulator (plays an MCP client)" in page.content()
+    shot(page, "mcp-1-consent")
+    page.get_by_role("button", name="Allow", exact=True).click()
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/oauth2/authorize"))
+    page.get_by_role("button", name="Authorize as ada@example.com").click()
+    # THEN the browser is back at the MCP section, signed in as that user
+    page.wait_for_url(local_system + "/#mcp")
+    assert page.locator("#mcp-user").inner_text() == "MCP client signed in as ada@example.com."
+    assert page.locator("#mcp-access td").inner_text().startswith("gat_")
+    # WHEN the tools are listed and getHello is called from its form
+    press_mcp(page, local_system, "List tools")
+    page.locator(f"#tool-{HELLO} > summary").click()
+    page.fill(f"#tool-{HELLO}-argument-name", "Ada")
+    page.get_by_role("button", name=f"Call tool {HELLO}").click()
+    page.wait_for_url(f"{local_system}/#tool-{HELLO}")
+    # THEN its answer shows under the form, and each step is in the timeline
+    assert page.locator(f"#tool-answer-{HELLO}").inner_text() == "Hello Ada"
+    timeline = page.locator("#timeline").text_content() or ""  # older entries wait collapsed
+    for title in ("MCP discover: POST /mcp without a token", "MCP register", "MCP token exchange"):
+        assert title in timeline, title
+    assert f"MCP tools/call {HELLO}" in timeline
+    shot(page, "mcp-2-hello")
+    # AND no token, code or verifier is in clear on the page
+    html = page.content()
+    assert not CLEAR_TOKEN.search(html), CLEAR_TOKEN.search(html)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from urllib.parse import urljoin
 
 import requests
 
@@ -195,3 +196,71 @@ def test_the_callback_checks_state_then_iss_before_any_exchange(local):
         "MCP callback: the authorization server redirects the browser back"
     ] * 2
     assert "code=x" not in page.text  # the code is masked in the callback's URL
+
+
+def consent_form(page: requests.Response) -> tuple[str, dict[str, str]]:
+    """Our consent page's form: where it posts, and its hidden fields."""
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    assert action, page.text[:800]
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    return urljoin(page.url, html.unescape(action.group(1))), {k: html.unescape(v) for k, v in hidden.items()}
+
+
+def sign_in_as_mcp_client(local: Local, browser: requests.Session, decision: str = "allow") -> str:
+    """Discover, register, press "Sign in as an MCP client", answer our consent page, then consent
+    at the Google stand-in as the sample user; returns the simulator's page at the end."""
+    press(local, browser, "/simulator/mcp/discover")
+    press(local, browser, "/simulator/mcp/register")
+    page = press(local, browser, "/simulator/mcp/sign-in")
+    # our consent page, before Google
+    assert page.url.startswith(f"{local.base}/googleAuthorization"), (page.url, notice(page.text))
+    assert page.status_code == 200 and "Allow" in page.text, page.text[:800]
+    action, fields = consent_form(page)
+    answered = browser.post(action, data={**fields, "decision": decision}, timeout=TIMEOUT)
+    if decision != "allow":
+        return answered.text
+    assert "Authorize Client" in answered.text, answered.text[:800]
+    page = browser.post(answered.url, data={"sub": "ada@example.com"}, timeout=TIMEOUT)
+    assert page.url.startswith(f"{local.base}/"), page.url
+    return page.text
+
+
+def test_register_sign_in_list_call_and_refresh_as_an_mcp_client(local):
+    browser = requests.Session()
+    # WHEN the user discovers, registers, signs in (Allow, then the stand-in) as an MCP client
+    page = sign_in_as_mcp_client(local, browser)
+    state = local.browser_session(browser).mcp
+    # THEN the registration named the loopback callback and no secret
+    titles = [title for title, _ in timeline(page)]
+    assert "MCP register: the client's metadata (RFC 7591)" in titles
+    assert state.client_id and f"<td>{state.client_id}</td>" in page
+    # AND the callback's state and iss passed, and the code was exchanged for tokens bound to /mcp
+    assert notice(page) == "Signed in as an MCP client: next, list the tools."
+    assert titles[-3:] == [
+        "MCP sign in: the browser opens the authorization URL",
+        "MCP callback: the authorization server redirects the browser back",
+        "MCP token exchange: the code and the PKCE verifier for tokens",
+    ]
+    assert state.access_token and state.refresh_token and state.verifier is None
+    assert '<p id="mcp-user">MCP client signed in as <strong>ada@example.com</strong>.</p>' in page
+    # WHEN the tools are listed and getHello called
+    press(local, browser, "/simulator/mcp/tools")
+    page = press(local, browser, f"/simulator/mcp/tools/{HELLO}", name="Ada").text
+    # THEN the answer is the action's
+    assert f'<output id="tool-answer-{HELLO}">Hello Ada</output>' in page
+    # WHEN the MCP access token is refreshed, THEN the new one works too
+    first = state.access_token
+    page = press(local, browser, "/simulator/mcp/refresh").text
+    assert notice(page) == "Refreshed the MCP client's access token." and state.access_token != first
+    page = press(local, browser, f"/simulator/mcp/tools/{HELLO}", name="Grace").text
+    assert f'<output id="tool-answer-{HELLO}">Hello Grace</output>' in page
+    # AND no token, code or verifier is on the page in clear
+    assert not CLEAR_TOKEN.search(page) and state.access_token not in page
+
+
+def test_a_denied_consent_is_said_and_exchanges_nothing(local):
+    browser = requests.Session()
+    page = sign_in_as_mcp_client(local, browser, decision="deny")
+    assert notice(page).startswith("MCP sign-in failed: access_denied")
+    assert "MCP token exchange" not in page
+    assert local.browser_session(browser).mcp.access_token is None
