@@ -25,6 +25,36 @@ def test_authorize_with_google_loads_neither_requests_nor_google_auth(app_settin
     assert loaded == []
 
 
+MCP_SIGN_IN_MODULES = ("gpt_auth.oauth.consent", "gpt_auth.oauth.clients", "gpt_auth.oauth.resources")
+
+
+def test_the_gpts_authorize_and_token_requests_load_nothing_of_the_mcp_sign_in(app_settings):
+    # GIVEN a fresh interpreter that answers the GPT's authorization request, then redeems a
+    # GPT code and refreshes at the token endpoint
+    script = (
+        "import base64\n"
+        "from urllib.parse import urlencode\n"
+        "from functions.google_authorization import app\n"
+        "from functions.google_authentication import app as token_app\n"
+        "from gpt_auth.oauth import codes\n"
+        "from gpt_auth.runtime.settings import get_settings\n"
+        "event = json.load(open('events/google_authorization_authorize.json'))\n"
+        "assert app.router.resolve(event)['statusCode'] == 302\n"
+        "config = get_settings()\n"
+        "redirect = 'https://chatgpt.com/aip/g-x/oauth/callback'\n"
+        "gpt = config.gpt_client_id\n"
+        "code = codes.issue_code(client_id=gpt, redirect_uri=redirect, user_id='u', scope='')\n"
+        "form = {'grant_type': 'authorization_code', 'code': code, 'redirect_uri': redirect,\n"
+        "        'client_id': gpt, 'client_secret': config.gpt_client_secret}\n"
+        "body = base64.b64encode(urlencode(form).encode()).decode()\n"
+        "token = {'rawPath': '/', 'requestContext': {'http': {'method': 'POST'}}, 'isBase64Encoded': True,\n"
+        "         'headers': {'content-type': 'application/x-www-form-urlencoded'}, 'body': body}\n"
+        "assert token_app.router.resolve(token)['statusCode'] == 200"
+    )
+    # WHEN it runs; THEN the consent page, the client registry and the resource checks stayed unloaded
+    assert loaded_after(script, MCP_SIGN_IN_MODULES, app_settings) == []
+
+
 def test_the_token_endpoint_imports_nothing_of_the_google_layer():
     # GIVEN the GoogleLayer's modules, and a fresh interpreter that redeems a code, refreshes
     # the tokens, and answers a bad request, as the token endpoint
