@@ -9,17 +9,15 @@ resource -> ``tools/call getHello``. With empty storage the SDK registers first 
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import requests
 
 from gpt_auth.oauth import clients
 from gpt_auth.runtime import db
-from tests.integration.chatgpt import TIMEOUT, ChatGpt, consent, location, query_of
+from tests.integration.chatgpt import ChatGpt, query_of
+from tests.integration.person import Person
 
 auth = pytest.importorskip("mcp.client.auth")
 httpx2 = pytest.importorskip("httpx2")
@@ -50,28 +48,15 @@ class Storage:
         self.client = client_info
 
 
-class Person:
-    """The person's browser: the consent page, Allow, the stand-in; where it lands at the end."""
+class Handlers:
+    """The SDK's redirect and callback handlers: the person's browser, and where it landed."""
 
     def __init__(self) -> None:
-        self.browser = requests.Session()
+        self.person = Person(CALLBACK)
         self.landed: dict[str, str] = {}
-        self.page = ""
 
     async def redirect_handler(self, authorization_url: str) -> None:
-        page = self.browser.get(authorization_url, allow_redirects=False, timeout=TIMEOUT)
-        assert page.status_code == 200, page.text[:500]
-        self.page = page.text
-        action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', page.text)[1])
-        token = html.unescape(re.search(r'name="request" value="([^"]+)"', page.text)[1])
-        allowed = self.browser.post(
-            action, data={"request": token, "decision": "allow"}, allow_redirects=False, timeout=TIMEOUT
-        )
-        assert allowed.status_code == 303, allowed.text[:500]
-        provider_redirect = consent(allowed.headers["Location"], sub="sdk@example.com")
-        back = location(self.browser.get(provider_redirect, allow_redirects=False, timeout=TIMEOUT))
-        assert back.startswith(CALLBACK + "?"), back
-        self.landed = query_of(back)
+        self.landed = query_of(self.person.sign_in(authorization_url))
 
     async def callback_handler(self) -> auth.AuthorizationCodeResult:
         return auth.AuthorizationCodeResult(
@@ -79,7 +64,7 @@ class Person:
         )
 
 
-def sign_in_and_greet(mcp_url: str, storage: Storage, person: Person) -> Any:
+def sign_in_and_greet(mcp_url: str, storage: Storage, handlers: Handlers) -> Any:
     """Connect the SDK's OAuth client to ``mcp_url`` with no token and call getHello."""
     provider = auth.OAuthClientProvider(
         server_url=mcp_url,
@@ -87,8 +72,8 @@ def sign_in_and_greet(mcp_url: str, storage: Storage, person: Person) -> Any:
             redirect_uris=[CALLBACK], token_endpoint_auth_method="none", client_name="SDK test client"
         ),
         storage=storage,
-        redirect_handler=person.redirect_handler,
-        callback_handler=person.callback_handler,
+        redirect_handler=handlers.redirect_handler,
+        callback_handler=handlers.callback_handler,
     )
 
     async def run() -> Any:
@@ -105,16 +90,16 @@ def sign_in_and_greet(mcp_url: str, storage: Storage, person: Person) -> Any:
 
 def test_the_sdk_client_registers_signs_in_through_consent_and_calls_get_hello(chatgpt: ChatGpt, store: str):
     # GIVEN the handlers as make dev sets them up, and the SDK's client with nothing stored
-    person, storage = Person(), Storage()
+    handlers, storage = Handlers(), Storage()
     # WHEN it connects to /mcp
-    greeting = sign_in_and_greet(chatgpt.urls.mcp, storage, person)
+    greeting = sign_in_and_greet(chatgpt.urls.mcp, storage, handlers)
     # THEN it registered, walked the consent page and the sign-in, and the tool answered
     assert not greeting.is_error
     assert greeting.content[0].text == "Hello Ada"
     assert storage.client is not None and storage.client.client_id.startswith("gcl_")
-    assert "SDK test client" in person.page
+    assert "SDK test client" in handlers.person.page
     # AND the redirect back named our issuer (the SDK checked it against the metadata)
-    assert person.landed["iss"] == chatgpt.urls.authorization.rstrip("/")
+    assert handlers.landed["iss"] == chatgpt.urls.authorization.rstrip("/")
     # AND it holds a token pair for /mcp, which the GPT's actions refuse
     assert storage.tokens is not None and storage.tokens.refresh_token
     assert chatgpt.call_action(storage.tokens.access_token).status_code == 401
@@ -126,7 +111,7 @@ def test_a_client_stored_with_clients_save_signs_in_without_registering(chatgpt:
     info = OAuthClientInformationFull(
         client_id="sdk-client-1", redirect_uris=[CALLBACK], token_endpoint_auth_method="none"
     )
-    person = Person()
-    greeting = sign_in_and_greet(chatgpt.urls.mcp, Storage(info), person)
+    handlers = Handlers()
+    greeting = sign_in_and_greet(chatgpt.urls.mcp, Storage(info), handlers)
     assert greeting.content[0].text == "Hello Ada"
-    assert "Stored client" in person.page
+    assert "Stored client" in handlers.person.page
