@@ -190,11 +190,18 @@ def test_the_callback_checks_state_then_iss_before_any_exchange(local):
         timeout=TIMEOUT,
     )
     assert notice(page.text).startswith("The MCP callback's iss http://127.0.0.1:1/other is not the issuer")
-    # AND no code was exchanged: the only new entries are the two callbacks
+    # no iss, from a server whose metadata promises it (RFC 9207 2.4)
+    assert state.server and state.server.get("authorization_response_iss_parameter_supported") is True
+    state.pending_state, state.verifier = "started-here", "v" * 43
+    page = browser.get(callback, params={"state": "started-here", "code": "x"}, timeout=TIMEOUT)
+    assert notice(page.text).startswith(
+        "The MCP callback has no iss, which the authorization server promised"
+    )
+    # AND no code was exchanged: the only new entries are the three callbacks
     added = local.browser_session(browser).steps[before:]
     assert [step.title for step in added] == [
         "MCP callback: the authorization server redirects the browser back"
-    ] * 2
+    ] * 3
     assert "code=x" not in page.text  # the code is masked in the callback's URL
 
 

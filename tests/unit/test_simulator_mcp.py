@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from gpt_auth.actions.catalog import ACTIONS
 from gpt_auth.mcp.tools import tool_of
@@ -17,6 +18,7 @@ from localdev.simulator import BrowserSession, mask_body
 from localdev.simulator_mcp import (
     McpClient,
     challenge_parameters,
+    json_of,
     resource_metadata_urls,
     server_metadata_urls,
     tool_form,
@@ -122,3 +124,15 @@ def test_the_mcp_section_starts_collapsed():
     section = text[text.index('<section aria-labelledby="mcp-title"') :]
     assert section.split("\n")[2].startswith("<details><summary>Play an MCP client")
     assert "not discovered yet" in section
+
+
+def test_json_of_reads_a_json_answer_and_the_last_event_of_a_stream():
+    def answer(text: str, media_type: str) -> requests.Response:
+        response = requests.Response()
+        response._content, response.headers["Content-Type"] = text.encode(), media_type
+        return response
+
+    assert json_of(answer('{"id": 1}', "application/json")) == {"id": 1}
+    stream = 'event: message\ndata: {"id": 1}\n\nevent: message\ndata: {"id": 2}\n\n'
+    assert json_of(answer(stream, "text/event-stream")) == {"id": 2}
+    assert json_of(answer("<html>", "text/html")) is None
