@@ -4,8 +4,8 @@
 MCP clients' registration (``POST /register``, RFC 7591).
 
 A browser visits the first three routes, so their errors are HTML pages
-(``Router(error_page_title=...)``); ``/register`` is an API for clients and answers its errors
-as RFC 7591 JSON.
+(``Router(error_page_title=...)``); the metadata and ``/register`` are for clients and answer
+their errors as JSON (RFC 7591's for ``/register``).
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ def privacy(request: Request) -> dict[str, Any]:
     return privacy_page(get_settings())
 
 
-@router.get(server_metadata.OAUTH_WELL_KNOWN)
-@router.get(server_metadata.OPENID_WELL_KNOWN)
+@router.get(server_metadata.OAUTH_WELL_KNOWN, json_errors=True, error_headers=PUBLIC_READ)
+@router.get(server_metadata.OPENID_WELL_KNOWN, json_errors=True, error_headers=PUBLIC_READ)
 def authorization_server_metadata(request: Request) -> dict[str, Any]:
     return server_metadata.metadata_answer(origin.request_public_url(request))
 
@@ -73,7 +73,7 @@ def metadata_preflight(request: Request) -> dict[str, Any]:
 
 
 # Browser-based MCP clients (the MCP Inspector) register from their own origin: CORS, no credential.
-@router.post("/register", json_errors=True, error_headers=PUBLIC_READ)
+@router.post(server_metadata.REGISTRATION_PATH, json_errors=True, error_headers=PUBLIC_READ)
 def register(request: Request) -> dict[str, Any]:
     from gpt_auth.oauth import registration
     from gpt_auth.runtime.settings import get_settings
@@ -83,7 +83,7 @@ def register(request: Request) -> dict[str, Any]:
     return json_response(201, registration.register(request, get_settings(), address), PUBLIC_READ)
 
 
-@router.route("OPTIONS", "/register")
+@router.route("OPTIONS", server_metadata.REGISTRATION_PATH)
 def register_preflight(request: Request) -> dict[str, Any]:
     return cors_preflight("POST")
 

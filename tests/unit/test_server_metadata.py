@@ -126,8 +126,17 @@ def test_without_the_token_url_the_metadata_is_a_500_naming_the_setting(lambda_c
     response = get(
         authorization_app.lambda_handler, server_metadata.OAUTH_WELL_KNOWN, lambda_context, ISSUER[8:], {}
     )
+    # THEN it is JSON, as a client reads it, naming the setting
     assert response["statusCode"] == 500
-    assert "TOKEN_URL" in response["body"]
+    assert "TOKEN_URL" in json.loads(response["body"])["error_description"]
+    assert response["headers"]["Access-Control-Allow-Origin"] == "*"  # a page can read why
+    # AND another method is JSON's 405 too
+    event = load_event("google_authorization_privacy")
+    event["rawPath"] = server_metadata.OPENID_WELL_KNOWN
+    event["requestContext"]["http"]["method"] = "DELETE"
+    refused = authorization_app.lambda_handler(event, lambda_context)
+    assert refused["statusCode"] == 405 and refused["headers"]["Allow"] == "GET, OPTIONS"
+    assert json.loads(refused["body"])["error"]
 
 
 @pytest.mark.parametrize(

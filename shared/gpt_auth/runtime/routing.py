@@ -78,8 +78,10 @@ class Router:
 
         return register
 
-    def get(self, path: str) -> Callable[[Route], Route]:
-        return self.route("GET", path)
+    def get(
+        self, path: str, *, json_errors: bool = False, error_headers: dict[str, str] | None = None
+    ) -> Callable[[Route], Route]:
+        return self.route("GET", path, json_errors=json_errors, error_headers=error_headers)
 
     def post(
         self, path: str, *, json_errors: bool = False, error_headers: dict[str, str] | None = None
