@@ -295,7 +295,7 @@ def test_an_error_answers_the_requests_id(lambda_context):
 def test_get_and_delete_answer_405(lambda_context, method):
     response = post(lambda_context, "", mcp_token(), method=method)
     assert response["statusCode"] == 405
-    assert response["headers"]["Allow"] == "POST"
+    assert response["headers"]["Allow"] == "OPTIONS, POST"
 
 
 @pytest.mark.parametrize(
@@ -312,6 +312,45 @@ def test_get_and_delete_answer_405(lambda_context, method):
 )
 def test_only_loopback_and_this_hosts_origins_may_call(lambda_context, origin, status):
     assert post(lambda_context, rpc("ping"), mcp_token(), origin=origin)["statusCode"] == status
+
+
+INSPECTOR = "http://localhost:6274"
+
+
+def test_a_browser_client_on_an_allowed_origin_may_read_answers_and_the_challenge(lambda_context):
+    # GIVEN a browser-based client (the MCP Inspector) on a loopback origin
+    # WHEN it calls without a token, then with one
+    refused = post(lambda_context, rpc("ping"), None, origin=INSPECTOR)
+    answered = post(lambda_context, rpc("ping"), mcp_token(), origin=INSPECTOR)
+    # THEN both answers name that origin, and the 401's challenge is readable by its script
+    assert refused["statusCode"] == 401
+    for response in (refused, answered):
+        assert response["headers"]["Access-Control-Allow-Origin"] == INSPECTOR
+        assert response["headers"]["Vary"] == "Origin"
+    assert "WWW-Authenticate" in refused["headers"]["Access-Control-Expose-Headers"]
+    assert answered["statusCode"] == 200
+
+
+def test_a_server_side_client_gets_no_cors_headers(lambda_context):
+    response = post(lambda_context, rpc("ping"), mcp_token())
+    assert response["statusCode"] == 200
+    assert not any(name.startswith("Access-Control-") for name in response["headers"])
+
+
+@pytest.mark.parametrize(("origin", "status"), [(INSPECTOR, 204), ("https://evil.example.com", 403)])
+def test_a_preflight_is_allowed_only_for_the_origins_mcp_answers(lambda_context, origin, status):
+    response = post(lambda_context, "", None, method="OPTIONS", origin=origin)
+    assert response["statusCode"] == status
+    if status == 204:
+        assert response["headers"]["Access-Control-Allow-Origin"] == origin
+        allowed = response["headers"]["Access-Control-Allow-Headers"]
+        assert "Authorization" in allowed and "MCP-Protocol-Version" in allowed
+    else:
+        assert "Access-Control-Allow-Origin" not in response["headers"]
+
+
+def test_a_preflight_without_an_origin_is_refused(lambda_context):
+    assert post(lambda_context, "", None, method="OPTIONS")["statusCode"] == 403
 
 
 def test_an_unsupported_protocol_version_header_is_400(lambda_context):

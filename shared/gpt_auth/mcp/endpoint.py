@@ -36,6 +36,8 @@ PROTOCOL_VERSIONS = ("2025-11-25", "2025-06-18")
 SERVER_INFO = {"name": "gpt-google-auth", "version": "1.0.0"}
 JSON = "application/json"
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+# What a browser-based MCP client sends beyond the CORS-safelisted headers.
+CORS_REQUEST_HEADERS = "Authorization, Content-Type, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID"
 
 
 class ForeignOrigin(HttpError):
@@ -112,11 +114,49 @@ def _rpc_error(status: int, error: RpcError) -> dict[str, Any]:
 
 
 def answer(request: Request, actions: dict[str, Action]) -> dict[str, Any]:
-    """The HTTP answer to one POST to ``/mcp``; raises the HTTP errors the router answers."""
+    """The HTTP answer to one POST to ``/mcp``; raises the HTTP errors the router answers.
+
+    A browser-based client (an allowed ``Origin``) may read every answer, refusals included: the
+    401's challenge is how it finds the authorization server.
+    """
     urls = resource_urls(request)
     sent_origin = request.headers.get("origin")
     if sent_origin is not None and not origin_allowed(sent_origin, urls):
         raise ForeignOrigin()
+    readable = _cors_headers(sent_origin)
+    try:
+        answered = _answer(request, actions, urls)
+    except HttpError as exc:
+        exc.headers = {**exc.headers, **readable}
+        raise
+    answered["headers"] = {**answered["headers"], **readable}
+    return answered
+
+
+def preflight(request: Request) -> dict[str, Any]:
+    """A browser's CORS preflight of ``/mcp``: allowed for the origins ``/mcp`` answers, else 403."""
+    sent_origin = request.headers.get("origin")
+    if sent_origin is None or not origin_allowed(sent_origin, resource_urls(request)):
+        raise ForeignOrigin()
+    allow = {
+        "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": CORS_REQUEST_HEADERS,
+        "Access-Control-Max-Age": "86400",
+    }
+    return response(204, "", "text/plain; charset=utf-8", {**_cors_headers(sent_origin), **allow})
+
+
+def _cors_headers(sent_origin: str | None) -> dict[str, str]:
+    if sent_origin is None:  # a server-side client: no browser to tell
+        return {}
+    return {
+        "Access-Control-Allow-Origin": sent_origin,
+        "Access-Control-Expose-Headers": "WWW-Authenticate",
+        "Vary": "Origin",
+    }
+
+
+def _answer(request: Request, actions: dict[str, Action], urls: ResourceUrls) -> dict[str, Any]:
     session = signed_in_session(request, urls)
     version = request.headers.get("mcp-protocol-version")
     if version is not None and version not in PROTOCOL_VERSIONS:

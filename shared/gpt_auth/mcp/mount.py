@@ -20,7 +20,7 @@ METADATA_PATH = WELL_KNOWN + MCP_PATH
 
 
 def register(router: Router, actions: Iterable[Action]) -> None:
-    """Serve ``/mcp`` (POST) and its protected resource metadata (GET, a browser's preflight)."""
+    """Serve ``/mcp`` (POST, a browser's preflight) and its protected resource metadata (GET, preflight)."""
     by_name = {action.operation_id: action for action in actions}
 
     @router.post(MCP_PATH)
@@ -28,6 +28,12 @@ def register(router: Router, actions: Iterable[Action]) -> None:
         from gpt_auth.mcp import endpoint
 
         return endpoint.answer(request, by_name)
+
+    @router.route("OPTIONS", MCP_PATH)
+    def mcp_preflight(request: Request) -> dict[str, Any]:
+        from gpt_auth.mcp import endpoint
+
+        return endpoint.preflight(request)
 
     @router.get(METADATA_PATH)
     def protected_resource_metadata(request: Request) -> dict[str, Any]:
