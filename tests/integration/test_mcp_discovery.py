@@ -9,16 +9,15 @@ import asyncio
 import os
 from typing import Any
 
+import httpx2
 import pytest
 import requests
+from mcp.client import auth
+from mcp.client.auth import utils
+from mcp.shared.auth import OAuthClientMetadata, OAuthToken
 
 from gpt_auth.oauth import server_metadata
 from localdev.dev import LocalUrls, local_settings
-
-auth = pytest.importorskip("mcp.client.auth")
-utils = pytest.importorskip("mcp.client.auth.utils")
-httpx2 = pytest.importorskip("httpx2")
-from mcp.shared.auth import OAuthClientMetadata, OAuthToken  # noqa: E402
 
 
 class AfterDiscovery(Exception):

@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 import requests
+from mcp import ClientSession
+from mcp.client import streamable_http as mcp_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 
 from gpt_auth.actions import hello, preferences, upcoming_events
 from gpt_auth.actions.catalog import ACTIONS
 from tests.support.mcp_clients import bound_token
-
-mcp_client = pytest.importorskip("mcp.client.streamable_http")
-from mcp import ClientSession  # noqa: E402
-from mcp.shared._httpx_utils import create_mcp_http_client  # noqa: E402
 
 
 def with_client(url: str, token: str, work: Any) -> Any:

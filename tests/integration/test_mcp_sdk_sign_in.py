@@ -12,18 +12,16 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-import pytest
+import httpx2
+from mcp import ClientSession
+from mcp.client import auth
+from mcp.client import streamable_http as mcp_client
+from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
 from gpt_auth.oauth import clients
 from gpt_auth.runtime import db
 from tests.integration.chatgpt import ChatGpt, query_of
 from tests.integration.person import Person
-
-auth = pytest.importorskip("mcp.client.auth")
-httpx2 = pytest.importorskip("httpx2")
-mcp_client = pytest.importorskip("mcp.client.streamable_http")
-from mcp import ClientSession  # noqa: E402
-from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken  # noqa: E402
 
 CALLBACK = "http://127.0.0.1:33418/callback"  # the SDK client's loopback callback, never contacted
 

@@ -123,8 +123,9 @@ def through_cloudfront(template: dict[str, Any], url: str, lambda_context: Any, 
 
 
 def test_an_mcp_client_discovers_the_issuer_through_the_one_host(template, configure, lambda_context):
-    utils = pytest.importorskip("mcp.client.auth.utils")
-    httpx2 = pytest.importorskip("httpx2")
+    import httpx2
+    from mcp.client.auth import utils
+
     # GIVEN the one host, each function with the template's settings (one process: both at once)
     stack = STACKS[1]
     configure(**stack.environment(template, "TestEndpointFunction"))

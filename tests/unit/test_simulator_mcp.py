@@ -48,7 +48,8 @@ def client_with(server: dict[str, object] | None, client_id: str | None = "c1") 
 
 
 def test_discovery_urls_are_the_mcp_sdk_s_in_its_order():
-    utils = pytest.importorskip("mcp.client.auth.utils")
+    from mcp.client.auth import utils
+
     # the issuer's: the MCP spec's three for an issuer with a path (the SDK then adds the root's)
     expected = utils.build_oauth_authorization_server_metadata_discovery_urls(ISSUER, MCP_URL)
     assert server_metadata_urls(ISSUER) == expected[:3]
