@@ -29,13 +29,13 @@ from gpt_auth.oauth.protected_resource import (
     resource_urls,
 )
 from gpt_auth.runtime.errors import HttpError, InsufficientScope, InvalidToken, shown
+from gpt_auth.runtime.settings import LOOPBACK_HOSTS
 from gpt_auth.runtime.web import PUBLIC_READ, Request, json_response, response
 
 # Newest first: answered to a client asking for another version.
 PROTOCOL_VERSIONS = ("2025-11-25", "2025-06-18")
 SERVER_INFO = {"name": "gpt-google-auth", "version": "1.0.0"}
 JSON = "application/json"
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 # What a browser-based MCP client sends beyond the CORS-safelisted headers.
 CORS_REQUEST_HEADERS = "Authorization, Content-Type, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID"
 
@@ -60,7 +60,7 @@ def origin_allowed(value: str, urls: ResourceUrls) -> bool:
         return False
     if parts.scheme not in ("http", "https") or parts.path not in ("", "/"):
         return False
-    if host in _LOOPBACK or (host is not None and host.startswith("127.")):
+    if host in LOOPBACK_HOSTS or (host is not None and host.startswith("127.")):
         return True
     own = urlsplit(urls.resource)
     return (parts.scheme, parts.netloc) == (own.scheme, own.netloc)

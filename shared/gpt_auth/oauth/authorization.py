@@ -224,8 +224,7 @@ def _checked_client(params: Mapping[str, str], client_id: str, patterns: Iterabl
     reason = redirects.refusal_reason(redirect_uri, patterns)
     if reason is not None:
         # A short prefix is enough to recognise a callback; the allowlist itself is never shown.
-        shown = redirect_uri[:SHOWN_CHARS] + ("…" if len(redirect_uri) > SHOWN_CHARS else "")
-        details = {"redirect_uri received": shown}
+        details = {"redirect_uri received": shown_prefix(redirect_uri)}
         gpt = redirects.gpt_id(redirect_uri)
         if gpt:
             details["GPT id it names"] = gpt
@@ -235,6 +234,11 @@ def _checked_client(params: Mapping[str, str], client_id: str, patterns: Iterabl
             details,
         )
     return redirect_uri
+
+
+def shown_prefix(value: str) -> str:
+    """The first ``SHOWN_CHARS`` of a refused value, for the page that refuses it."""
+    return value[:SHOWN_CHARS] + ("…" if len(value) > SHOWN_CHARS else "")
 
 
 def request_error(params: Mapping[str, str]) -> tuple[str, str] | None:

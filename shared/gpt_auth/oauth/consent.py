@@ -59,14 +59,15 @@ def ask(params: Mapping[str, str], *, public_url: str | None, browser: str) -> s
     client = clients.find(params.get("client_id", ""), config)
     if client is None or not client.is_mcp:
         received = params.get("client_id", "")
-        raise RequestRefused(UNKNOWN_CLIENT, {"client_id received": _shown(received)})
+        raise RequestRefused(UNKNOWN_CLIENT, {"client_id received": authorization.shown_prefix(received)})
     redirect_uri = params.get("redirect_uri", "")
     if not redirect_uri:
         raise RequestRefused("The request has no redirect_uri. Start the sign-in again from the app.")
     reason = clients.allows_redirect(client, redirect_uri, ())
     if reason is not None:
         raise RequestRefused(
-            f"The redirect_uri is not allowed. {reason}", {"redirect_uri received": _shown(redirect_uri)}
+            f"The redirect_uri is not allowed. {reason}",
+            {"redirect_uri received": authorization.shown_prefix(redirect_uri)},
         )
     iss = authorization.issuer(public_url)
     try:
@@ -161,7 +162,3 @@ def page(
         f"<p><small>Client id: <code>{html.escape(client.client_id)}</code></small></p>"
     )
     return html_response(200, f"Allow {client.name}?", body)
-
-
-def _shown(value: str) -> str:
-    return value[: authorization.SHOWN_CHARS] + ("…" if len(value) > authorization.SHOWN_CHARS else "")

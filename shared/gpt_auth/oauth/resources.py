@@ -18,11 +18,10 @@ from urllib.parse import urlsplit
 
 from gpt_auth.mcp.mount import MCP_PATH
 from gpt_auth.runtime.errors import InvalidTarget
-from gpt_auth.runtime.settings import Settings
+from gpt_auth.runtime.settings import LOOPBACK_HOSTS, Settings
 
 THIS_DEPLOYMENTS_MCP = MCP_PATH  # a binding that means "this deployment's /mcp, whatever its URL"
 MAX_RESOURCE_CHARS = 256
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def form_error(resource: str) -> str | None:
@@ -38,7 +37,7 @@ def form_error(resource: str) -> str | None:
         return "resource must not have a fragment (RFC 8707 2)."
     if not host or "@" in parts.netloc:
         return "resource must be an absolute URL with a host and no user information."
-    if parts.scheme != "https" and not (parts.scheme == "http" and host in _LOOPBACK):
+    if parts.scheme != "https" and not (parts.scheme == "http" and host in LOOPBACK_HOSTS):
         return "resource must be an https URL (http only on loopback)."
     if not parts.path.endswith(MCP_PATH):
         return f"resource must be this server's MCP endpoint, whose path ends in {MCP_PATH}."

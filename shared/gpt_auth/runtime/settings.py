@@ -29,6 +29,8 @@ DEFAULT_GOOGLE_SCOPES = ("openid", "email", "profile")
 # RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 EMBEDDED_MONGODB_URI = "mongomock://localhost"
+# Host names that always mean this machine: where http:// is acceptable.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 # The template's GptClientSecret pattern asks as much; checked here for a secret from any source.
 MIN_CLIENT_SECRET_CHARS = 16
 GOOGLE_API_BASE = "https://www.googleapis.com"
@@ -125,7 +127,7 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
     if not raw:
         return None
     parts = urlsplit(raw)
-    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    local = parts.hostname in LOOPBACK_HOSTS
     if parts.scheme != "https" and not (parts.scheme == "http" and local):
         raise ConfigError(f"{name} must be an https:// URL (http:// only for localhost), got {raw!r}.")
     if not parts.netloc:
